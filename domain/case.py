@@ -1,0 +1,326 @@
+"""The Case aggregate: one resident's problem, from report to 办结.
+
+Every command checks its rules first and then records exactly one event; a
+command that raises has recorded nothing. Time is passed in (server time, from
+the application) so the rules about deadlines and lateness are pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain import events as ev
+from domain.errors import CaseIsFinal, InvalidValue, RuleViolation, WhistleNotFound
+from domain.jurisdiction import Category, Placement
+from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle
+from domain.rules import (
+    CURRENCY,
+    MAX_UNITS_PER_WHISTLE,
+    NOTE_MAX,
+    REASON_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    check_amount_fen,
+    check_aware,
+    check_score,
+    check_text,
+)
+from domain.values import (
+    Actor,
+    Channel,
+    Level,
+    NoteKind,
+    PartyKind,
+    Satisfaction,
+    Solved,
+    Status,
+    Urgency,
+)
+
+WHISTLE_LEVELS = (Level.COMMUNITY, Level.STREET)
+
+
+class Case(Aggregate):
+    def __init__(self) -> None:
+        # Defaults before CaseReported.apply fills in what was reported.
+        self.status = Status.REPORTED
+        self.level = Level.GRID
+        self.round = 1
+        self.first_response_at: datetime | None = None
+        self.first_resolved_at: datetime | None = None
+        self.closed_at: datetime | None = None
+        self.notes: list[Note] = []
+        self.whistles: dict[str, Whistle] = {}
+        self.pledges: list[Pledge] = []
+        self.resolution: Resolution | None = None
+        self.evaluations: list[Evaluation] = []
+        self.unit_scores: list[UnitScore] = []
+        self.duplicate_of: str | None = None
+        self.final_reason = ""
+
+    # ----- reporting -------------------------------------------------------------
+
+    @classmethod
+    def report(
+        cls,
+        *,
+        case_id: UUID,
+        actor: Actor,
+        at: datetime,
+        title: str,
+        description: str,
+        category: Category,
+        placement: Placement,
+        channel: Channel,
+        urgency: Urgency = Urgency.NORMAL,
+    ) -> Case:
+        check_aware(at)
+        return cls._create(
+            ev.CaseReported,
+            id=case_id,
+            timestamp=at,
+            actor_id=actor.user_id,
+            actor_role=actor.role.value,
+            title=check_text(title, field="title", field_zh="标题", max_len=TITLE_MAX),
+            description=check_text(
+                description, field="description", field_zh="描述", max_len=TEXT_MAX, required=False
+            ),
+            category_id=category.id,
+            channel=Channel(channel).value,
+            urgency=Urgency(urgency).value,
+            district_id=placement.district_id,
+            street_id=placement.street_id,
+            community_id=placement.community_id,
+            grid_id=placement.grid_id,
+            response_due=at + category.response_limit,
+            resolution_due=at + category.resolution_limit,
+        )
+
+    # ----- handling ----------------------------------------------------------------
+
+    def note(self, *, actor: Actor, at: datetime, text: str, kind: NoteKind = NoteKind.PROGRESS) -> None:
+        self._check_can_act(at)
+        text = check_text(text, field="text", field_zh="进展内容", max_len=NOTE_MAX)
+        self._record(ev.ProgressNoted, actor, at, text=text, kind=NoteKind(kind).value)
+
+    def escalate(self, *, actor: Actor, at: datetime, to_level: Level, reason: str) -> None:
+        self._check_can_act(at)
+        self._check_not_resolved("升级")
+        to_level = Level(to_level)
+        if to_level.rank <= self.level.rank:
+            raise RuleViolation(
+                f"只能向更高层级升级（当前为{self.level.label}）",
+                f"a case can only be escalated upwards (it is at {self.level.value})",
+            )
+        reason = check_text(reason, field="reason", field_zh="升级理由", max_len=REASON_MAX)
+        self._record(
+            ev.CaseEscalated, actor, at, from_level=self.level.value, to_level=to_level.value,
+            reason=reason,
+        )
+
+    def blow_whistle(
+        self,
+        *,
+        actor: Actor,
+        at: datetime,
+        unit_ids: Sequence[str],
+        report_in_deadline: datetime,
+        reason: str,
+    ) -> str:
+        """吹哨: summon units to report in by a deadline; returns the whistle id."""
+        self._check_can_act(at)
+        self._check_not_resolved("吹哨")
+        if self.level not in WHISTLE_LEVELS:
+            raise RuleViolation(
+                "网格不能直接吹哨，需先升级到社区或街道",
+                "a whistle is blown at community or street level only; escalate first",
+            )
+        units = list(unit_ids)
+        if not units:
+            raise InvalidValue("吹哨至少要召集一个单位", "a whistle must summon at least one unit")
+        if len(set(units)) != len(units):
+            raise InvalidValue("召集单位不能重复", "summoned units must not repeat")
+        if len(units) > MAX_UNITS_PER_WHISTLE:
+            raise InvalidValue(
+                f"一次吹哨最多召集{MAX_UNITS_PER_WHISTLE}个单位",
+                f"a whistle summons at most {MAX_UNITS_PER_WHISTLE} units",
+            )
+        check_aware(report_in_deadline, field="report_in_deadline")
+        if report_in_deadline <= at:
+            raise InvalidValue("报到时限必须晚于吹哨时间", "the report-in deadline must be in the future")
+        reason = check_text(reason, field="reason", field_zh="吹哨事由", max_len=REASON_MAX)
+        whistle_id = f"W{len(self.whistles) + 1}"
+        self._record(
+            ev.WhistleBlown, actor, at, whistle_id=whistle_id, level=self.level.value,
+            unit_ids=units, report_in_deadline=report_in_deadline, reason=reason,
+        )
+        return whistle_id
+
+    def report_in(
+        self, *, actor: Actor, at: datetime, whistle_id: str, unit_id: str, note: str = ""
+    ) -> bool:
+        """报到: a summoned unit arrives; returns whether it was late."""
+        self._check_can_act(at)
+        whistle = self.whistle(whistle_id)
+        if unit_id not in whistle.unit_ids:
+            raise RuleViolation("该单位未被本次吹哨召集，不能报到", "only a summoned unit reports in")
+        if unit_id in whistle.report_ins:
+            raise RuleViolation("该单位已就本次吹哨报到", "the unit has already reported in")
+        note = check_text(note, field="note", field_zh="报到说明", max_len=NOTE_MAX, required=False)
+        late = at > whistle.report_in_deadline
+        self._record(
+            ev.UnitReportedIn, actor, at, whistle_id=whistle_id, unit_id=unit_id, late=late,
+            note=note,
+        )
+        return late
+
+    def pledge(
+        self,
+        *,
+        actor: Actor,
+        at: datetime,
+        party_kind: PartyKind,
+        party_name: str,
+        amount_fen: int,
+        unit_id: str | None = None,
+        purpose: str = "",
+        currency: str = CURRENCY,
+    ) -> None:
+        self._check_can_act(at)
+        if currency != CURRENCY:
+            raise InvalidValue("币种只能是人民币（CNY）", "currency must be CNY")
+        check_amount_fen(amount_fen)
+        party_name = check_text(party_name, field="party_name", field_zh="出资方", max_len=TITLE_MAX)
+        purpose = check_text(
+            purpose, field="purpose", field_zh="用途", max_len=REASON_MAX, required=False
+        )
+        self._record(
+            ev.FundingPledged, actor, at, party_kind=PartyKind(party_kind).value, unit_id=unit_id,
+            party_name=party_name, amount_fen=amount_fen, currency=currency, purpose=purpose,
+        )
+
+    # ----- resolution and after ------------------------------------------------------
+
+    def resolve(self, *, actor: Actor, at: datetime, summary: str) -> None:
+        self._check_can_act(at)
+        self._check_not_resolved("办结处置")
+        summary = check_text(summary, field="summary", field_zh="处置结果", max_len=TEXT_MAX)
+        self._record(
+            ev.CaseResolved, actor, at, round=self.round, level=self.level.value, summary=summary
+        )
+
+    def evaluate(
+        self, *, actor: Actor, at: datetime, solved: Solved, satisfaction: Satisfaction,
+        comment: str = "",
+    ) -> None:
+        """回访: the resident says whether it was solved and whether they are satisfied."""
+        self._check_can_act(at)
+        if self.resolution is None:
+            raise RuleViolation("案件尚未解决，不能回访评价", "evaluation comes only after resolution")
+        if self.evaluation_of_round is not None:
+            raise RuleViolation("本轮已回访评价", "this round has already been evaluated")
+        comment = check_text(
+            comment, field="comment", field_zh="回访意见", max_len=NOTE_MAX, required=False
+        )
+        self._record(
+            ev.CaseEvaluated, actor, at, round=self.round, solved=Solved(solved).value,
+            satisfaction=Satisfaction(satisfaction).value, comment=comment,
+        )
+
+    def evaluate_unit(
+        self, *, actor: Actor, at: datetime, whistle_id: str, unit_id: str, score: int,
+        comment: str = "",
+    ) -> None:
+        """一哨一考核: the street scores a unit it summoned, once per whistle."""
+        self._check_can_act(at)
+        whistle = self.whistle(whistle_id)
+        if unit_id not in whistle.unit_ids:
+            raise RuleViolation("只能考核本次吹哨召集的单位", "only a summoned unit is evaluated")
+        if any(s.whistle_id == whistle_id and s.unit_id == unit_id for s in self.unit_scores):
+            raise RuleViolation("该单位本次吹哨已考核", "the unit is already evaluated for this whistle")
+        check_score(score)
+        comment = check_text(
+            comment, field="comment", field_zh="考核意见", max_len=NOTE_MAX, required=False
+        )
+        self._record(
+            ev.UnitEvaluated, actor, at, whistle_id=whistle_id, unit_id=unit_id, score=score,
+            comment=comment,
+        )
+
+    def reopen(self, *, actor: Actor, at: datetime, reason: str) -> None:
+        self._check_can_act(at)
+        evaluation = self.evaluation_of_round
+        if evaluation is None or evaluation.satisfaction is not Satisfaction.UNSATISFIED:
+            raise RuleViolation(
+                "只有回访不满意的案件才能重新办理", "reopening only follows an unsatisfied evaluation"
+            )
+        reason = check_text(reason, field="reason", field_zh="重办理由", max_len=REASON_MAX)
+        self._record(ev.CaseReopened, actor, at, round=self.round + 1, reason=reason)
+
+    def close(self, *, actor: Actor, at: datetime, remark: str = "") -> None:
+        self._check_can_act(at)
+        if self.resolution is None:
+            raise RuleViolation("案件尚未解决，不能办结", "closing only follows resolution")
+        remark = check_text(remark, field="remark", field_zh="备注", max_len=NOTE_MAX, required=False)
+        self._record(ev.CaseClosed, actor, at, remark=remark)
+
+    def withdraw(self, *, actor: Actor, at: datetime, reason: str) -> None:
+        self._check_can_act(at)
+        self._check_not_resolved("撤销")
+        reason = check_text(reason, field="reason", field_zh="撤销理由", max_len=REASON_MAX)
+        self._record(ev.CaseWithdrawn, actor, at, reason=reason)
+
+    def mark_duplicate(
+        self, *, actor: Actor, at: datetime, original_case_id: UUID, reason: str = ""
+    ) -> None:
+        self._check_can_act(at)
+        if original_case_id == self.id:
+            raise RuleViolation("案件不能与自身重复", "a case cannot duplicate itself")
+        reason = check_text(reason, field="reason", field_zh="说明", max_len=REASON_MAX, required=False)
+        self._record(
+            ev.CaseMarkedDuplicate, actor, at, original_case_id=str(original_case_id), reason=reason
+        )
+
+    # ----- reading -------------------------------------------------------------------
+
+    def whistle(self, whistle_id: str) -> Whistle:
+        try:
+            return self.whistles[whistle_id]
+        except KeyError:
+            raise WhistleNotFound(whistle_id) from None
+
+    @property
+    def evaluation_of_round(self) -> Evaluation | None:
+        return next((e for e in self.evaluations if e.round == self.round), None)
+
+    @property
+    def pledged_fen(self) -> int:
+        return sum(p.amount_fen for p in self.pledges)
+
+    # ----- guards --------------------------------------------------------------------
+
+    def _check_can_act(self, at: datetime) -> None:
+        if self.status.is_final:
+            raise CaseIsFinal(self.status.label, self.status.value)
+        check_aware(at)
+        if at < self.modified_on:
+            raise InvalidValue(
+                "操作时间不能早于案件的上一条记录", "time must not precede the case's last event"
+            )
+
+    def _check_not_resolved(self, action_zh: str) -> None:
+        if self.resolution is not None:
+            raise RuleViolation(
+                f"本轮已解决，不能{action_zh}；如回访不满意请先重新办理",
+                "the case is resolved in this round; reopen it first",
+            )
+
+    def _record(self, event_class: type[ev.CaseEvent], actor: Actor, at: datetime, **data: Any) -> None:
+        self.trigger_event(
+            event_class, timestamp=at, actor_id=actor.user_id, actor_role=actor.role.value, **data
+        )

@@ -1,0 +1,59 @@
+"""The domain's errors: each names a broken rule in Chinese and English.
+
+A command that raises any of these has recorded nothing.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every rule the domain refuses to break."""
+
+    code = "domain_error"
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+
+class RuleViolation(DomainError):
+    """The command is well-formed but the case's state forbids it (HTTP 409)."""
+
+    code = "rule_violation"
+
+
+class CaseIsFinal(RuleViolation):
+    code = "case_is_final"
+
+    def __init__(self, status_label: str, status: str) -> None:
+        super().__init__(
+            f"案件已{status_label}，不再接受任何操作",
+            f"the case is {status} and takes no further events",
+        )
+
+
+class InvalidValue(DomainError):
+    """A value is out of its allowed range or shape (HTTP 422)."""
+
+    code = "invalid_value"
+
+
+class UnknownReference(InvalidValue):
+    """A grid, unit or category that the jurisdiction does not define."""
+
+    code = "unknown_reference"
+
+    def __init__(self, kind_zh: str, kind: str, ref: str) -> None:
+        super().__init__(f"未知的{kind_zh}：{ref}", f"unknown {kind}: {ref!r}")
+        self.kind = kind
+        self.ref = ref
+
+
+class WhistleNotFound(DomainError):
+    """The case has no whistle with that id (HTTP 404)."""
+
+    code = "whistle_not_found"
+
+    def __init__(self, whistle_id: str) -> None:
+        super().__init__(f"本案没有编号为 {whistle_id} 的吹哨", f"no whistle {whistle_id!r}")

@@ -1,0 +1,256 @@
+"""The events of a case: its history is exactly these, append-only.
+
+Payloads hold only JSON-friendly values (str, int, bool, datetime, lists) so they
+store unchanged on every backend; each event records its actor and server time.
+Each ``apply`` changes state and checks nothing: rules live in ``domain.case``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.records import (
+    Evaluation,
+    Note,
+    Pledge,
+    ReportIn,
+    Resolution,
+    UnitScore,
+    Whistle,
+)
+from domain.values import (
+    Channel,
+    Level,
+    NoteKind,
+    PartyKind,
+    Satisfaction,
+    Solved,
+    Status,
+    Urgency,
+)
+
+if TYPE_CHECKING:
+    from domain.case import Case
+
+
+class CaseEvent(Aggregate.Event):
+    actor_id: str
+    actor_role: str
+
+    def mark_response(self, case: Case) -> None:
+        """响应率 counts the first action on a case: notes, escalations, whistles, resolution."""
+        if case.first_response_at is None:
+            case.first_response_at = self.timestamp
+
+
+class CaseReported(Aggregate.Created):
+    actor_id: str
+    actor_role: str
+    title: str
+    description: str
+    category_id: str
+    channel: str
+    urgency: str
+    district_id: str
+    street_id: str
+    community_id: str
+    grid_id: str
+    response_due: datetime
+    resolution_due: datetime
+
+    def apply(self, case: Any) -> None:
+        case.title = self.title
+        case.description = self.description
+        case.category_id = self.category_id
+        case.channel = Channel(self.channel)
+        case.urgency = Urgency(self.urgency)
+        case.district_id = self.district_id
+        case.street_id = self.street_id
+        case.community_id = self.community_id
+        case.grid_id = self.grid_id
+        case.response_due = self.response_due
+        case.resolution_due = self.resolution_due
+        case.reported_by = self.actor_id
+        case.reported_at = self.timestamp
+
+
+class ProgressNoted(CaseEvent):
+    """Version 2 added ``kind``; version-1 notes were all plain progress notes."""
+
+    class_version = 2
+    text: str
+    kind: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["kind"] = NoteKind.PROGRESS.value
+
+    def apply(self, case: Case) -> None:
+        self.mark_response(case)
+        case.notes.append(Note(NoteKind(self.kind), self.text, self.actor_id, self.timestamp))
+        if case.status is Status.REPORTED:
+            case.status = Status.IN_PROGRESS
+
+
+class CaseEscalated(CaseEvent):
+    from_level: str
+    to_level: str
+    reason: str
+
+    def apply(self, case: Case) -> None:
+        self.mark_response(case)
+        case.level = Level(self.to_level)
+        case.status = Status.IN_PROGRESS
+
+
+class WhistleBlown(CaseEvent):
+    whistle_id: str
+    level: str
+    unit_ids: list[str]
+    report_in_deadline: datetime
+    reason: str
+
+    def apply(self, case: Case) -> None:
+        self.mark_response(case)
+        case.whistles[self.whistle_id] = Whistle(
+            whistle_id=self.whistle_id,
+            level=Level(self.level),
+            unit_ids=list(self.unit_ids),
+            report_in_deadline=self.report_in_deadline,
+            blown_at=self.timestamp,
+            reason=self.reason,
+        )
+        case.status = Status.IN_PROGRESS
+
+
+class UnitReportedIn(CaseEvent):
+    whistle_id: str
+    unit_id: str
+    late: bool
+    note: str
+
+    def apply(self, case: Case) -> None:
+        case.whistles[self.whistle_id].report_ins[self.unit_id] = ReportIn(
+            self.unit_id, self.timestamp, self.late, self.note, self.actor_id
+        )
+
+
+class FundingPledged(CaseEvent):
+    party_kind: str
+    unit_id: str | None
+    party_name: str
+    amount_fen: int
+    currency: str
+    purpose: str
+
+    def apply(self, case: Case) -> None:
+        case.pledges.append(
+            Pledge(
+                PartyKind(self.party_kind),
+                self.unit_id,
+                self.party_name,
+                self.amount_fen,
+                self.purpose,
+                self.timestamp,
+            )
+        )
+
+
+class CaseResolved(CaseEvent):
+    round: int
+    level: str
+    summary: str
+
+    def apply(self, case: Case) -> None:
+        self.mark_response(case)
+        case.resolution = Resolution(self.round, Level(self.level), self.summary, self.timestamp)
+        case.status = Status.RESOLVED
+        if case.first_resolved_at is None:
+            case.first_resolved_at = self.timestamp
+
+
+class CaseEvaluated(CaseEvent):
+    round: int
+    solved: str
+    satisfaction: str
+    comment: str
+
+    def apply(self, case: Case) -> None:
+        case.evaluations.append(
+            Evaluation(
+                self.round,
+                Solved(self.solved),
+                Satisfaction(self.satisfaction),
+                self.comment,
+                self.timestamp,
+            )
+        )
+        case.status = Status.EVALUATED
+
+
+class UnitEvaluated(CaseEvent):
+    whistle_id: str
+    unit_id: str
+    score: int
+    comment: str
+
+    def apply(self, case: Case) -> None:
+        case.unit_scores.append(
+            UnitScore(self.whistle_id, self.unit_id, self.score, self.comment, self.timestamp)
+        )
+
+
+class CaseReopened(CaseEvent):
+    round: int
+    reason: str
+
+    def apply(self, case: Case) -> None:
+        case.round = self.round
+        case.resolution = None
+        case.status = Status.IN_PROGRESS
+
+
+class CaseClosed(CaseEvent):
+    remark: str
+
+    def apply(self, case: Case) -> None:
+        case.status = Status.CLOSED
+        case.closed_at = self.timestamp
+
+
+class CaseWithdrawn(CaseEvent):
+    reason: str
+
+    def apply(self, case: Case) -> None:
+        case.status = Status.WITHDRAWN
+        case.final_reason = self.reason
+
+
+class CaseMarkedDuplicate(CaseEvent):
+    original_case_id: str
+    reason: str
+
+    def apply(self, case: Case) -> None:
+        case.status = Status.DUPLICATE
+        case.duplicate_of = self.original_case_id
+        case.final_reason = self.reason
+
+
+EVENT_LABELS: dict[str, str] = {
+    "CaseReported": "上报受理",
+    "ProgressNoted": "办理进展",
+    "CaseEscalated": "上报升级",
+    "WhistleBlown": "吹哨",
+    "UnitReportedIn": "部门报到",
+    "FundingPledged": "认领资金",
+    "CaseResolved": "办结处置",
+    "CaseEvaluated": "回访评价",
+    "UnitEvaluated": "部门考核",
+    "CaseReopened": "重新办理",
+    "CaseClosed": "办结归档",
+    "CaseWithdrawn": "撤销",
+    "CaseMarkedDuplicate": "标记重复",
+}

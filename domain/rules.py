@@ -1,0 +1,50 @@
+"""Small guard helpers shared by the case's commands; each raises a domain error."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.errors import InvalidValue
+
+TITLE_MAX = 200
+TEXT_MAX = 4000
+NOTE_MAX = 2000
+REASON_MAX = 1000
+MAX_UNITS_PER_WHISTLE = 20
+MAX_PLEDGE_FEN = 100_000_000 * 100  # 100 million CNY: larger is a typo, not a pledge
+CURRENCY = "CNY"
+
+
+def check_text(value: str, *, field: str, field_zh: str, max_len: int, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise InvalidValue(f"{field_zh}必须是文本", f"{field} must be text")
+    value = value.strip()
+    if required and not value:
+        raise InvalidValue(f"{field_zh}不能为空", f"{field} must not be empty")
+    if len(value) > max_len:
+        raise InvalidValue(
+            f"{field_zh}不能超过{max_len}字", f"{field} must be at most {max_len} characters"
+        )
+    return value
+
+
+def check_aware(at: datetime, *, field: str = "time") -> None:
+    if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidValue(f"时间必须带时区：{field}", f"{field} must be a timezone-aware datetime")
+
+
+def check_amount_fen(amount_fen: int) -> None:
+    # bool is an int subclass; True fen is not money.
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool):
+        raise InvalidValue("金额必须是整数（分）", "amount must be a whole number of fen")
+    if amount_fen <= 0:
+        raise InvalidValue("认领金额必须大于零", "pledged amount must be positive")
+    if amount_fen > MAX_PLEDGE_FEN:
+        raise InvalidValue(
+            "认领金额超过上限（1亿元）", "pledged amount exceeds the limit of 100,000,000 CNY"
+        )
+
+
+def check_score(score: int) -> None:
+    if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 100:
+        raise InvalidValue("考核分数必须是0到100的整数", "score must be a whole number from 0 to 100")
