@@ -132,6 +132,8 @@ class Jurisdiction:
                     raise InvalidValue(
                         f"网格 {g.id} 与上级网格不在同一社区", f"grid {g.id} nests across communities"
                     )
+        for g in self.grids.values():
+            self.grid_depth(g.id)  # refuses cycles
         for u in self.units.values():
             if u.street_id is not None:
                 self._require(u.street_id in self.streets, "街道", u.street_id)
@@ -174,4 +176,6 @@ class Jurisdiction:
         depth, grid = 1, self.grid(grid_id)
         while grid.parent_id is not None:
             depth, grid = depth + 1, self.grids[grid.parent_id]
+            if depth > len(self.grids):
+                raise InvalidValue(f"网格 {grid_id} 的上级关系成环", f"grid {grid_id} nests in a cycle")
         return depth

@@ -1,0 +1,60 @@
+"""Errors of the application layer; library errors are translated into these here."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from domain.errors import DomainError
+
+
+class ApplicationError(DomainError):
+    """Base for errors raised by use cases (bilingual, like domain errors)."""
+
+
+class CaseNotFound(ApplicationError):
+    code = "case_not_found"
+
+    def __init__(self, case_id: UUID | str) -> None:
+        super().__init__(f"案件不存在：{case_id}", f"no case {case_id}")
+        self.case_id = case_id
+
+
+class VersionNotFound(ApplicationError):
+    code = "version_not_found"
+
+    def __init__(self, case_id: UUID, what: str) -> None:
+        super().__init__(f"案件 {case_id} 没有{what}的状态", f"case {case_id} has no state {what}")
+
+
+class StaleVersion(ApplicationError):
+    """The caller's expected version is not the case's current one (If-Match)."""
+
+    code = "stale_version"
+
+    def __init__(self, case_id: UUID, expected: int, actual: int) -> None:
+        super().__init__(
+            f"案件已被他人更新（期望版本 {expected}，当前版本 {actual}）",
+            f"case {case_id} is at version {actual}, not {expected}",
+        )
+        self.actual = actual
+
+
+class ConcurrencyConflict(ApplicationError):
+    """Another command changed the case between our read and our write."""
+
+    code = "concurrency_conflict"
+
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(
+            "案件正被同时修改，请刷新后重试",
+            f"case {case_id} was changed concurrently; reload and retry",
+        )
+
+
+class StorageUnavailable(ApplicationError):
+    """The database cannot be reached; nothing was written."""
+
+    code = "storage_unavailable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("数据库暂时不可用，请稍后重试", f"storage unavailable: {detail}")

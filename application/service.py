@@ -1,0 +1,324 @@
+"""CaseService: one method per command on a case, plus the queries auditors need."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    EventStore,
+    IntegrityError,
+    InterfaceError,
+    Mapper,
+    OperationalError,
+)
+
+from application.errors import (
+    CaseNotFound,
+    ConcurrencyConflict,
+    StaleVersion,
+    StorageUnavailable,
+    VersionNotFound,
+)
+from application.integrity import GENESIS, ChainedEventStore, ChainMapper, check_link, open_envelope
+from application.views import CaseSnapshot, ChainProblem, EventRecord, VerifyReport, WriteResult
+from domain.case import Case
+from domain.errors import RuleViolation
+from domain.jurisdiction import Jurisdiction
+from domain.values import (
+    Actor,
+    Channel,
+    Level,
+    NoteKind,
+    PartyKind,
+    Satisfaction,
+    Solved,
+    Status,
+    Urgency,
+)
+
+Clock = Callable[[], datetime]
+T = TypeVar("T")
+_ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+_ACTOR_FIELDS = {"actor_id", "actor_role"}
+VERIFY_PAGE = 1000
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class CaseService(Application[UUID]):
+    """The case-handling use cases. Every write is one command on one case."""
+
+    name = "chuishao"  # fixes table names (PostgreSQL: chuishao_events) across renames
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        jurisdiction: Jurisdiction,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.jurisdiction = jurisdiction
+        self.clock = clock
+        super().__init__(env)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=ChainMapper)
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        return ChainedEventStore(mapper=self.mapper, recorder=self.recorder)
+
+    # ----- commands ------------------------------------------------------------------
+
+    def report_case(
+        self,
+        *,
+        actor: Actor,
+        grid_id: str,
+        category_id: str,
+        title: str,
+        description: str = "",
+        channel: Channel = Channel.PATROL,
+        urgency: Urgency = Urgency.NORMAL,
+        case_id: UUID | None = None,
+    ) -> WriteResult:
+        """A grid lead opens a case in a grid; time limits come from its category."""
+        case = Case.report(
+            case_id=case_id or uuid4(),
+            actor=actor,
+            at=self.clock(),
+            title=title,
+            description=description,
+            category=self.jurisdiction.category(category_id),
+            placement=self.jurisdiction.placement(grid_id),
+            channel=channel,
+            urgency=urgency,
+        )
+        return self._save(case)
+
+    def add_note(
+        self, case_id: UUID, *, actor: Actor, text: str, kind: NoteKind = NoteKind.PROGRESS,
+        expected_version: int | None = None,
+    ) -> WriteResult:
+        return self._change(case_id, expected_version, lambda c, at: c.note(
+            actor=actor, at=at, text=text, kind=kind))
+
+    def escalate(
+        self, case_id: UUID, *, actor: Actor, to_level: Level, reason: str,
+        expected_version: int | None = None,
+    ) -> WriteResult:
+        return self._change(case_id, expected_version, lambda c, at: c.escalate(
+            actor=actor, at=at, to_level=to_level, reason=reason))
+
+    def blow_whistle(
+        self, case_id: UUID, *, actor: Actor, unit_ids: Sequence[str], report_in_deadline: datetime,
+        reason: str, expected_version: int | None = None,
+    ) -> WriteResult:
+        """吹哨: summon units; the result carries the new whistle's id."""
+        for unit_id in unit_ids:
+            self.jurisdiction.unit(unit_id)
+        return self._change(case_id, expected_version, lambda c, at: c.blow_whistle(
+            actor=actor, at=at, unit_ids=unit_ids, report_in_deadline=report_in_deadline,
+            reason=reason))
+
+    def report_in(
+        self, case_id: UUID, *, actor: Actor, whistle_id: str, unit_id: str, note: str = "",
+        expected_version: int | None = None,
+    ) -> WriteResult:
+        """报到: the result says whether the unit was late."""
+        self.jurisdiction.unit(unit_id)
+        return self._change(case_id, expected_version, lambda c, at: c.report_in(
+            actor=actor, at=at, whistle_id=whistle_id, unit_id=unit_id, note=note))
+
+    def pledge(
+        self, case_id: UUID, *, actor: Actor, party_kind: PartyKind, party_name: str,
+        amount_fen: int, unit_id: str | None = None, purpose: str = "", currency: str = "CNY",
+        expected_version: int | None = None,
+    ) -> WriteResult:
+        if unit_id is not None:
+            self.jurisdiction.unit(unit_id)
+        return self._change(case_id, expected_version, lambda c, at: c.pledge(
+            actor=actor, at=at, party_kind=party_kind, party_name=party_name,
+            amount_fen=amount_fen, unit_id=unit_id, purpose=purpose, currency=currency))
+
+    def resolve(
+        self, case_id: UUID, *, actor: Actor, summary: str, expected_version: int | None = None
+    ) -> WriteResult:
+        return self._change(case_id, expected_version, lambda c, at: c.resolve(
+            actor=actor, at=at, summary=summary))
+
+    def evaluate_case(
+        self, case_id: UUID, *, actor: Actor, solved: Solved, satisfaction: Satisfaction,
+        comment: str = "", expected_version: int | None = None,
+    ) -> WriteResult:
+        """回访: record the resident's answer for the current round."""
+        return self._change(case_id, expected_version, lambda c, at: c.evaluate(
+            actor=actor, at=at, solved=solved, satisfaction=satisfaction, comment=comment))
+
+    def evaluate_unit(
+        self, case_id: UUID, *, actor: Actor, whistle_id: str, unit_id: str, score: int,
+        comment: str = "", expected_version: int | None = None,
+    ) -> WriteResult:
+        self.jurisdiction.unit(unit_id)
+        return self._change(case_id, expected_version, lambda c, at: c.evaluate_unit(
+            actor=actor, at=at, whistle_id=whistle_id, unit_id=unit_id, score=score,
+            comment=comment))
+
+    def reopen(
+        self, case_id: UUID, *, actor: Actor, reason: str, expected_version: int | None = None
+    ) -> WriteResult:
+        return self._change(case_id, expected_version, lambda c, at: c.reopen(
+            actor=actor, at=at, reason=reason))
+
+    def close_case(
+        self, case_id: UUID, *, actor: Actor, remark: str = "", expected_version: int | None = None
+    ) -> WriteResult:
+        return self._change(case_id, expected_version, lambda c, at: c.close(
+            actor=actor, at=at, remark=remark))
+
+    def withdraw(
+        self, case_id: UUID, *, actor: Actor, reason: str, expected_version: int | None = None
+    ) -> WriteResult:
+        return self._change(case_id, expected_version, lambda c, at: c.withdraw(
+            actor=actor, at=at, reason=reason))
+
+    def mark_duplicate(
+        self, case_id: UUID, *, actor: Actor, original_case_id: UUID, reason: str = "",
+        expected_version: int | None = None,
+    ) -> WriteResult:
+        """Mark a case a duplicate of an existing case that is not itself a duplicate."""
+        original = self._load(original_case_id)
+        if original.status is Status.DUPLICATE:
+            raise RuleViolation(
+                "原案件本身是重复件，请关联到最初的案件",
+                "the original case is itself a duplicate; link to the first case",
+            )
+        return self._change(case_id, expected_version, lambda c, at: c.mark_duplicate(
+            actor=actor, at=at, original_case_id=original_case_id, reason=reason))
+
+    # ----- queries --------------------------------------------------------------------
+
+    def get_case(self, case_id: UUID) -> CaseSnapshot:
+        return CaseSnapshot.of(self._load(case_id))
+
+    def case_at(
+        self, case_id: UUID, *, version: int | None = None, as_of: datetime | None = None
+    ) -> CaseSnapshot:
+        """The case as it was at a version, or as of a moment (the last event at or before it)."""
+        if as_of is not None:
+            version = None
+            for event in self._guard(lambda: list(self.events.get(case_id))):
+                if event.timestamp <= as_of:
+                    version = event.originator_version
+            if version is None:
+                raise VersionNotFound(case_id, f"于 {as_of.isoformat()} ")
+        current = self._load(case_id)
+        if version is None:
+            return CaseSnapshot.of(current)
+        if not 1 <= version <= current.version:
+            raise VersionNotFound(case_id, f"版本 {version} ")
+        return CaseSnapshot.of(self._guard(lambda: self.repository.get(case_id, version=version)))
+
+    def history(self, case_id: UUID) -> list[EventRecord]:
+        """Every event of the case in order, with its actor, data and chain hashes."""
+        stored_events = self._guard(lambda: list(self.recorder.select_events(case_id)))
+        if not stored_events:
+            raise CaseNotFound(case_id)
+        return [self._record_of(s) for s in stored_events]
+
+    def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+        """Recompute every case's hash chain; name the first broken event of each case."""
+        report = VerifyReport()
+        heads: dict[UUID, tuple[int, str]] = {}
+        broken: set[UUID] = set()
+        total = self._guard(self.recorder.max_notification_id) or 0
+        for n in self._notifications():
+            report.events += 1
+            case_id = n.originator_id
+            if case_id in broken:
+                continue
+            last_version, prev = heads.get(case_id, (0, GENESIS))
+            problem, digest = check_link(n, prev)
+            if problem is None and n.originator_version != last_version + 1:
+                problem = f"version {n.originator_version} follows {last_version} (events missing)"
+            if problem is not None:
+                broken.add(case_id)
+                report.problems.append(ChainProblem(
+                    case_id, n.originator_version, n.topic.rsplit(":", 1)[-1], n.id, problem))
+            heads[case_id] = (n.originator_version, digest)
+            if progress is not None:
+                progress(n.id, total)
+        report.cases = len(heads)
+        return report
+
+    def case_ids(self) -> list[UUID]:
+        """Ids of all cases in the order they were reported (for tools, not dashboards)."""
+        return [n.originator_id for n in self._notifications() if n.originator_version == 1]
+
+    # ----- plumbing -------------------------------------------------------------------
+
+    def _notifications(self) -> Iterator[Any]:
+        start = 1
+        while True:
+            page = self._guard(lambda: self.recorder.select_notifications(start, VERIFY_PAGE))
+            yield from page
+            if len(page) < VERIFY_PAGE:
+                return
+            start = page[-1].id + 1
+
+    def _record_of(self, stored: Any) -> EventRecord:
+        link = open_envelope(stored.state)
+        event = self.mapper.to_domain_event(stored)
+        state = vars(event)
+        data = {k: v for k, v in state.items() if k not in _ENVELOPE_FIELDS | _ACTOR_FIELDS}
+        return EventRecord(
+            version=stored.originator_version,
+            type=type(event).__name__,
+            at=event.timestamp,
+            actor_id=state["actor_id"],
+            actor_role=state["actor_role"],
+            data=data,
+            hash=link.hash,
+            prev_hash=link.prev_hash,
+        )
+
+    def _load(self, case_id: UUID) -> Case:
+        try:
+            return self._guard(lambda: self.repository.get(case_id))
+        except AggregateNotFoundError:
+            raise CaseNotFound(case_id) from None
+
+    def _change(
+        self, case_id: UUID, expected_version: int | None, command: Callable[[Case, datetime], Any]
+    ) -> WriteResult:
+        case = self._load(case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise StaleVersion(case_id, expected_version, case.version)
+        # Server clocks can disagree by a little; a case's own time never runs backwards.
+        outcome = command(case, max(self.clock(), case.modified_on))
+        result = self._save(case)
+        if isinstance(outcome, str):
+            return WriteResult(result.case_id, result.version, result.position, whistle_id=outcome)
+        if isinstance(outcome, bool):
+            return WriteResult(result.case_id, result.version, result.position, late=outcome)
+        return result
+
+    def _save(self, case: Case) -> WriteResult:
+        try:
+            recordings = self._guard(lambda: self.save(case))
+        except IntegrityError:
+            raise ConcurrencyConflict(case.id) from None
+        return WriteResult(case.id, case.version, recordings[-1].notification.id)
+
+    @staticmethod
+    def _guard(call: Callable[[], T]) -> T:
+        """Translate the database being unreachable into one application error."""
+        try:
+            return call()
+        except (OperationalError, InterfaceError) as e:
+            raise StorageUnavailable(type(e).__name__) from e

@@ -1,0 +1,112 @@
+"""Plain data returned by the case service: snapshots, history records, reports."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.case import Case
+from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle
+from domain.values import Channel, Level, Status, Urgency
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a command did: the case's new version and the event log position."""
+
+    case_id: UUID
+    version: int
+    position: int
+    whistle_id: str | None = None
+    late: bool | None = None
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    case_id: UUID
+    version: int
+    title: str
+    description: str
+    category_id: str
+    channel: Channel
+    urgency: Urgency
+    district_id: str
+    street_id: str
+    community_id: str
+    grid_id: str
+    status: Status
+    level: Level
+    round: int
+    reported_at: datetime
+    reported_by: str
+    modified_at: datetime
+    response_due: datetime
+    resolution_due: datetime
+    first_response_at: datetime | None
+    first_resolved_at: datetime | None
+    closed_at: datetime | None
+    resolution: Resolution | None
+    notes: list[Note]
+    whistles: list[Whistle]
+    pledges: list[Pledge]
+    evaluations: list[Evaluation]
+    unit_scores: list[UnitScore]
+    duplicate_of: str | None
+    final_reason: str
+
+    @property
+    def pledged_fen(self) -> int:
+        return sum(p.amount_fen for p in self.pledges)
+
+    @classmethod
+    def of(cls, case: Case) -> CaseSnapshot:
+        c = copy.deepcopy(case)  # callers must never hold the aggregate's own lists
+        return cls(
+            case_id=c.id, version=c.version, title=c.title, description=c.description,
+            category_id=c.category_id, channel=c.channel, urgency=c.urgency,
+            district_id=c.district_id, street_id=c.street_id, community_id=c.community_id,
+            grid_id=c.grid_id, status=c.status, level=c.level, round=c.round,
+            reported_at=c.reported_at, reported_by=c.reported_by, modified_at=c.modified_on,
+            response_due=c.response_due, resolution_due=c.resolution_due,
+            first_response_at=c.first_response_at, first_resolved_at=c.first_resolved_at,
+            closed_at=c.closed_at, resolution=c.resolution, notes=c.notes,
+            whistles=list(c.whistles.values()), pledges=c.pledges, evaluations=c.evaluations,
+            unit_scores=c.unit_scores, duplicate_of=c.duplicate_of, final_reason=c.final_reason,
+        )
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One event of a case's history as an auditor reads it."""
+
+    version: int
+    type: str
+    at: datetime
+    actor_id: str
+    actor_role: str
+    data: dict[str, Any]
+    hash: str
+    prev_hash: str
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    case_id: UUID
+    version: int
+    event_type: str
+    position: int
+    problem: str
+
+
+@dataclass
+class VerifyReport:
+    cases: int = 0
+    events: int = 0
+    problems: list[ChainProblem] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems

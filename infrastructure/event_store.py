@@ -1,0 +1,40 @@
+"""Where events are stored: the library's recorder settings, chosen in this one place."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from domain.errors import InvalidValue
+from infrastructure.settings import Settings
+
+SQLITE_FILE = "chuishao.db"
+_POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg"}
+
+
+def event_store_env(settings: Settings) -> dict[str, str]:
+    """The ``eventsourcing`` environment for the configured backend."""
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.data_dir / SQLITE_FILE),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    url = urlsplit(settings.database_url)
+    if url.scheme not in _POSTGRES_SCHEMES or not url.path.strip("/"):
+        raise InvalidValue(
+            "数据库地址须形如 postgresql://用户@主机:端口/库名",
+            "database URL must look like postgresql://user@host:port/dbname",
+        )
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(url.path.strip("/")),
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_SCHEMA": settings.database_schema,
+        "POSTGRES_POOL_SIZE": str(settings.pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(settings.pool_max_overflow),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+    }
