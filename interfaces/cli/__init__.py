@@ -1,0 +1,81 @@
+"""The ``chuishao`` command line: demo, history, verify."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from application.errors import CaseNotFound
+from domain.errors import DomainError
+from infrastructure.settings import Settings
+from interfaces.bootstrap import build_case_service
+from interfaces.cli.render import case_summary, timeline, verify_lines
+from interfaces.demo import ScriptedClock, play
+
+app = typer.Typer(help="chuishao：街乡吹哨、部门报到 案件办理", no_args_is_help=True)
+_probe = Console()
+# Piped output (CI logs, files) gets a wide fixed width so Chinese tables stay readable.
+console = _probe if _probe.is_terminal else Console(width=150)
+
+
+@app.command()
+def demo(
+    histories: bool = typer.Option(True, help="Print each case's full history."),
+) -> None:
+    """Play the seeds' five real cases through the case service and print them."""
+    clock = ScriptedClock()
+    with build_case_service(Settings(), clock=clock) as service:
+        played = play(service, clock)
+        for scenario, now in played:
+            state = "已录入" if now else "已存在，跳过"
+            console.print(f"{scenario.title}：{state}（{scenario.case_id}）")
+        cases = [service.get_case(s.case_id) for s, _ in played]
+        console.print(case_summary(cases, service.jurisdiction))
+        if histories:
+            for scenario, _ in played:
+                console.print(timeline(
+                    service.history(scenario.case_id), service.jurisdiction,
+                    f"{scenario.title}（{scenario.case_id}）",
+                ))
+        for line in verify_lines(service.verify()):
+            console.print(line)
+
+
+@app.command()
+def history(case_id: str) -> None:
+    """Print a case's timeline: every event, who did it, when, and its hash."""
+    try:
+        uid = UUID(case_id)
+    except ValueError:
+        console.print(f"[red]案件编号格式不正确：{case_id}[/red]")
+        raise typer.Exit(2) from None
+    with build_case_service(Settings()) as service:
+        try:
+            records = service.history(uid)
+        except CaseNotFound as e:
+            console.print(f"[red]{e.zh}[/red]")
+            raise typer.Exit(1) from None
+        console.print(timeline(records, service.jurisdiction, f"案件 {uid}"))
+
+
+@app.command()
+def verify() -> None:
+    """Recompute every case's hash chain; exit 1 and name the broken events if any."""
+    with build_case_service(Settings()) as service, Progress(console=console, transient=True) as bar:
+        task = bar.add_task("校验哈希链", total=None)
+        report = service.verify(lambda done, total: bar.update(task, completed=done, total=total))
+    for line in verify_lines(report):
+        console.print(line)
+    if not report.intact:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    try:
+        app()
+    except DomainError as e:
+        console.print(f"[red]{e.zh}[/red]（{e.en}）")
+        raise SystemExit(2) from None

@@ -1,0 +1,121 @@
+"""Rich renderings of cases and histories in Chinese, for people reading a terminal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.table import Table
+
+from application.views import CaseSnapshot, EventRecord, VerifyReport
+from domain.events import EVENT_LABELS
+from domain.jurisdiction import Jurisdiction
+from domain.values import Level, NoteKind, PartyKind, Role, Satisfaction, Solved, Status, fen_to_yuan_text
+
+CST = ZoneInfo("Asia/Shanghai")
+
+
+def local(at: datetime | None) -> str:
+    return at.astimezone(CST).strftime("%Y-%m-%d %H:%M") if at else "—"
+
+
+def _unit(j: Jurisdiction, unit_id: str | None) -> str:
+    if unit_id is None:
+        return ""
+    unit = j.units.get(unit_id)
+    return unit.name if unit else unit_id
+
+
+def describe(record: EventRecord, j: Jurisdiction) -> str:
+    """One line in Chinese saying what the event recorded."""
+    d: dict[str, Any] = record.data
+    match record.type:
+        case "CaseReported":
+            grid = j.grids.get(d["grid_id"])
+            category = j.categories.get(d["category_id"])
+            return (
+                f"{d['title']}（{grid.name if grid else d['grid_id']}，"
+                f"{category.name if category else d['category_id']}，办结时限 {local(d['resolution_due'])}）"
+            )
+        case "ProgressNoted":
+            return f"[{NoteKind(d['kind']).label}] {d['text']}"
+        case "CaseEscalated":
+            return f"{Level(d['from_level']).label} → {Level(d['to_level']).label}：{d['reason']}"
+        case "WhistleBlown":
+            units = "、".join(_unit(j, u) for u in d["unit_ids"])
+            return (
+                f"{d['whistle_id']} {Level(d['level']).label}吹哨，召集 {units}，"
+                f"报到时限 {local(d['report_in_deadline'])}：{d['reason']}"
+            )
+        case "UnitReportedIn":
+            late = "（迟到）" if d["late"] else "（按时）"
+            return f"{d['whistle_id']} {_unit(j, d['unit_id'])} 报到{late} {d['note']}".rstrip()
+        case "FundingPledged":
+            return (
+                f"{d['party_name']}（{PartyKind(d['party_kind']).label}）认领 "
+                f"{fen_to_yuan_text(d['amount_fen'])} {d['purpose']}".rstrip()
+            )
+        case "CaseResolved":
+            return f"第{d['round']}轮在{Level(d['level']).label}层级解决：{d['summary']}"
+        case "CaseEvaluated":
+            return (
+                f"第{d['round']}轮回访：{Solved(d['solved']).label}，"
+                f"{Satisfaction(d['satisfaction']).label} {d['comment']}".rstrip()
+            )
+        case "UnitEvaluated":
+            return f"{d['whistle_id']} {_unit(j, d['unit_id'])} 得分 {d['score']} {d['comment']}".rstrip()
+        case "CaseReopened":
+            return f"进入第{d['round']}轮：{d['reason']}"
+        case "CaseClosed":
+            return d["remark"] or "办结"
+        case "CaseWithdrawn":
+            return d["reason"]
+        case "CaseMarkedDuplicate":
+            return f"与案件 {d['original_case_id']} 重复 {d['reason']}".rstrip()
+    return str(d)
+
+
+def timeline(records: list[EventRecord], j: Jurisdiction, title: str) -> Table:
+    table = Table(title=title, show_lines=False, expand=False)
+    for heading in ("版本", "时间", "事件", "操作人", "内容", "哈希"):
+        table.add_column(heading, overflow="fold")
+    for r in records:
+        actor = f"{r.actor_id}（{Role(r.actor_role).label}）"
+        table.add_row(
+            str(r.version), local(r.at), EVENT_LABELS.get(r.type, r.type), actor,
+            describe(r, j), r.hash[:12],
+        )
+    return table
+
+
+def case_summary(cases: list[CaseSnapshot], j: Jurisdiction) -> Table:
+    table = Table(title="案件汇总")
+    for heading in ("案件编号", "标题", "社区 / 网格", "状态", "解决层级", "吹哨", "认领资金", "回访"):
+        table.add_column(heading, overflow="fold")
+    for c in cases:
+        ev = c.evaluations[-1] if c.evaluations else None
+        table.add_row(
+            str(c.case_id)[:8], c.title,
+            f"{j.communities[c.community_id].name} / {j.grids[c.grid_id].name}",
+            c.status.label,
+            c.resolution.level.label if c.resolution else "—",
+            str(len(c.whistles)), fen_to_yuan_text(c.pledged_fen) if c.pledges else "—",
+            f"{ev.solved.label}·{ev.satisfaction.label}" if ev else "—",
+        )
+    return table
+
+
+def verify_lines(report: VerifyReport) -> list[str]:
+    if report.intact:
+        return [f"[green]哈希链完整[/green]：{report.cases} 个案件，{report.events} 条事件，全部校验通过。"]
+    lines = [f"[red]发现 {len(report.problems)} 个案件的哈希链断裂[/red]（共 {report.cases} 个案件，{report.events} 条事件）："]
+    for p in report.problems:
+        lines.append(
+            f"  案件 {p.case_id} 第 {p.version} 条事件（{EVENT_LABELS.get(p.event_type, p.event_type)}，"
+            f"日志位置 {p.position}）：{p.problem}"
+        )
+    return lines
+
+
+__all__ = ["Status", "case_summary", "describe", "timeline", "verify_lines", "local"]
