@@ -68,9 +68,10 @@ def open_envelope(state: bytes) -> Link:
         raise BrokenEnvelope("not a chain envelope")
     prev = state[len(_HEAD) : len(_HEAD) + 64]
     digest = state[len(_HEAD) + 64 + len(_MID) : len(_HEAD) + 128 + len(_MID)]
-    if state[len(_HEAD) + 64 : len(_HEAD) + 64 + len(_MID)] != _MID or not state[
-        len(_HEAD) + 128 + len(_MID) : _INNER_START
-    ] == _TAIL:
+    if (
+        state[len(_HEAD) + 64 : len(_HEAD) + 64 + len(_MID)] != _MID
+        or not state[len(_HEAD) + 128 + len(_MID) : _INNER_START] == _TAIL
+    ):
         raise BrokenEnvelope("malformed chain envelope")
     try:
         return Link(prev.decode("ascii"), digest.decode("ascii"), state[_INNER_START:-1])
@@ -159,7 +160,9 @@ class ChainedEventStore(EventStore[UUID]):
         if key in self._heads:
             return self._heads[key]
         last = self.recorder.select_events(
-            originator_id=stored.originator_id, lte=stored.originator_version - 1, desc=True,
+            originator_id=stored.originator_id,
+            lte=stored.originator_version - 1,
+            desc=True,
             limit=1,
         )
         return open_envelope(last[0].state).hash if last else GENESIS
@@ -191,4 +194,3 @@ class ChainedEventStore(EventStore[UUID]):
             )
             for d, s, n in zip(domain_events, sealed, notification_ids, strict=True)
         ]
-

@@ -102,93 +102,189 @@ class CaseService(Application[UUID]):
         return self._save(case)
 
     def add_note(
-        self, case_id: UUID, *, actor: Actor, text: str, kind: NoteKind = NoteKind.PROGRESS,
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        text: str,
+        kind: NoteKind = NoteKind.PROGRESS,
         expected_version: int | None = None,
     ) -> WriteResult:
-        return self._change(case_id, expected_version, lambda c, at: c.note(
-            actor=actor, at=at, text=text, kind=kind))
+        return self._change(
+            case_id,
+            expected_version,
+            lambda c, at: c.note(actor=actor, at=at, text=text, kind=kind),
+        )
 
     def escalate(
-        self, case_id: UUID, *, actor: Actor, to_level: Level, reason: str,
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        to_level: Level,
+        reason: str,
         expected_version: int | None = None,
     ) -> WriteResult:
-        return self._change(case_id, expected_version, lambda c, at: c.escalate(
-            actor=actor, at=at, to_level=to_level, reason=reason))
+        return self._change(
+            case_id,
+            expected_version,
+            lambda c, at: c.escalate(actor=actor, at=at, to_level=to_level, reason=reason),
+        )
 
     def blow_whistle(
-        self, case_id: UUID, *, actor: Actor, unit_ids: Sequence[str], report_in_deadline: datetime,
-        reason: str, expected_version: int | None = None,
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        unit_ids: Sequence[str],
+        report_in_deadline: datetime,
+        reason: str,
+        expected_version: int | None = None,
     ) -> WriteResult:
         """吹哨: summon units; the result carries the new whistle's id."""
         for unit_id in unit_ids:
             self.jurisdiction.unit(unit_id)
-        return self._change(case_id, expected_version, lambda c, at: c.blow_whistle(
-            actor=actor, at=at, unit_ids=unit_ids, report_in_deadline=report_in_deadline,
-            reason=reason))
+        return self._change(
+            case_id,
+            expected_version,
+            lambda c, at: c.blow_whistle(
+                actor=actor,
+                at=at,
+                unit_ids=unit_ids,
+                report_in_deadline=report_in_deadline,
+                reason=reason,
+            ),
+        )
 
     def report_in(
-        self, case_id: UUID, *, actor: Actor, whistle_id: str, unit_id: str, note: str = "",
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        whistle_id: str,
+        unit_id: str,
+        note: str = "",
         expected_version: int | None = None,
     ) -> WriteResult:
         """报到: the result says whether the unit was late."""
         self.jurisdiction.unit(unit_id)
-        return self._change(case_id, expected_version, lambda c, at: c.report_in(
-            actor=actor, at=at, whistle_id=whistle_id, unit_id=unit_id, note=note))
+        return self._change(
+            case_id,
+            expected_version,
+            lambda c, at: c.report_in(
+                actor=actor, at=at, whistle_id=whistle_id, unit_id=unit_id, note=note
+            ),
+        )
 
     def pledge(
-        self, case_id: UUID, *, actor: Actor, party_kind: PartyKind, party_name: str,
-        amount_fen: int, unit_id: str | None = None, purpose: str = "", currency: str = "CNY",
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        party_kind: PartyKind,
+        party_name: str,
+        amount_fen: int,
+        unit_id: str | None = None,
+        purpose: str = "",
+        currency: str = "CNY",
         expected_version: int | None = None,
     ) -> WriteResult:
         if unit_id is not None:
             self.jurisdiction.unit(unit_id)
-        return self._change(case_id, expected_version, lambda c, at: c.pledge(
-            actor=actor, at=at, party_kind=party_kind, party_name=party_name,
-            amount_fen=amount_fen, unit_id=unit_id, purpose=purpose, currency=currency))
+        return self._change(
+            case_id,
+            expected_version,
+            lambda c, at: c.pledge(
+                actor=actor,
+                at=at,
+                party_kind=party_kind,
+                party_name=party_name,
+                amount_fen=amount_fen,
+                unit_id=unit_id,
+                purpose=purpose,
+                currency=currency,
+            ),
+        )
 
     def resolve(
         self, case_id: UUID, *, actor: Actor, summary: str, expected_version: int | None = None
     ) -> WriteResult:
-        return self._change(case_id, expected_version, lambda c, at: c.resolve(
-            actor=actor, at=at, summary=summary))
+        return self._change(
+            case_id, expected_version, lambda c, at: c.resolve(actor=actor, at=at, summary=summary)
+        )
 
     def evaluate_case(
-        self, case_id: UUID, *, actor: Actor, solved: Solved, satisfaction: Satisfaction,
-        comment: str = "", expected_version: int | None = None,
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        solved: Solved,
+        satisfaction: Satisfaction,
+        comment: str = "",
+        expected_version: int | None = None,
     ) -> WriteResult:
         """回访: record the resident's answer for the current round."""
-        return self._change(case_id, expected_version, lambda c, at: c.evaluate(
-            actor=actor, at=at, solved=solved, satisfaction=satisfaction, comment=comment))
+        return self._change(
+            case_id,
+            expected_version,
+            lambda c, at: c.evaluate(
+                actor=actor, at=at, solved=solved, satisfaction=satisfaction, comment=comment
+            ),
+        )
 
     def evaluate_unit(
-        self, case_id: UUID, *, actor: Actor, whistle_id: str, unit_id: str, score: int,
-        comment: str = "", expected_version: int | None = None,
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        whistle_id: str,
+        unit_id: str,
+        score: int,
+        comment: str = "",
+        expected_version: int | None = None,
     ) -> WriteResult:
         self.jurisdiction.unit(unit_id)
-        return self._change(case_id, expected_version, lambda c, at: c.evaluate_unit(
-            actor=actor, at=at, whistle_id=whistle_id, unit_id=unit_id, score=score,
-            comment=comment))
+        return self._change(
+            case_id,
+            expected_version,
+            lambda c, at: c.evaluate_unit(
+                actor=actor,
+                at=at,
+                whistle_id=whistle_id,
+                unit_id=unit_id,
+                score=score,
+                comment=comment,
+            ),
+        )
 
     def reopen(
         self, case_id: UUID, *, actor: Actor, reason: str, expected_version: int | None = None
     ) -> WriteResult:
-        return self._change(case_id, expected_version, lambda c, at: c.reopen(
-            actor=actor, at=at, reason=reason))
+        return self._change(
+            case_id, expected_version, lambda c, at: c.reopen(actor=actor, at=at, reason=reason)
+        )
 
     def close_case(
         self, case_id: UUID, *, actor: Actor, remark: str = "", expected_version: int | None = None
     ) -> WriteResult:
-        return self._change(case_id, expected_version, lambda c, at: c.close(
-            actor=actor, at=at, remark=remark))
+        return self._change(
+            case_id, expected_version, lambda c, at: c.close(actor=actor, at=at, remark=remark)
+        )
 
     def withdraw(
         self, case_id: UUID, *, actor: Actor, reason: str, expected_version: int | None = None
     ) -> WriteResult:
-        return self._change(case_id, expected_version, lambda c, at: c.withdraw(
-            actor=actor, at=at, reason=reason))
+        return self._change(
+            case_id, expected_version, lambda c, at: c.withdraw(actor=actor, at=at, reason=reason)
+        )
 
     def mark_duplicate(
-        self, case_id: UUID, *, actor: Actor, original_case_id: UUID, reason: str = "",
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        original_case_id: UUID,
+        reason: str = "",
         expected_version: int | None = None,
     ) -> WriteResult:
         """Mark a case a duplicate of an existing case that is not itself a duplicate."""
@@ -198,8 +294,13 @@ class CaseService(Application[UUID]):
                 "原案件本身是重复件，请关联到最初的案件",
                 "the original case is itself a duplicate; link to the first case",
             )
-        return self._change(case_id, expected_version, lambda c, at: c.mark_duplicate(
-            actor=actor, at=at, original_case_id=original_case_id, reason=reason))
+        return self._change(
+            case_id,
+            expected_version,
+            lambda c, at: c.mark_duplicate(
+                actor=actor, at=at, original_case_id=original_case_id, reason=reason
+            ),
+        )
 
     # ----- queries --------------------------------------------------------------------
 
@@ -248,8 +349,11 @@ class CaseService(Application[UUID]):
                 problem = f"version {n.originator_version} follows {last_version} (events missing)"
             if problem is not None:
                 broken.add(case_id)
-                report.problems.append(ChainProblem(
-                    case_id, n.originator_version, n.topic.rsplit(":", 1)[-1], n.id, problem))
+                report.problems.append(
+                    ChainProblem(
+                        case_id, n.originator_version, n.topic.rsplit(":", 1)[-1], n.id, problem
+                    )
+                )
             heads[case_id] = (n.originator_version, digest)
             if progress is not None:
                 progress(n.id, total)
@@ -265,7 +369,7 @@ class CaseService(Application[UUID]):
     def _notifications(self) -> Iterator[Any]:
         start = 1
         while True:
-            page = self._guard(lambda: self.recorder.select_notifications(start, VERIFY_PAGE))
+            page = self._guard(lambda s=start: self.recorder.select_notifications(s, VERIFY_PAGE))
             yield from page
             if len(page) < VERIFY_PAGE:
                 return

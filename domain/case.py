@@ -103,7 +103,9 @@ class Case(Aggregate):
 
     # ----- handling ----------------------------------------------------------------
 
-    def note(self, *, actor: Actor, at: datetime, text: str, kind: NoteKind = NoteKind.PROGRESS) -> None:
+    def note(
+        self, *, actor: Actor, at: datetime, text: str, kind: NoteKind = NoteKind.PROGRESS
+    ) -> None:
         self._check_can_act(at)
         text = check_text(text, field="text", field_zh="进展内容", max_len=NOTE_MAX)
         self._record(ev.ProgressNoted, actor, at, text=text, kind=NoteKind(kind).value)
@@ -119,7 +121,11 @@ class Case(Aggregate):
             )
         reason = check_text(reason, field="reason", field_zh="升级理由", max_len=REASON_MAX)
         self._record(
-            ev.CaseEscalated, actor, at, from_level=self.level.value, to_level=to_level.value,
+            ev.CaseEscalated,
+            actor,
+            at,
+            from_level=self.level.value,
+            to_level=to_level.value,
             reason=reason,
         )
 
@@ -152,12 +158,20 @@ class Case(Aggregate):
             )
         check_aware(report_in_deadline, field="report_in_deadline")
         if report_in_deadline <= at:
-            raise InvalidValue("报到时限必须晚于吹哨时间", "the report-in deadline must be in the future")
+            raise InvalidValue(
+                "报到时限必须晚于吹哨时间", "the report-in deadline must be in the future"
+            )
         reason = check_text(reason, field="reason", field_zh="吹哨事由", max_len=REASON_MAX)
         whistle_id = f"W{len(self.whistles) + 1}"
         self._record(
-            ev.WhistleBlown, actor, at, whistle_id=whistle_id, level=self.level.value,
-            unit_ids=units, report_in_deadline=report_in_deadline, reason=reason,
+            ev.WhistleBlown,
+            actor,
+            at,
+            whistle_id=whistle_id,
+            level=self.level.value,
+            unit_ids=units,
+            report_in_deadline=report_in_deadline,
+            reason=reason,
         )
         return whistle_id
 
@@ -168,13 +182,20 @@ class Case(Aggregate):
         self._check_can_act(at)
         whistle = self.whistle(whistle_id)
         if unit_id not in whistle.unit_ids:
-            raise RuleViolation("该单位未被本次吹哨召集，不能报到", "only a summoned unit reports in")
+            raise RuleViolation(
+                "该单位未被本次吹哨召集，不能报到", "only a summoned unit reports in"
+            )
         if unit_id in whistle.report_ins:
             raise RuleViolation("该单位已就本次吹哨报到", "the unit has already reported in")
         note = check_text(note, field="note", field_zh="报到说明", max_len=NOTE_MAX, required=False)
         late = at > whistle.report_in_deadline
         self._record(
-            ev.UnitReportedIn, actor, at, whistle_id=whistle_id, unit_id=unit_id, late=late,
+            ev.UnitReportedIn,
+            actor,
+            at,
+            whistle_id=whistle_id,
+            unit_id=unit_id,
+            late=late,
             note=note,
         )
         return late
@@ -195,13 +216,22 @@ class Case(Aggregate):
         if currency != CURRENCY:
             raise InvalidValue("币种只能是人民币（CNY）", "currency must be CNY")
         check_amount_fen(amount_fen)
-        party_name = check_text(party_name, field="party_name", field_zh="出资方", max_len=TITLE_MAX)
+        party_name = check_text(
+            party_name, field="party_name", field_zh="出资方", max_len=TITLE_MAX
+        )
         purpose = check_text(
             purpose, field="purpose", field_zh="用途", max_len=REASON_MAX, required=False
         )
         self._record(
-            ev.FundingPledged, actor, at, party_kind=PartyKind(party_kind).value, unit_id=unit_id,
-            party_name=party_name, amount_fen=amount_fen, currency=currency, purpose=purpose,
+            ev.FundingPledged,
+            actor,
+            at,
+            party_kind=PartyKind(party_kind).value,
+            unit_id=unit_id,
+            party_name=party_name,
+            amount_fen=amount_fen,
+            currency=currency,
+            purpose=purpose,
         )
 
     # ----- resolution and after ------------------------------------------------------
@@ -215,25 +245,43 @@ class Case(Aggregate):
         )
 
     def evaluate(
-        self, *, actor: Actor, at: datetime, solved: Solved, satisfaction: Satisfaction,
+        self,
+        *,
+        actor: Actor,
+        at: datetime,
+        solved: Solved,
+        satisfaction: Satisfaction,
         comment: str = "",
     ) -> None:
         """回访: the resident says whether it was solved and whether they are satisfied."""
         self._check_can_act(at)
         if self.resolution is None:
-            raise RuleViolation("案件尚未解决，不能回访评价", "evaluation comes only after resolution")
+            raise RuleViolation(
+                "案件尚未解决，不能回访评价", "evaluation comes only after resolution"
+            )
         if self.evaluation_of_round is not None:
             raise RuleViolation("本轮已回访评价", "this round has already been evaluated")
         comment = check_text(
             comment, field="comment", field_zh="回访意见", max_len=NOTE_MAX, required=False
         )
         self._record(
-            ev.CaseEvaluated, actor, at, round=self.round, solved=Solved(solved).value,
-            satisfaction=Satisfaction(satisfaction).value, comment=comment,
+            ev.CaseEvaluated,
+            actor,
+            at,
+            round=self.round,
+            solved=Solved(solved).value,
+            satisfaction=Satisfaction(satisfaction).value,
+            comment=comment,
         )
 
     def evaluate_unit(
-        self, *, actor: Actor, at: datetime, whistle_id: str, unit_id: str, score: int,
+        self,
+        *,
+        actor: Actor,
+        at: datetime,
+        whistle_id: str,
+        unit_id: str,
+        score: int,
         comment: str = "",
     ) -> None:
         """一哨一考核: the street scores a unit it summoned, once per whistle."""
@@ -242,13 +290,20 @@ class Case(Aggregate):
         if unit_id not in whistle.unit_ids:
             raise RuleViolation("只能考核本次吹哨召集的单位", "only a summoned unit is evaluated")
         if any(s.whistle_id == whistle_id and s.unit_id == unit_id for s in self.unit_scores):
-            raise RuleViolation("该单位本次吹哨已考核", "the unit is already evaluated for this whistle")
+            raise RuleViolation(
+                "该单位本次吹哨已考核", "the unit is already evaluated for this whistle"
+            )
         check_score(score)
         comment = check_text(
             comment, field="comment", field_zh="考核意见", max_len=NOTE_MAX, required=False
         )
         self._record(
-            ev.UnitEvaluated, actor, at, whistle_id=whistle_id, unit_id=unit_id, score=score,
+            ev.UnitEvaluated,
+            actor,
+            at,
+            whistle_id=whistle_id,
+            unit_id=unit_id,
+            score=score,
             comment=comment,
         )
 
@@ -257,7 +312,8 @@ class Case(Aggregate):
         evaluation = self.evaluation_of_round
         if evaluation is None or evaluation.satisfaction is not Satisfaction.UNSATISFIED:
             raise RuleViolation(
-                "只有回访不满意的案件才能重新办理", "reopening only follows an unsatisfied evaluation"
+                "只有回访不满意的案件才能重新办理",
+                "reopening only follows an unsatisfied evaluation",
             )
         reason = check_text(reason, field="reason", field_zh="重办理由", max_len=REASON_MAX)
         self._record(ev.CaseReopened, actor, at, round=self.round + 1, reason=reason)
@@ -266,7 +322,9 @@ class Case(Aggregate):
         self._check_can_act(at)
         if self.resolution is None:
             raise RuleViolation("案件尚未解决，不能办结", "closing only follows resolution")
-        remark = check_text(remark, field="remark", field_zh="备注", max_len=NOTE_MAX, required=False)
+        remark = check_text(
+            remark, field="remark", field_zh="备注", max_len=NOTE_MAX, required=False
+        )
         self._record(ev.CaseClosed, actor, at, remark=remark)
 
     def withdraw(self, *, actor: Actor, at: datetime, reason: str) -> None:
@@ -281,7 +339,9 @@ class Case(Aggregate):
         self._check_can_act(at)
         if original_case_id == self.id:
             raise RuleViolation("案件不能与自身重复", "a case cannot duplicate itself")
-        reason = check_text(reason, field="reason", field_zh="说明", max_len=REASON_MAX, required=False)
+        reason = check_text(
+            reason, field="reason", field_zh="说明", max_len=REASON_MAX, required=False
+        )
         self._record(
             ev.CaseMarkedDuplicate, actor, at, original_case_id=str(original_case_id), reason=reason
         )
@@ -320,7 +380,9 @@ class Case(Aggregate):
                 "the case is resolved in this round; reopen it first",
             )
 
-    def _record(self, event_class: type[ev.CaseEvent], actor: Actor, at: datetime, **data: Any) -> None:
+    def _record(
+        self, event_class: type[ev.CaseEvent], actor: Actor, at: datetime, **data: Any
+    ) -> None:
         self.trigger_event(
             event_class, timestamp=at, actor_id=actor.user_id, actor_role=actor.role.value, **data
         )

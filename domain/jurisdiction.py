@@ -78,7 +78,9 @@ def _index(items: Iterable, what: str) -> dict:
     out: dict = {}
     for item in items:
         if item.id in out:
-            raise InvalidValue(f"辖区文件中{what}编号重复：{item.id}", f"duplicate {what} id {item.id}")
+            raise InvalidValue(
+                f"辖区文件中{what}编号重复：{item.id}", f"duplicate {what} id {item.id}"
+            )
         out[item.id] = item
     return out
 
@@ -130,7 +132,8 @@ class Jurisdiction:
                 self._require(parent is not None, "上级网格", g.parent_id)
                 if parent is not None and parent.community_id != g.community_id:
                     raise InvalidValue(
-                        f"网格 {g.id} 与上级网格不在同一社区", f"grid {g.id} nests across communities"
+                        f"网格 {g.id} 与上级网格不在同一社区",
+                        f"grid {g.id} nests across communities",
                     )
         for g in self.grids.values():
             self.grid_depth(g.id)  # refuses cycles
@@ -177,5 +180,7 @@ class Jurisdiction:
         while grid.parent_id is not None:
             depth, grid = depth + 1, self.grids[grid.parent_id]
             if depth > len(self.grids):
-                raise InvalidValue(f"网格 {grid_id} 的上级关系成环", f"grid {grid_id} nests in a cycle")
+                raise InvalidValue(
+                    f"网格 {grid_id} 的上级关系成环", f"grid {grid_id} nests in a cycle"
+                )
         return depth

@@ -15,7 +15,9 @@ MAX_PLEDGE_FEN = 100_000_000 * 100  # 100 million CNY: larger is a typo, not a p
 CURRENCY = "CNY"
 
 
-def check_text(value: str, *, field: str, field_zh: str, max_len: int, required: bool = True) -> str:
+def check_text(
+    value: str, *, field: str, field_zh: str, max_len: int, required: bool = True
+) -> str:
     if not isinstance(value, str):
         raise InvalidValue(f"{field_zh}必须是文本", f"{field} must be text")
     value = value.strip()
@@ -47,4 +49,6 @@ def check_amount_fen(amount_fen: int) -> None:
 
 def check_score(score: int) -> None:
     if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 100:
-        raise InvalidValue("考核分数必须是0到100的整数", "score must be a whole number from 0 to 100")
+        raise InvalidValue(
+            "考核分数必须是0到100的整数", "score must be a whole number from 0 to 100"
+        )

@@ -25,13 +25,17 @@ def load_jurisdiction(path: Path | None = None) -> Jurisdiction:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
-        raise InvalidValue(f"无法读取辖区文件 {path}：{e}", f"cannot read jurisdiction {path}: {e}") from e
+        raise InvalidValue(
+            f"无法读取辖区文件 {path}：{e}", f"cannot read jurisdiction {path}: {e}"
+        ) from e
     try:
         return _build(data)
     except (KeyError, TypeError, ValueError) as e:
         if isinstance(e, InvalidValue):
             raise
-        raise InvalidValue(f"辖区文件 {path} 格式有误：{e!r}", f"malformed jurisdiction {path}: {e!r}") from e
+        raise InvalidValue(
+            f"辖区文件 {path} 格式有误：{e!r}", f"malformed jurisdiction {path}: {e!r}"
+        ) from e
 
 
 def _build(data: dict[str, Any]) -> Jurisdiction:
@@ -43,8 +47,7 @@ def _build(data: dict[str, Any]) -> Jurisdiction:
             Community(c["id"], c["name"], c["street"]) for c in data.get("communities", [])
         ],
         grids=[
-            Grid(g["id"], g["name"], g["community"], g.get("parent"))
-            for g in data.get("grids", [])
+            Grid(g["id"], g["name"], g["community"], g.get("parent")) for g in data.get("grids", [])
         ],
         units=[
             Unit(u["id"], u["name"], UnitKind(u["kind"]), u.get("street"))

@@ -77,155 +77,436 @@ class Scenario:
 
 def _fire_lane() -> Scenario:
     gl, co, st = grid_lead("gl-huating"), coordinator("co-yljw"), coordinator("co-jianshe")
-    return Scenario("fire-lane", "城市华庭、滨河湾车辆占用消防通道", [
-        (t("2016-04-05 09:00"), lambda s, c, w: s.report_case(
-            case_id=c, actor=gl, grid_id="chengshi-huating", category_id="fire-lane",
-            channel=Channel.PATROL, title="城市华庭、滨河湾小区车辆长期占用消防通道",
-            description="车辆占用消防通道问题在城市华庭和滨河湾小区多年未能解决，社区决定集中整治。")),
-        (t("2016-04-06 10:00"), lambda s, c, w: s.add_note(
-            c, actor=gl, kind=NoteKind.HOME_VISIT,
-            text="广泛宣传消防安全知识；居委会、物业公司、业委会组织入户谈话300余次。")),
-        (t("2016-04-08 15:00"), lambda s, c, w: s.escalate(
-            c, actor=gl, to_level=Level.COMMUNITY, reason="涉及两个小区、物业公司与共建企业，网格内无法协调。")),
-        (t("2016-04-11 10:00"), lambda s, c, w: s.add_note(
-            c, actor=co, kind=NoteKind.JOINT_MEETING,
-            text="共建企业主动将地库车位租赁费由7200元/年降至3600元/年。")),
-        (t("2016-04-12 09:00"), lambda s, c, w: s.escalate(
-            c, actor=co, to_level=Level.STREET, reason="个别“钉子户”拒不配合，需街道办事处和驻区派出所出面。")),
-        (t("2016-04-12 09:30"), lambda s, c, w: w.update(fire=s.blow_whistle(
-            c, actor=st, unit_ids=["jianshe-police", "yljw-property"],
-            report_in_deadline=t("2016-04-12 10:00"), reason="钉子户占用消防通道，需联合执法协调。",
-        ).whistle_id or "")),
-        (t("2016-04-12 09:50"), lambda s, c, w: s.report_in(
-            c, actor=liaison("li-jianshe-police"), whistle_id=w["fire"], unit_id="jianshe-police",
-            note="民警到场，逐户协调。")),
-        (t("2016-04-12 09:55"), lambda s, c, w: s.report_in(
-            c, actor=liaison("li-yljw-property"), whistle_id=w["fire"], unit_id="yljw-property",
-            note="物业到场，清点占道车辆。")),
-        (t("2016-04-20 17:00"), lambda s, c, w: s.resolve(
-            c, actor=st, summary="经过各方共同努力，妥善解决了消防通道停车问题。")),
-        (t("2016-04-25 10:00"), lambda s, c, w: s.evaluate_case(
-            c, actor=co, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED,
-            comment="回访：消防通道已畅通。")),
-        (t("2016-04-25 11:00"), lambda s, c, w: s.evaluate_unit(
-            c, actor=st, whistle_id=w["fire"], unit_id="jianshe-police", score=95,
-            comment="演示评分：按时报到，协调得力。")),
-        (t("2016-04-25 11:05"), lambda s, c, w: s.evaluate_unit(
-            c, actor=st, whistle_id=w["fire"], unit_id="yljw-property", score=90,
-            comment="演示评分：按时报到。")),
-        (t("2016-04-26 09:00"), lambda s, c, w: s.close_case(c, actor=st, remark="办结。")),
-    ])
+    return Scenario(
+        "fire-lane",
+        "城市华庭、滨河湾车辆占用消防通道",
+        [
+            (
+                t("2016-04-05 09:00"),
+                lambda s, c, w: s.report_case(
+                    case_id=c,
+                    actor=gl,
+                    grid_id="chengshi-huating",
+                    category_id="fire-lane",
+                    channel=Channel.PATROL,
+                    title="城市华庭、滨河湾小区车辆长期占用消防通道",
+                    description="车辆占用消防通道问题在城市华庭和滨河湾小区多年未能解决，社区决定集中整治。",
+                ),
+            ),
+            (
+                t("2016-04-06 10:00"),
+                lambda s, c, w: s.add_note(
+                    c,
+                    actor=gl,
+                    kind=NoteKind.HOME_VISIT,
+                    text="广泛宣传消防安全知识；居委会、物业公司、业委会组织入户谈话300余次。",
+                ),
+            ),
+            (
+                t("2016-04-08 15:00"),
+                lambda s, c, w: s.escalate(
+                    c,
+                    actor=gl,
+                    to_level=Level.COMMUNITY,
+                    reason="涉及两个小区、物业公司与共建企业，网格内无法协调。",
+                ),
+            ),
+            (
+                t("2016-04-11 10:00"),
+                lambda s, c, w: s.add_note(
+                    c,
+                    actor=co,
+                    kind=NoteKind.JOINT_MEETING,
+                    text="共建企业主动将地库车位租赁费由7200元/年降至3600元/年。",
+                ),
+            ),
+            (
+                t("2016-04-12 09:00"),
+                lambda s, c, w: s.escalate(
+                    c,
+                    actor=co,
+                    to_level=Level.STREET,
+                    reason="个别“钉子户”拒不配合，需街道办事处和驻区派出所出面。",
+                ),
+            ),
+            (
+                t("2016-04-12 09:30"),
+                lambda s, c, w: w.update(
+                    fire=s.blow_whistle(
+                        c,
+                        actor=st,
+                        unit_ids=["jianshe-police", "yljw-property"],
+                        report_in_deadline=t("2016-04-12 10:00"),
+                        reason="钉子户占用消防通道，需联合执法协调。",
+                    ).whistle_id
+                    or ""
+                ),
+            ),
+            (
+                t("2016-04-12 09:50"),
+                lambda s, c, w: s.report_in(
+                    c,
+                    actor=liaison("li-jianshe-police"),
+                    whistle_id=w["fire"],
+                    unit_id="jianshe-police",
+                    note="民警到场，逐户协调。",
+                ),
+            ),
+            (
+                t("2016-04-12 09:55"),
+                lambda s, c, w: s.report_in(
+                    c,
+                    actor=liaison("li-yljw-property"),
+                    whistle_id=w["fire"],
+                    unit_id="yljw-property",
+                    note="物业到场，清点占道车辆。",
+                ),
+            ),
+            (
+                t("2016-04-20 17:00"),
+                lambda s, c, w: s.resolve(
+                    c, actor=st, summary="经过各方共同努力，妥善解决了消防通道停车问题。"
+                ),
+            ),
+            (
+                t("2016-04-25 10:00"),
+                lambda s, c, w: s.evaluate_case(
+                    c,
+                    actor=co,
+                    solved=Solved.SOLVED,
+                    satisfaction=Satisfaction.SATISFIED,
+                    comment="回访：消防通道已畅通。",
+                ),
+            ),
+            (
+                t("2016-04-25 11:00"),
+                lambda s, c, w: s.evaluate_unit(
+                    c,
+                    actor=st,
+                    whistle_id=w["fire"],
+                    unit_id="jianshe-police",
+                    score=95,
+                    comment="演示评分：按时报到，协调得力。",
+                ),
+            ),
+            (
+                t("2016-04-25 11:05"),
+                lambda s, c, w: s.evaluate_unit(
+                    c,
+                    actor=st,
+                    whistle_id=w["fire"],
+                    unit_id="yljw-property",
+                    score=90,
+                    comment="演示评分：按时报到。",
+                ),
+            ),
+            (t("2016-04-26 09:00"), lambda s, c, w: s.close_case(c, actor=st, remark="办结。")),
+        ],
+    )
 
 
 def _water_mains() -> Scenario:
     gl, co = grid_lead("gl-guangchang"), coordinator("co-yljw")
-    return Scenario("water-mains", "广场家园管网改造", [
-        (t("2016-05-10 09:00"), lambda s, c, w: s.report_case(
-            case_id=c, actor=gl, grid_id="guangchang-jiayuan", category_id="facility-renovation",
-            channel=Channel.VISIT, title="广场家园管网腐蚀破损，经常停水停暖",
-            description="广场家园由于管网腐蚀破损严重，园区经常停水、停暖。")),
-        (t("2016-05-11 09:00"), lambda s, c, w: s.escalate(
-            c, actor=gl, to_level=Level.COMMUNITY, reason="管网整体改造需筹措资金，网格无力解决。")),
-        (t("2016-05-20 10:00"), lambda s, c, w: s.pledge(
-            c, actor=liaison("li-guangchang-owners"), party_kind=PartyKind.OWNERS_FUND,
-            unit_id="guangchang-owners", party_name="广场家园业委会（两共基金）",
-            amount_fen=600_000_00, purpose="管网改造")),
-        (t("2016-05-25 10:00"), lambda s, c, w: s.pledge(
-            c, actor=co, party_kind=PartyKind.GOVERNMENT, unit_id="yljw-residents",
-            party_name="政府补贴（居委会争取）", amount_fen=400_000_00, purpose="管网改造")),
-        (t("2016-05-26 10:00"), lambda s, c, w: s.pledge(
-            c, actor=liaison("li-yljw-property"), party_kind=PartyKind.PROPERTY_COMPANY,
-            unit_id="yljw-property", party_name="亿利金威物业公司", amount_fen=200_000_00,
-            purpose="管网改造")),
-        (t("2016-06-01 09:00"), lambda s, c, w: s.add_note(
-            c, actor=co, text="业委会牵头，管网改造开工。")),
-        (t("2016-09-30 17:00"), lambda s, c, w: s.resolve(
-            c, actor=co, summary="共同完成了管网改造，解决了居民的心头之忧。")),
-        (t("2016-10-08 10:00"), lambda s, c, w: s.evaluate_case(
-            c, actor=co, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED)),
-        (t("2016-10-09 09:00"), lambda s, c, w: s.close_case(c, actor=co)),
-    ])
+    return Scenario(
+        "water-mains",
+        "广场家园管网改造",
+        [
+            (
+                t("2016-05-10 09:00"),
+                lambda s, c, w: s.report_case(
+                    case_id=c,
+                    actor=gl,
+                    grid_id="guangchang-jiayuan",
+                    category_id="facility-renovation",
+                    channel=Channel.VISIT,
+                    title="广场家园管网腐蚀破损，经常停水停暖",
+                    description="广场家园由于管网腐蚀破损严重，园区经常停水、停暖。",
+                ),
+            ),
+            (
+                t("2016-05-11 09:00"),
+                lambda s, c, w: s.escalate(
+                    c,
+                    actor=gl,
+                    to_level=Level.COMMUNITY,
+                    reason="管网整体改造需筹措资金，网格无力解决。",
+                ),
+            ),
+            (
+                t("2016-05-20 10:00"),
+                lambda s, c, w: s.pledge(
+                    c,
+                    actor=liaison("li-guangchang-owners"),
+                    party_kind=PartyKind.OWNERS_FUND,
+                    unit_id="guangchang-owners",
+                    party_name="广场家园业委会（两共基金）",
+                    amount_fen=600_000_00,
+                    purpose="管网改造",
+                ),
+            ),
+            (
+                t("2016-05-25 10:00"),
+                lambda s, c, w: s.pledge(
+                    c,
+                    actor=co,
+                    party_kind=PartyKind.GOVERNMENT,
+                    unit_id="yljw-residents",
+                    party_name="政府补贴（居委会争取）",
+                    amount_fen=400_000_00,
+                    purpose="管网改造",
+                ),
+            ),
+            (
+                t("2016-05-26 10:00"),
+                lambda s, c, w: s.pledge(
+                    c,
+                    actor=liaison("li-yljw-property"),
+                    party_kind=PartyKind.PROPERTY_COMPANY,
+                    unit_id="yljw-property",
+                    party_name="亿利金威物业公司",
+                    amount_fen=200_000_00,
+                    purpose="管网改造",
+                ),
+            ),
+            (
+                t("2016-06-01 09:00"),
+                lambda s, c, w: s.add_note(c, actor=co, text="业委会牵头，管网改造开工。"),
+            ),
+            (
+                t("2016-09-30 17:00"),
+                lambda s, c, w: s.resolve(
+                    c, actor=co, summary="共同完成了管网改造，解决了居民的心头之忧。"
+                ),
+            ),
+            (
+                t("2016-10-08 10:00"),
+                lambda s, c, w: s.evaluate_case(
+                    c, actor=co, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED
+                ),
+            ),
+            (t("2016-10-09 09:00"), lambda s, c, w: s.close_case(c, actor=co)),
+        ],
+    )
 
 
 def _heating() -> Scenario:
     gl, co = grid_lead("gl-jintai"), coordinator("co-yuehe")
     units = ["jintai-property", "jintai-developer", "weicheng-housing", "weicheng-heating"]
-    return Scenario("heating", "锦泰小区供暖", [
-        (t("2018-10-20 09:00"), lambda s, c, w: s.report_case(
-            case_id=c, actor=gl, grid_id="jintai", category_id="heating", channel=Channel.HOTLINE,
-            title="锦泰小区供暖问题多年未解决",
-            description="因历史原因存在供暖问题，物业公司和开发商相互推诿，多年没有得到解决，居民意见较大。")),
-        (t("2018-10-20 10:00"), lambda s, c, w: s.escalate(
-            c, actor=gl, to_level=Level.COMMUNITY, reason="物业公司与开发商相互推诿。")),
-        (t("2018-10-22 09:00"), lambda s, c, w: w.update(heat=s.blow_whistle(
-            c, actor=co, unit_ids=units, report_in_deadline=t("2018-10-23 09:00"),
-            reason="成立专门协调推进小组，召集联席会议。").whistle_id or "")),
-        *[
-            (t(f"2018-10-22 1{i}:00"), lambda s, c, w, u=u: s.report_in(
-                c, actor=liaison(f"li-{u}"), whistle_id=w["heat"], unit_id=u))
-            for i, u in enumerate(units)
+    return Scenario(
+        "heating",
+        "锦泰小区供暖",
+        [
+            (
+                t("2018-10-20 09:00"),
+                lambda s, c, w: s.report_case(
+                    case_id=c,
+                    actor=gl,
+                    grid_id="jintai",
+                    category_id="heating",
+                    channel=Channel.HOTLINE,
+                    title="锦泰小区供暖问题多年未解决",
+                    description="因历史原因存在供暖问题，物业公司和开发商相互推诿，多年没有得到解决，居民意见较大。",
+                ),
+            ),
+            (
+                t("2018-10-20 10:00"),
+                lambda s, c, w: s.escalate(
+                    c, actor=gl, to_level=Level.COMMUNITY, reason="物业公司与开发商相互推诿。"
+                ),
+            ),
+            (
+                t("2018-10-22 09:00"),
+                lambda s, c, w: w.update(
+                    heat=s.blow_whistle(
+                        c,
+                        actor=co,
+                        unit_ids=units,
+                        report_in_deadline=t("2018-10-23 09:00"),
+                        reason="成立专门协调推进小组，召集联席会议。",
+                    ).whistle_id
+                    or ""
+                ),
+            ),
+            *[
+                (
+                    t(f"2018-10-22 1{i}:00"),
+                    lambda s, c, w, u=u: s.report_in(
+                        c, actor=liaison(f"li-{u}"), whistle_id=w["heat"], unit_id=u
+                    ),
+                )
+                for i, u in enumerate(units)
+            ],
+            (
+                t("2018-10-23 10:00"),
+                lambda s, c, w: s.add_note(
+                    c,
+                    actor=co,
+                    kind=NoteKind.JOINT_MEETING,
+                    text="联席会议找准各方利益关切点和问题症结。",
+                ),
+            ),
+            (
+                t("2018-10-25 10:00"),
+                lambda s, c, w: s.add_note(
+                    c, actor=co, kind=NoteKind.ONSITE_OFFICE, text="现场办公。"
+                ),
+            ),
+            (
+                t("2018-10-30 10:00"),
+                lambda s, c, w: s.pledge(
+                    c,
+                    actor=liaison("li-weicheng-housing"),
+                    party_kind=PartyKind.GOVERNMENT,
+                    unit_id="weicheng-housing",
+                    party_name="相关部门资金",
+                    amount_fen=1_500_000_00,
+                    purpose="供暖设施改造",
+                ),
+            ),
+            (
+                t("2018-11-28 17:00"),
+                lambda s, c, w: s.resolve(
+                    c, actor=co, summary="争取相关部门资金150万元，供暖问题得到有效解决。"
+                ),
+            ),
+            (
+                t("2018-12-05 10:00"),
+                lambda s, c, w: s.evaluate_case(
+                    c, actor=co, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED
+                ),
+            ),
+            (t("2018-12-06 10:00"), lambda s, c, w: s.close_case(c, actor=co)),
         ],
-        (t("2018-10-23 10:00"), lambda s, c, w: s.add_note(
-            c, actor=co, kind=NoteKind.JOINT_MEETING, text="联席会议找准各方利益关切点和问题症结。")),
-        (t("2018-10-25 10:00"), lambda s, c, w: s.add_note(
-            c, actor=co, kind=NoteKind.ONSITE_OFFICE, text="现场办公。")),
-        (t("2018-10-30 10:00"), lambda s, c, w: s.pledge(
-            c, actor=liaison("li-weicheng-housing"), party_kind=PartyKind.GOVERNMENT,
-            unit_id="weicheng-housing", party_name="相关部门资金", amount_fen=1_500_000_00,
-            purpose="供暖设施改造")),
-        (t("2018-11-28 17:00"), lambda s, c, w: s.resolve(
-            c, actor=co, summary="争取相关部门资金150万元，供暖问题得到有效解决。")),
-        (t("2018-12-05 10:00"), lambda s, c, w: s.evaluate_case(
-            c, actor=co, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED)),
-        (t("2018-12-06 10:00"), lambda s, c, w: s.close_case(c, actor=co)),
-    ])
+    )
 
 
 def _ebike() -> Scenario:
     gl, co = grid_lead("gl-binhewan"), coordinator("co-yljw")
-    return Scenario("ebike", "电动车停放充电", [
-        (t("2017-03-06 09:00"), lambda s, c, w: s.report_case(
-            case_id=c, actor=gl, grid_id="binhewan", category_id="ebike", channel=Channel.PATROL,
-            title="电动车单元门厅停放、乱接电线充电",
-            description="居民在单元门厅停放电动车、乱接电线充电，存在消防隐患。")),
-        (t("2017-03-06 15:00"), lambda s, c, w: s.escalate(
-            c, actor=gl, to_level=Level.COMMUNITY, reason="需物业公司增设车棚和充电设施。")),
-        (t("2017-03-10 10:00"), lambda s, c, w: s.add_note(
-            c, actor=liaison("li-yljw-property"), text="物业公司增设车棚，安装便民充电桩30余套。")),
-        (t("2017-03-31 17:00"), lambda s, c, w: s.resolve(
-            c, actor=co, summary="乱接电线、单元门厅停放电动车问题解决，在社区内办结。")),
-        (t("2017-04-05 10:00"), lambda s, c, w: s.evaluate_case(
-            c, actor=co, solved=Solved.SOLVED, satisfaction=Satisfaction.BASICALLY,
-            comment="演示回访：基本满意，希望再增加充电桩。")),
-        (t("2017-04-06 10:00"), lambda s, c, w: s.close_case(c, actor=co)),
-    ])
+    return Scenario(
+        "ebike",
+        "电动车停放充电",
+        [
+            (
+                t("2017-03-06 09:00"),
+                lambda s, c, w: s.report_case(
+                    case_id=c,
+                    actor=gl,
+                    grid_id="binhewan",
+                    category_id="ebike",
+                    channel=Channel.PATROL,
+                    title="电动车单元门厅停放、乱接电线充电",
+                    description="居民在单元门厅停放电动车、乱接电线充电，存在消防隐患。",
+                ),
+            ),
+            (
+                t("2017-03-06 15:00"),
+                lambda s, c, w: s.escalate(
+                    c, actor=gl, to_level=Level.COMMUNITY, reason="需物业公司增设车棚和充电设施。"
+                ),
+            ),
+            (
+                t("2017-03-10 10:00"),
+                lambda s, c, w: s.add_note(
+                    c,
+                    actor=liaison("li-yljw-property"),
+                    text="物业公司增设车棚，安装便民充电桩30余套。",
+                ),
+            ),
+            (
+                t("2017-03-31 17:00"),
+                lambda s, c, w: s.resolve(
+                    c, actor=co, summary="乱接电线、单元门厅停放电动车问题解决，在社区内办结。"
+                ),
+            ),
+            (
+                t("2017-04-05 10:00"),
+                lambda s, c, w: s.evaluate_case(
+                    c,
+                    actor=co,
+                    solved=Solved.SOLVED,
+                    satisfaction=Satisfaction.BASICALLY,
+                    comment="演示回访：基本满意，希望再增加充电桩。",
+                ),
+            ),
+            (t("2017-04-06 10:00"), lambda s, c, w: s.close_case(c, actor=co)),
+        ],
+    )
 
 
 def _frozen_pipes() -> Scenario:
     gl, co = grid_lead("gl-pingfang"), coordinator("co-fengxiang")
-    return Scenario("frozen-pipes", "平房冬季水管冻住", [
-        (t("2017-01-10 08:00"), lambda s, c, w: s.report_case(
-            case_id=c, actor=gl, grid_id="fengxiang-pingfang", category_id="water-supply",
-            channel=Channel.VISIT, urgency=Urgency.URGENT, title="4户平房居民冬季水管冻住",
-            description="社区有4户居住平房的居民因冬季水管冻住，影响了生活。")),
-        (t("2017-01-10 09:00"), lambda s, c, w: s.escalate(
-            c, actor=gl, to_level=Level.COMMUNITY, reason="需与辖区单位协商临时供水。")),
-        (t("2017-01-10 09:30"), lambda s, c, w: w.update(water=s.blow_whistle(
-            c, actor=co, unit_ids=["fengxiang-stationed"],
-            report_in_deadline=t("2017-01-10 11:30"), reason="协商辖区单位临时供水。",
-        ).whistle_id or "")),
-        (t("2017-01-10 11:00"), lambda s, c, w: s.report_in(
-            c, actor=liaison("li-fengxiang-stationed"), whistle_id=w["water"],
-            unit_id="fengxiang-stationed", note="单位每天在固定时间为4户居民供水。")),
-        (t("2017-04-15 17:00"), lambda s, c, w: s.resolve(
-            c, actor=co, summary="临时供水持续到春季，管道修复后恢复正常供水。")),
-        (t("2017-04-18 10:00"), lambda s, c, w: s.evaluate_case(
-            c, actor=co, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED)),
-        (t("2017-04-18 11:00"), lambda s, c, w: s.evaluate_unit(
-            c, actor=co, whistle_id=w["water"], unit_id="fengxiang-stationed", score=98,
-            comment="演示评分：持续供水至春季。")),
-        (t("2017-04-19 09:00"), lambda s, c, w: s.close_case(c, actor=co)),
-    ])
+    return Scenario(
+        "frozen-pipes",
+        "平房冬季水管冻住",
+        [
+            (
+                t("2017-01-10 08:00"),
+                lambda s, c, w: s.report_case(
+                    case_id=c,
+                    actor=gl,
+                    grid_id="fengxiang-pingfang",
+                    category_id="water-supply",
+                    channel=Channel.VISIT,
+                    urgency=Urgency.URGENT,
+                    title="4户平房居民冬季水管冻住",
+                    description="社区有4户居住平房的居民因冬季水管冻住，影响了生活。",
+                ),
+            ),
+            (
+                t("2017-01-10 09:00"),
+                lambda s, c, w: s.escalate(
+                    c, actor=gl, to_level=Level.COMMUNITY, reason="需与辖区单位协商临时供水。"
+                ),
+            ),
+            (
+                t("2017-01-10 09:30"),
+                lambda s, c, w: w.update(
+                    water=s.blow_whistle(
+                        c,
+                        actor=co,
+                        unit_ids=["fengxiang-stationed"],
+                        report_in_deadline=t("2017-01-10 11:30"),
+                        reason="协商辖区单位临时供水。",
+                    ).whistle_id
+                    or ""
+                ),
+            ),
+            (
+                t("2017-01-10 11:00"),
+                lambda s, c, w: s.report_in(
+                    c,
+                    actor=liaison("li-fengxiang-stationed"),
+                    whistle_id=w["water"],
+                    unit_id="fengxiang-stationed",
+                    note="单位每天在固定时间为4户居民供水。",
+                ),
+            ),
+            (
+                t("2017-04-15 17:00"),
+                lambda s, c, w: s.resolve(
+                    c, actor=co, summary="临时供水持续到春季，管道修复后恢复正常供水。"
+                ),
+            ),
+            (
+                t("2017-04-18 10:00"),
+                lambda s, c, w: s.evaluate_case(
+                    c, actor=co, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED
+                ),
+            ),
+            (
+                t("2017-04-18 11:00"),
+                lambda s, c, w: s.evaluate_unit(
+                    c,
+                    actor=co,
+                    whistle_id=w["water"],
+                    unit_id="fengxiang-stationed",
+                    score=98,
+                    comment="演示评分：持续供水至春季。",
+                ),
+            ),
+            (t("2017-04-19 09:00"), lambda s, c, w: s.close_case(c, actor=co)),
+        ],
+    )
 
 
 def scenarios() -> list[Scenario]:
@@ -248,4 +529,3 @@ def play(service: CaseService, clock: ScriptedClock) -> list[tuple[Scenario, boo
             step(service, scenario.case_id, whistles)
         out.append((scenario, True))
     return out
-

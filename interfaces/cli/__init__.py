@@ -36,10 +36,13 @@ def demo(
         console.print(case_summary(cases, service.jurisdiction))
         if histories:
             for scenario, _ in played:
-                console.print(timeline(
-                    service.history(scenario.case_id), service.jurisdiction,
-                    f"{scenario.title}（{scenario.case_id}）",
-                ))
+                console.print(
+                    timeline(
+                        service.history(scenario.case_id),
+                        service.jurisdiction,
+                        f"{scenario.title}（{scenario.case_id}）",
+                    )
+                )
         for line in verify_lines(service.verify()):
             console.print(line)
 
@@ -64,7 +67,10 @@ def history(case_id: str) -> None:
 @app.command()
 def verify() -> None:
     """Recompute every case's hash chain; exit 1 and name the broken events if any."""
-    with build_case_service(Settings()) as service, Progress(console=console, transient=True) as bar:
+    with (
+        build_case_service(Settings()) as service,
+        Progress(console=console, transient=True) as bar,
+    ):
         task = bar.add_task("校验哈希链", total=None)
         report = service.verify(lambda done, total: bar.update(task, completed=done, total=total))
     for line in verify_lines(report):

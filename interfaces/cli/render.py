@@ -11,7 +11,16 @@ from rich.table import Table
 from application.views import CaseSnapshot, EventRecord, VerifyReport
 from domain.events import EVENT_LABELS
 from domain.jurisdiction import Jurisdiction
-from domain.values import Level, NoteKind, PartyKind, Role, Satisfaction, Solved, Status, fen_to_yuan_text
+from domain.values import (
+    Level,
+    NoteKind,
+    PartyKind,
+    Role,
+    Satisfaction,
+    Solved,
+    Status,
+    fen_to_yuan_text,
+)
 
 CST = ZoneInfo("Asia/Shanghai")
 
@@ -83,24 +92,39 @@ def timeline(records: list[EventRecord], j: Jurisdiction, title: str) -> Table:
     for r in records:
         actor = f"{r.actor_id}（{Role(r.actor_role).label}）"
         table.add_row(
-            str(r.version), local(r.at), EVENT_LABELS.get(r.type, r.type), actor,
-            describe(r, j), r.hash[:12],
+            str(r.version),
+            local(r.at),
+            EVENT_LABELS.get(r.type, r.type),
+            actor,
+            describe(r, j),
+            r.hash[:12],
         )
     return table
 
 
 def case_summary(cases: list[CaseSnapshot], j: Jurisdiction) -> Table:
     table = Table(title="案件汇总")
-    for heading in ("案件编号", "标题", "社区 / 网格", "状态", "解决层级", "吹哨", "认领资金", "回访"):
+    for heading in (
+        "案件编号",
+        "标题",
+        "社区 / 网格",
+        "状态",
+        "解决层级",
+        "吹哨",
+        "认领资金",
+        "回访",
+    ):
         table.add_column(heading, overflow="fold")
     for c in cases:
         ev = c.evaluations[-1] if c.evaluations else None
         table.add_row(
-            str(c.case_id)[:8], c.title,
+            str(c.case_id)[:8],
+            c.title,
             f"{j.communities[c.community_id].name} / {j.grids[c.grid_id].name}",
             c.status.label,
             c.resolution.level.label if c.resolution else "—",
-            str(len(c.whistles)), fen_to_yuan_text(c.pledged_fen) if c.pledges else "—",
+            str(len(c.whistles)),
+            fen_to_yuan_text(c.pledged_fen) if c.pledges else "—",
             f"{ev.solved.label}·{ev.satisfaction.label}" if ev else "—",
         )
     return table
@@ -108,8 +132,12 @@ def case_summary(cases: list[CaseSnapshot], j: Jurisdiction) -> Table:
 
 def verify_lines(report: VerifyReport) -> list[str]:
     if report.intact:
-        return [f"[green]哈希链完整[/green]：{report.cases} 个案件，{report.events} 条事件，全部校验通过。"]
-    lines = [f"[red]发现 {len(report.problems)} 个案件的哈希链断裂[/red]（共 {report.cases} 个案件，{report.events} 条事件）："]
+        return [
+            f"[green]哈希链完整[/green]：{report.cases} 个案件，{report.events} 条事件，全部校验通过。"
+        ]
+    lines = [
+        f"[red]发现 {len(report.problems)} 个案件的哈希链断裂[/red]（共 {report.cases} 个案件，{report.events} 条事件）："
+    ]
     for p in report.problems:
         lines.append(
             f"  案件 {p.case_id} 第 {p.version} 条事件（{EVENT_LABELS.get(p.event_type, p.event_type)}，"
