@@ -128,12 +128,12 @@ class ChainedEventStore(EventStore[UUID]):
 
     def __init__(self, mapper: Mapper[UUID], recorder: Any) -> None:
         super().__init__(mapper, recorder)
-        self._heads: OrderedDict[tuple[UUID, int], str] = OrderedDict()
+        self._heads: OrderedDict[tuple[UUID | str, int], str] = OrderedDict()
 
     def put(
         self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
     ) -> list[Recording[UUID]]:
-        batch_heads: dict[UUID, str] = {}
+        batch_heads: dict[UUID | str, str] = {}
         sealed: list[StoredEvent] = []
         for event in domain_events:
             plain = self.mapper.to_stored_event(event)
@@ -167,7 +167,7 @@ class ChainedEventStore(EventStore[UUID]):
         )
         return open_envelope(last[0].state).hash if last else GENESIS
 
-    def _remember(self, originator_id: UUID, version: int, digest: str) -> None:
+    def _remember(self, originator_id: UUID | str, version: int, digest: str) -> None:
         self._heads[(originator_id, version)] = digest
         self._heads.move_to_end((originator_id, version))
         while len(self._heads) > self.HEAD_CACHE_SIZE:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -28,6 +29,7 @@ from application.views import CaseSnapshot, ChainProblem, EventRecord, VerifyRep
 from domain.case import Case
 from domain.errors import RuleViolation
 from domain.jurisdiction import Jurisdiction
+from domain.rules import check_aware
 from domain.values import (
     Actor,
     Channel,
@@ -312,8 +314,10 @@ class CaseService(Application[UUID]):
     ) -> CaseSnapshot:
         """The case as it was at a version, or as of a moment (the last event at or before it)."""
         if as_of is not None:
+            check_aware(as_of, field="as_of")
             version = None
-            for event in self._guard(lambda: list(self.events.get(case_id))):
+            events: list[Any] = self._guard(lambda: list(self.events.get(case_id)))
+            for event in events:
                 if event.timestamp <= as_of:
                     version = event.originator_version
             if version is None:
@@ -369,7 +373,7 @@ class CaseService(Application[UUID]):
     def _notifications(self) -> Iterator[Any]:
         start = 1
         while True:
-            page = self._guard(lambda s=start: self.recorder.select_notifications(s, VERIFY_PAGE))
+            page = self._guard(partial(self.recorder.select_notifications, start, VERIFY_PAGE))
             yield from page
             if len(page) < VERIFY_PAGE:
                 return
@@ -383,7 +387,7 @@ class CaseService(Application[UUID]):
         return EventRecord(
             version=stored.originator_version,
             type=type(event).__name__,
-            at=event.timestamp,
+            at=state["timestamp"],
             actor_id=state["actor_id"],
             actor_role=state["actor_role"],
             data=data,

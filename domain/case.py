@@ -47,7 +47,21 @@ WHISTLE_LEVELS = (Level.COMMUNITY, Level.STREET)
 
 class Case(Aggregate):
     def __init__(self) -> None:
-        # Defaults before CaseReported.apply fills in what was reported.
+        # Declared here, set by CaseReported.apply from what was reported.
+        self.title: str
+        self.description: str
+        self.category_id: str
+        self.channel: Channel
+        self.urgency: Urgency
+        self.district_id: str
+        self.street_id: str
+        self.community_id: str
+        self.grid_id: str
+        self.reported_by: str
+        self.reported_at: datetime
+        self.response_due: datetime
+        self.resolution_due: datetime
+        # Defaults that later events change.
         self.status = Status.REPORTED
         self.level = Level.GRID
         self.round = 1
