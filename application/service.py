@@ -368,6 +368,21 @@ class CaseService(Application[UUID]):
         """Ids of all cases in the order they were reported (for tools, not dashboards)."""
         return [n.originator_id for n in self._notifications() if n.originator_version == 1]
 
+    def bound_class(self) -> type[CaseService]:
+        """A subclass constructible from ``env`` alone, as the library's runners construct apps."""
+        jurisdiction, clock = self.jurisdiction, self.clock
+
+        class BoundCaseService(CaseService):
+            name = CaseService.name
+
+            def __init__(self, env: dict[str, str] | None = None) -> None:
+                super().__init__(env, jurisdiction=jurisdiction, clock=clock)
+
+        return BoundCaseService
+
+    def env_dict(self) -> dict[str, str]:
+        return dict(self.env)
+
     # ----- plumbing -------------------------------------------------------------------
 
     def _notifications(self) -> Iterator[Any]:

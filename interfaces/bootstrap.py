@@ -1,15 +1,26 @@
-"""The composition root: wires the case service from one settings object.
+"""The composition root: wires every part from one settings object.
 
 The only module that knows both the application and the infrastructure.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from application.access import AccessPolicy
 from application.service import CaseService, Clock, utc_now
 from infrastructure.append_only import install_append_only_guards
 from infrastructure.event_store import event_store_env
+from infrastructure.idempotency_sql import SqlIdempotencyStore
 from infrastructure.jurisdiction_file import load_jurisdiction
 from infrastructure.settings import Settings
+from infrastructure.sql import make_engine
+from infrastructure.users_sql import SqlUserDirectory
+from projections.ledger import CaseLedger, LedgerView
+from projections.queries import LedgerQueries
+from projections.runner import Projector
 
 
 def build_case_service(settings: Settings | None = None, *, clock: Clock = utc_now) -> CaseService:
@@ -21,3 +32,48 @@ def build_case_service(settings: Settings | None = None, *, clock: Clock = utc_n
     )
     install_append_only_guards(service.recorder)
     return service
+
+
+def build_projector(service: CaseService, engine: Engine) -> Projector:
+    return Projector(service, [CaseLedger(LedgerView(engine, CaseLedger.name))])
+
+
+@dataclass
+class Container:
+    """Everything the HTTP app and the CLI use, built once per process."""
+
+    settings: Settings
+    service: CaseService
+    engine: Engine
+    policy: AccessPolicy
+    users: SqlUserDirectory
+    idempotency: SqlIdempotencyStore
+    ledger: LedgerQueries
+    projector: Projector
+
+    def close(self) -> None:
+        self.projector.stop()
+        self.service.close()
+        self.engine.dispose()
+
+    def __enter__(self) -> Container:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def build_container(settings: Settings | None = None, *, clock: Clock = utc_now) -> Container:
+    settings = settings or Settings()
+    service = build_case_service(settings, clock=clock)
+    engine = make_engine(settings)
+    return Container(
+        settings=settings,
+        service=service,
+        engine=engine,
+        policy=AccessPolicy(service.jurisdiction),
+        users=SqlUserDirectory(engine),
+        idempotency=SqlIdempotencyStore(engine),
+        ledger=LedgerQueries(engine),
+        projector=build_projector(service, engine),
+    )

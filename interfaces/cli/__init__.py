@@ -12,10 +12,12 @@ from application.errors import CaseNotFound
 from domain.errors import DomainError
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service
+from interfaces.cli import users
 from interfaces.cli.render import case_summary, timeline, verify_lines
 from interfaces.demo import ScriptedClock, play
 
 app = typer.Typer(help="chuishao：街乡吹哨、部门报到 案件办理", no_args_is_help=True)
+app.add_typer(users.app, name="users")
 _probe = Console()
 # Piped output (CI logs, files) gets a wide fixed width so Chinese tables stay readable.
 console = _probe if _probe.is_terminal else Console(width=150)
@@ -77,6 +79,26 @@ def verify() -> None:
         console.print(line)
     if not report.intact:
         raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, help="port"),
+    projections: bool = typer.Option(
+        True,
+        help="run the projections in the server (use --no-projections with `chuishao project`)",
+    ),
+) -> None:
+    """Serve the HTTP API (embedded SQLite by default; PostgreSQL per CHUISHAO_DATABASE_URL)."""
+    import uvicorn
+
+    from interfaces.bootstrap import build_container
+    from interfaces.http.app import create_app
+
+    with build_container(Settings()) as container:
+        console.print(f"chuishao 服务地址：http://{host}:{port}/docs")
+        uvicorn.run(create_app(container, run_projections=projections), host=host, port=port)
 
 
 def main() -> None:

@@ -1,0 +1,217 @@
+"""Who may do what, where: users, their scopes, bearer tokens, and the access policy.
+
+Scopes are strings ``grid:<id>``, ``community:<id>``, ``street:<id>``, ``unit:<id>``.
+A grid scope covers the grids nested under it. Tokens are random and only their
+SHA-256 is stored, so a leaked users table gives no one a way in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from application.views import CaseSnapshot
+from domain.errors import DomainError, InvalidValue
+from domain.jurisdiction import Jurisdiction, Placement
+from domain.values import Actor, Level, Role
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+    def __init__(self) -> None:
+        super().__init__("未登录或令牌无效", "missing, unknown or revoked bearer token")
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class UserExists(InvalidValue):
+    code = "user_exists"
+
+
+class Action(StrEnum):
+    REPORT = "report"
+    NOTE = "note"
+    ESCALATE = "escalate"
+    WHISTLE = "whistle"
+    REPORT_IN = "report_in"
+    PLEDGE = "pledge"
+    RESOLVE = "resolve"
+    EVALUATE = "evaluate"
+    EVALUATE_UNIT = "evaluate_unit"
+    REOPEN = "reopen"
+    CLOSE = "close"
+    WITHDRAW = "withdraw"
+    MARK_DUPLICATE = "mark_duplicate"
+    READ = "read"
+    AUDIT = "audit"
+
+
+_ALLOWED: dict[Role, frozenset[Action]] = {
+    Role.GRID_LEAD: frozenset(
+        {Action.REPORT, Action.NOTE, Action.ESCALATE, Action.RESOLVE, Action.READ}
+    ),
+    Role.COORDINATOR: frozenset(set(Action) - {Action.REPORT, Action.REPORT_IN, Action.AUDIT}),
+    Role.LIAISON: frozenset({Action.REPORT_IN, Action.PLEDGE, Action.NOTE, Action.READ}),
+    Role.AUDITOR: frozenset({Action.READ, Action.AUDIT}),
+    Role.ADMIN: frozenset(Action),
+}
+SCOPE_KINDS = {
+    Role.GRID_LEAD: "grid",
+    Role.COORDINATOR: ("community", "street"),
+    Role.LIAISON: "unit",
+}
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    name: str
+    role: Role
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    revoked: bool = False
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user_id, self.role)
+
+    def scope_ids(self, kind: str) -> set[str]:
+        return {s.split(":", 1)[1] for s in self.scopes if s.startswith(kind + ":")}
+
+    @property
+    def unit_id(self) -> str | None:
+        return next(iter(self.scope_ids("unit")), None)
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in (Role.AUDITOR, Role.ADMIN)
+
+
+class UserDirectory(Protocol):
+    """Where users and their token hashes live (implemented in infrastructure)."""
+
+    def add(self, user: User, token_hash: str, created_at: datetime) -> None: ...
+    def by_token_hash(self, token_hash: str) -> User | None: ...
+    def all(self) -> list[User]: ...
+    def revoke(self, user_id: str) -> bool: ...
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return "cs_" + secrets.token_urlsafe(32)
+
+
+def check_scopes(role: Role, scopes: Iterable[str], jurisdiction: Jurisdiction) -> frozenset[str]:
+    """Validate a new user's scopes against the role and the jurisdiction."""
+    scopes = frozenset(scopes)
+    kinds = SCOPE_KINDS.get(role)
+    if kinds is None:
+        if scopes:
+            raise InvalidValue(f"{role.label}不设范围", f"role {role.value} takes no scope")
+        return scopes
+    if not scopes:
+        raise InvalidValue(f"{role.label}必须指定范围", f"role {role.value} needs a scope")
+    if role is Role.LIAISON and len(scopes) != 1:
+        raise InvalidValue("联络员只能属于一个单位", "a liaison belongs to exactly one unit")
+    for scope in scopes:
+        kind, _, ref = scope.partition(":")
+        if kind not in (kinds if isinstance(kinds, tuple) else (kinds,)):
+            raise InvalidValue(
+                f"范围 {scope} 不适用于{role.label}",
+                f"scope {scope} does not fit role {role.value}",
+            )
+        known: dict[str, Any] = {
+            "grid": jurisdiction.grids,
+            "community": jurisdiction.communities,
+            "street": jurisdiction.streets,
+            "unit": jurisdiction.units,
+        }
+        lookup = known[kind]
+        if ref not in lookup:
+            raise InvalidValue(f"范围 {scope} 不存在", f"unknown scope {scope}")
+    return scopes
+
+
+class AccessPolicy:
+    """Role × action, and scope × place. Raises ``Forbidden``; returns nothing."""
+
+    def __init__(self, jurisdiction: Jurisdiction) -> None:
+        self.jurisdiction = jurisdiction
+
+    def require(self, user: User, action: Action, case: CaseSnapshot | None = None) -> None:
+        if action not in _ALLOWED[user.role]:
+            raise Forbidden(
+                f"{user.role.label}无权执行此操作", f"role {user.role.value} may not {action.value}"
+            )
+        if case is not None and not self.can_see(user, case):
+            raise Forbidden("案件不在您的管辖范围内", "the case is outside your scope")
+        if case is not None and user.role is Role.GRID_LEAD:
+            self._grid_lead_limits(action, case)
+
+    def require_place(self, user: User, action: Action, placement: Placement) -> None:
+        """For reporting: the new case's grid must be in the user's scope."""
+        self.require(user, action)
+        if not self.covers_place(user, placement):
+            raise Forbidden("该网格不在您的管辖范围内", "that grid is outside your scope")
+
+    def can_see(self, user: User, case: CaseSnapshot) -> bool:
+        if user.sees_everything:
+            return True
+        if user.role is Role.LIAISON:
+            return any(user.unit_id in w.unit_ids for w in case.whistles) or any(
+                p.unit_id == user.unit_id for p in case.pledges
+            )
+        return self.covers_place(
+            user, Placement(case.district_id, case.street_id, case.community_id, case.grid_id)
+        )
+
+    def covers_place(self, user: User, placement: Placement) -> bool:
+        if user.sees_everything:
+            return True
+        if placement.street_id in user.scope_ids("street"):
+            return True
+        if placement.community_id in user.scope_ids("community"):
+            return True
+        return bool(self.grid_and_ancestors(placement.grid_id) & user.scope_ids("grid"))
+
+    def grids_within(self, grid_ids: set[str]) -> set[str]:
+        """The given grids and every grid nested under them."""
+        return {g for g in self.jurisdiction.grids if self.grid_and_ancestors(g) & grid_ids}
+
+    def grid_and_ancestors(self, grid_id: str) -> set[str]:
+        out, grid = {grid_id}, self.jurisdiction.grids.get(grid_id)
+        while grid is not None and grid.parent_id is not None:
+            out.add(grid.parent_id)
+            grid = self.jurisdiction.grids.get(grid.parent_id)
+        return out
+
+    @staticmethod
+    def _grid_lead_limits(action: Action, case: CaseSnapshot) -> None:
+        # 小事不出网格: a grid lead acts while the case is in the grid, not after it left.
+        if action in (Action.RESOLVE, Action.ESCALATE) and case.level is not Level.GRID:
+            raise Forbidden(
+                "案件已升级出网格，网格长不能再处置或升级",
+                "the case has left the grid; a grid lead may only resolve or escalate at grid level",
+            )
+
+
+def check_pledge_party(user: User, unit_id: str | None) -> None:
+    """A liaison pledges only for their own unit."""
+    if user.role is Role.LIAISON and unit_id != user.unit_id:
+        raise Forbidden("联络员只能代表本单位认领资金", "a liaison pledges only for their own unit")
+
+
+def check_reporting_unit(user: User, unit_id: str) -> None:
+    """A liaison reports in only for their own unit."""
+    if user.role is Role.LIAISON and unit_id != user.unit_id:
+        raise Forbidden("联络员只能代表本单位报到", "a liaison reports in only for their own unit")

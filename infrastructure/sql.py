@@ -1,0 +1,52 @@
+"""The SQLAlchemy engine for everything beside the event log: users, idempotency, views.
+
+It points at the same database as the events (the SQLite file, or the PostgreSQL
+schema), so a view row and its tracking record commit in one transaction there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+
+from infrastructure.event_store import SQLITE_FILE, event_store_env
+from infrastructure.settings import Settings
+
+
+def make_engine(settings: Settings) -> Engine:
+    env = event_store_env(settings)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        engine = create_engine(
+            f"sqlite+pysqlite:///{settings.data_dir / SQLITE_FILE}",
+            connect_args={"timeout": 30, "check_same_thread": False},
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # Take the write lock at BEGIN: no deadlock upgrading a read to a write.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        return engine
+    options = f"-c search_path={env['POSTGRES_SCHEMA'] or 'public'}"
+    return create_engine(
+        "postgresql+psycopg://",
+        connect_args={
+            "host": env["POSTGRES_HOST"],
+            "port": int(env["POSTGRES_PORT"]),
+            "dbname": env["POSTGRES_DBNAME"],
+            "user": env["POSTGRES_USER"],
+            "password": env["POSTGRES_PASSWORD"],
+            "options": options,
+            "connect_timeout": 5,
+        },
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_max_overflow,
+        pool_pre_ping=True,
+    )
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling is turned off so BEGIN IMMEDIATE is ours.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()

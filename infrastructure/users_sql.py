@@ -1,0 +1,76 @@
+"""Users and their token hashes in a SQL table (the application's UserDirectory)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, DateTime, Engine, MetaData, String, Table, Text, select
+from sqlalchemy.exc import IntegrityError
+
+from application.access import User, UserExists
+from domain.values import Role
+
+metadata = MetaData()
+users = Table(
+    "chuishao_users",
+    metadata,
+    Column("user_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+
+class SqlUserDirectory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        metadata.create_all(engine)
+
+    def add(self, user: User, token_hash: str, created_at: datetime) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    users.insert().values(
+                        user_id=user.user_id,
+                        name=user.name,
+                        role=user.role.value,
+                        scopes=json.dumps(sorted(user.scopes)),
+                        token_hash=token_hash,
+                        created_at=created_at,
+                        revoked=False,
+                    )
+                )
+        except IntegrityError:
+            raise UserExists(f"用户 {user.user_id} 已存在", f"user {user.user_id} exists") from None
+
+    def by_token_hash(self, token_hash: str) -> User | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.token_hash == token_hash)).first()
+        return _user(row) if row is not None else None
+
+    def all(self) -> list[User]:
+        with self.engine.connect() as conn:
+            return [_user(r) for r in conn.execute(select(users).order_by(users.c.created_at))]
+
+    def revoke(self, user_id: str) -> bool:
+        # Revocation is a flag, not a delete: who held which role stays on record.
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                users.update().where(users.c.user_id == user_id).values(revoked=True)
+            )
+        return result.rowcount > 0
+
+
+def _user(row: object) -> User:
+    m = row._mapping  # type: ignore[attr-defined]
+    return User(
+        m["user_id"],
+        m["name"],
+        Role(m["role"]),
+        frozenset(json.loads(m["scopes"])),
+        bool(m["revoked"]),
+    )

@@ -1,0 +1,81 @@
+"""`chuishao users …`: add users (prints a token once), list them, revoke them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from application.access import User, check_scopes, hash_token, new_token
+from domain.errors import InvalidValue
+from domain.values import Role
+from infrastructure.settings import Settings
+from interfaces.bootstrap import Container, build_container
+
+app = typer.Typer(help="Users and bearer tokens 用户与令牌", no_args_is_help=True)
+
+
+def add_user(c: Container, user_id: str, name: str, role: Role, scopes: list[str]) -> str:
+    """Create a user and return their token; only its hash is stored."""
+    if not user_id or len(user_id) > 64 or not user_id.replace("-", "").replace("_", "").isalnum():
+        raise InvalidValue(
+            "用户编号须为1到64位字母、数字、-或_", "user id: 1-64 letters, digits, - or _"
+        )
+    user = User(user_id, name or user_id, role, check_scopes(role, scopes, c.service.jurisdiction))
+    token = new_token()
+    c.users.add(user, hash_token(token), c.service.clock())
+    return token
+
+
+@app.command("add")
+def add(
+    user_id: Annotated[str, typer.Argument(help="login id, e.g. gl-huating")],
+    role: Annotated[Role, typer.Option(help="grid_lead | coordinator | liaison | auditor | admin")],
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="grid:<id>, community:<id>, street:<id> or unit:<id>; repeatable"),
+    ] = None,
+    name: Annotated[str, typer.Option(help="display name")] = "",
+) -> None:
+    """Add a user and print their bearer token (shown once, stored only as a hash)."""
+    from interfaces.cli import console
+
+    with build_container(Settings()) as c:
+        token = add_user(c, user_id, name, role, scope or [])
+    console.print(f"已创建用户 {user_id}（{role.label}）。令牌只显示这一次，请妥善保存：")
+    console.print(token, markup=False, highlight=False)
+
+
+@app.command("list")
+def list_users() -> None:
+    """List users, their roles and scopes."""
+    from interfaces.cli import console
+
+    with build_container(Settings()) as c:
+        users = c.users.all()
+    table = Table(title="用户")
+    for heading in ("编号", "姓名", "角色", "范围", "状态"):
+        table.add_column(heading)
+    for u in users:
+        table.add_row(
+            u.user_id,
+            u.name,
+            u.role.label,
+            ", ".join(sorted(u.scopes)) or "全部",
+            "已吊销" if u.revoked else "有效",
+        )
+    console.print(table)
+
+
+@app.command("revoke")
+def revoke(user_id: str) -> None:
+    """Revoke a user's token at once."""
+    from interfaces.cli import console
+
+    with build_container(Settings()) as c:
+        found = c.users.revoke(user_id)
+    if not found:
+        console.print(f"[red]用户 {user_id} 不存在[/red]")
+        raise typer.Exit(1)
+    console.print(f"已吊销 {user_id} 的令牌。")

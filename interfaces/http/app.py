@@ -1,0 +1,45 @@
+"""The FastAPI application: routers, error table, body limit, lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from interfaces.bootstrap import Container
+from interfaces.http import problems
+from interfaces.http.limits import BodyLimit
+from interfaces.http.routes import audit, cases, commands, inbox
+
+DESCRIPTION = """
+街乡吹哨、部门报到 案件办理接口。Grid leads report cases; coordinators escalate, blow whistles
+and resolve; department liaisons report in; auditors replay histories and verify hash chains.
+
+Authenticate with `Authorization: Bearer <token>` (tokens come from `chuishao users add`).
+Errors are `application/problem+json` with `detail` (English) and `detail_zh` (中文).
+Writes answer 201 with the case id, its new version and the log position; send `If-Match: "<version>"`
+to make a write conditional and `Idempotency-Key` to make a retry safe.
+"""
+
+
+def create_app(container: Container, *, run_projections: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if run_projections:
+            container.projector.start()
+        yield
+        container.projector.stop()
+
+    app = FastAPI(
+        title="chuishao 吹哨",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    problems.install(app)
+    for module in (cases, commands, inbox, audit):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit)
+    return app

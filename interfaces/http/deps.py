@@ -1,0 +1,143 @@
+"""Dependencies shared by the routes: the container, the current user, write plumbing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from application.access import Action, Unauthenticated, User, hash_token
+from application.views import CaseSnapshot, WriteResult
+from domain.errors import InvalidValue
+from domain.jurisdiction import Placement
+from interfaces.bootstrap import Container
+from interfaces.http.idempotency import run_once
+from interfaces.http.schemas import WriteAccepted
+from projections.queries import Scope
+
+
+def get_container(request: Request) -> Container:
+    return request.app.state.container  # type: ignore[no-any-return]
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+_bearer = HTTPBearer(auto_error=False, description="Token printed by `chuishao users add`")
+
+
+def current_user(
+    c: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None or not credentials.credentials:
+        raise Unauthenticated()
+    user = c.users.by_token_hash(hash_token(credentials.credentials))
+    if user is None or user.revoked:
+        raise Unauthenticated()
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def scope_of(user: User, c: Container) -> Scope:
+    if user.sees_everything:
+        return Scope(everything=True)
+    return Scope(
+        grid_ids=frozenset(c.policy.grids_within(user.scope_ids("grid"))),
+        community_ids=frozenset(user.scope_ids("community")),
+        street_ids=frozenset(user.scope_ids("street")),
+        unit_id=user.unit_id,
+    )
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", description='Case version the write expects, e.g. "3"'),
+    ] = None,
+) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit() or len(tag) > 9:
+        raise InvalidValue("If-Match 须为案件版本号", "If-Match must be a case version number")
+    return int(tag)
+
+
+async def request_hash(request: Request) -> str:
+    h = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
+    h.update(await request.body())
+    return h.hexdigest()
+
+
+class Commands:
+    """Runs one write for the current user: scope check, If-Match, Idempotency-Key, 201."""
+
+    def __init__(
+        self,
+        c: ContainerDep,
+        user: CurrentUser,
+        body_hash: Annotated[str, Depends(request_hash)],
+        version: Annotated[int | None, Depends(expected_version)],
+        idempotency_key: Annotated[
+            str | None,
+            Header(alias="Idempotency-Key", description="Retry-safe key (≤200 chars)"),
+        ] = None,
+    ) -> None:
+        self.c, self.user, self.version = c, user, version
+        self._key, self._hash = idempotency_key, body_hash
+
+    @property
+    def actor(self) -> Any:
+        return self.user.actor
+
+    def on_case(
+        self,
+        case_id: UUID,
+        action: Action,
+        call: Callable[[int | None], WriteResult],
+        check: Callable[[CaseSnapshot], None] | None = None,
+    ) -> JSONResponse:
+        def run() -> WriteResult:
+            case = self.c.service.get_case(case_id)
+            self.c.policy.require(self.user, action, case)
+            if check is not None:
+                check(case)
+            return call(self.version)
+
+        return self._respond(run)
+
+    def new_case(
+        self, placement: Callable[[], Placement], call: Callable[[], WriteResult]
+    ) -> JSONResponse:
+        def run() -> WriteResult:
+            self.c.policy.require_place(self.user, Action.REPORT, placement())
+            return call()
+
+        return self._respond(run)
+
+    def _respond(self, run: Callable[[], WriteResult]) -> JSONResponse:
+        def call() -> tuple[int, dict[str, Any]]:
+            result = run()
+            body = WriteAccepted(**vars(result)).model_dump(mode="json", exclude_none=True)
+            return 201, body
+
+        status, body = run_once(
+            self.c.idempotency,
+            user_id=self.user.user_id,
+            key=self._key,
+            request_hash=self._hash,
+            now=self.c.service.clock(),
+            call=call,
+        )
+        headers = {"Location": f"/cases/{body['case_id']}", "ETag": f'"{body["version"]}"'}
+        return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
+
+
+CommandsDep = Annotated[Commands, Depends(Commands)]

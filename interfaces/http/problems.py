@@ -1,0 +1,93 @@
+"""One table maps every error to its HTTP status and an RFC 9457 problem+json body.
+
+Routes contain no try/except: errors raised anywhere below reach these handlers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from application.access import Forbidden, Unauthenticated
+from application.errors import (
+    CaseNotFound,
+    ConcurrencyConflict,
+    StaleVersion,
+    StorageUnavailable,
+    VersionNotFound,
+)
+from domain.errors import DomainError, InvalidValue, RuleViolation, WhistleNotFound
+from interfaces.http.idempotency import KeyInFlight
+from interfaces.http.waiting import ViewsBehind
+
+PROBLEM_TYPE = "https://chuishao.example/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+# Most specific first: the first matching class wins.
+STATUS_OF: list[tuple[type[DomainError], int]] = [
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (CaseNotFound, 404),
+    (VersionNotFound, 404),
+    (WhistleNotFound, 404),
+    (StaleVersion, 412),
+    (ConcurrencyConflict, 409),
+    (KeyInFlight, 409),
+    (RuleViolation, 409),
+    (InvalidValue, 422),
+    (StorageUnavailable, 503),
+    (ViewsBehind, 503),
+    (DomainError, 400),
+]
+
+_HTTP_TEXT = {
+    404: ("资源不存在", "not found"),
+    405: ("不支持该请求方法", "method not allowed"),
+    413: ("请求内容过大", "request body too large"),
+    415: ("请求内容类型不受支持", "unsupported media type"),
+}
+
+
+def problem(status: int, code: str, zh: str, en: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": PROBLEM_TYPE + code,
+        "title": en,
+        "status": status,
+        "detail": en,
+        "detail_zh": zh,
+        "code": code,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if status == 503:
+        headers["Retry-After"] = "5"
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def status_of(error: DomainError) -> int:
+    return next(status for cls, status in STATUS_OF if isinstance(error, cls))
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    def domain_error(_: Request, e: DomainError) -> JSONResponse:
+        return problem(status_of(e), e.code, e.zh, e.en)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(_: Request, e: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type")}
+            for err in e.errors()
+        ]
+        return problem(
+            422, "invalid_request", "请求参数不合法", "the request is invalid", errors=errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(_: Request, e: StarletteHTTPException) -> JSONResponse:
+        zh, en = _HTTP_TEXT.get(e.status_code, ("请求错误", str(e.detail)))
+        return problem(e.status_code, f"http_{e.status_code}", zh, en)

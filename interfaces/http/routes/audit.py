@@ -1,0 +1,49 @@
+"""Audit and operations: verify every hash chain; health with projection lag."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from eventsourcing.persistence import InterfaceError, OperationalError
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+
+from application.access import Action
+from application.errors import StorageUnavailable
+from interfaces.http.deps import ContainerDep, CurrentUser
+from interfaces.http.schemas import ChainProblemPublic, Health, ProjectionHealth, VerifyResult
+
+router = APIRouter(tags=["audit"])
+
+
+@router.get("/audit/verify", response_model=VerifyResult)
+def verify(c: ContainerDep, user: CurrentUser) -> VerifyResult:
+    """Recompute every case's hash chain and name the first broken event of each."""
+    c.policy.require(user, Action.AUDIT)
+    report = c.service.verify()
+    return VerifyResult(
+        intact=report.intact,
+        cases=report.cases,
+        events=report.events,
+        problems=[ChainProblemPublic(**asdict(p)) for p in report.problems],
+    )
+
+
+@router.get("/healthz", response_model=Health)
+def healthz(c: ContainerDep) -> JSONResponse:
+    """Liveness and projection lag; 503 when the database cannot be reached."""
+    try:
+        head = c.projector.head()
+        positions = c.projector.positions()
+    except (StorageUnavailable, OperationalError, InterfaceError, DBAPIError) as e:
+        body = Health(status="degraded", database="unavailable", head=0, projections={})
+        return JSONResponse(body.model_dump() | {"error": type(e).__name__}, status_code=503)
+    degraded = c.projector.error is not None
+    body = Health(
+        status="degraded" if degraded else "ok",
+        database="ok",
+        head=head,
+        projections={n: ProjectionHealth(position=p, lag=head - p) for n, p in positions.items()},
+    )
+    return JSONResponse(body.model_dump(), status_code=200)

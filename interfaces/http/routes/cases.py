@@ -1,0 +1,136 @@
+"""Cases: report one, list them, read one now or as it was, read its history."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+
+from application.access import Action
+from application.views import CaseSnapshot
+from domain.errors import InvalidValue
+from domain.events import EVENT_LABELS
+from domain.values import Status
+from interfaces.http.deps import CommandsDep, ContainerDep, CurrentUser, scope_of
+from interfaces.http.schemas import (
+    CaseCreate,
+    CaseList,
+    CasePublic,
+    EventPublic,
+    LedgerRow,
+    WhistlePublic,
+    WriteAccepted,
+)
+from interfaces.http.waiting import wait_for_position
+from projections.queries import CaseFilter
+
+router = APIRouter(tags=["cases"])
+
+
+@router.post("/cases", status_code=201, response_model=WriteAccepted)
+def report_case(body: CaseCreate, commands: CommandsDep, c: ContainerDep) -> JSONResponse:
+    """A grid lead reports a case in a grid of their scope (上报)."""
+    return commands.new_case(
+        lambda: c.service.jurisdiction.placement(body.grid_id),
+        lambda: c.service.report_case(
+            actor=commands.actor,
+            grid_id=body.grid_id,
+            category_id=body.category_id,
+            title=body.title,
+            description=body.description,
+            channel=body.channel,
+            urgency=body.urgency,
+        ),
+    )
+
+
+@router.get("/cases", response_model=CaseList)
+def list_cases(
+    c: ContainerDep,
+    user: CurrentUser,
+    grid: Annotated[str | None, Query(max_length=64)] = None,
+    community: Annotated[str | None, Query(max_length=64)] = None,
+    street: Annotated[str | None, Query(max_length=64)] = None,
+    status: Status | None = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    reported_from: Annotated[
+        datetime | None, Query(description="inclusive, ISO-8601 with zone")
+    ] = None,
+    reported_to: Annotated[
+        datetime | None, Query(description="exclusive, ISO-8601 with zone")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    min_position: Annotated[
+        int | None, Query(ge=0, description="wait until views include this log position")
+    ] = None,
+) -> CaseList:
+    """The case ledger in the caller's scope, newest first."""
+    c.policy.require(user, Action.READ)
+    for moment in (reported_from, reported_to):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidValue("时间须带时区", "reported_from/reported_to need a time zone")
+    wait_for_position(c, min_position)
+    rows, total = c.ledger.list_cases(
+        CaseFilter(
+            grid,
+            community,
+            street,
+            status.value if status else None,
+            category,
+            reported_from,
+            reported_to,
+        ),
+        scope_of(user, c),
+        limit=limit,
+        offset=offset,
+    )
+    return CaseList(items=[LedgerRow(**r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/cases/{case_id}", response_model=CasePublic)
+def get_case(
+    case_id: UUID,
+    c: ContainerDep,
+    user: CurrentUser,
+    response: Response,
+    version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    as_of: Annotated[datetime | None, Query(description="ISO-8601 with zone")] = None,
+) -> CasePublic:
+    """The case now, at a version (?version=N), or as it was at a moment (?as_of=)."""
+    current = c.service.get_case(case_id)
+    c.policy.require(user, Action.READ, current)
+    if version is not None and as_of is not None:
+        raise InvalidValue("version 与 as_of 只能二选一", "give version or as_of, not both")
+    if as_of is not None and as_of.tzinfo is None:
+        raise InvalidValue("as_of 须带时区", "as_of needs a time zone")
+    snapshot = (
+        current
+        if version is None and as_of is None
+        else c.service.case_at(case_id, version=version, as_of=as_of)
+    )
+    response.headers["ETag"] = f'"{snapshot.version}"'
+    return case_public(snapshot)
+
+
+@router.get("/cases/{case_id}/events", response_model=list[EventPublic])
+def case_events(case_id: UUID, c: ContainerDep, user: CurrentUser) -> list[EventPublic]:
+    """Every event of the case: version, type, time, actor, data and chain hashes."""
+    c.policy.require(user, Action.READ, c.service.get_case(case_id))
+    return [
+        EventPublic(**asdict(r), label=EVENT_LABELS.get(r.type, r.type))
+        for r in c.service.history(case_id)
+    ]
+
+
+def case_public(s: CaseSnapshot) -> CasePublic:
+    return CasePublic(
+        **{k: v for k, v in asdict(s).items() if k not in {"whistles"}},
+        status_label=s.status.label,
+        pledged_fen=s.pledged_fen,
+        whistles=[WhistlePublic(**asdict(w)) for w in s.whistles],
+    )

@@ -1,0 +1,51 @@
+"""A liaison's inbox: open whistles summoning their unit, with deadlines."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from application.access import Forbidden
+from domain.errors import InvalidValue
+from domain.values import Role
+from interfaces.http.deps import ContainerDep, CurrentUser
+from interfaces.http.schemas import Inbox, InboxItem
+from interfaces.http.waiting import wait_for_position
+
+router = APIRouter(tags=["inbox"])
+
+
+@router.get("/inbox", response_model=Inbox)
+def inbox(
+    c: ContainerDep,
+    user: CurrentUser,
+    unit: Annotated[str | None, Query(max_length=64, description="admins: whose inbox")] = None,
+    min_position: Annotated[int | None, Query(ge=0)] = None,
+) -> Inbox:
+    """Whistles the unit has not reported in to yet, soonest deadline first."""
+    if user.role is Role.LIAISON:
+        unit_id = user.unit_id
+    elif user.role is Role.ADMIN:
+        unit_id = unit
+    else:
+        raise Forbidden("只有部门联络员有报到收件箱", "only liaisons have an inbox")
+    if unit_id is None:
+        raise InvalidValue("请指明单位 unit", "unit is required")
+    c.service.jurisdiction.unit(unit_id)
+    wait_for_position(c, min_position)
+    now = c.service.clock()
+    items = [
+        InboxItem(
+            case_id=r["case_id"],
+            title=r["title"],
+            whistle_id=r["whistle_id"],
+            level=r["level"],
+            blown_at=r["blown_at"],
+            deadline=r["deadline"],
+            overdue=now > r["deadline"],
+            seconds_left=int((r["deadline"] - now).total_seconds()),
+        )
+        for r in c.ledger.inbox(unit_id)
+    ]
+    return Inbox(unit_id=unit_id, items=items)

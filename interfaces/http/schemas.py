@@ -1,0 +1,345 @@
+"""Request and response bodies of the HTTP API (pydantic v2). Examples are the seeds' cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+
+from domain.rules import MAX_PLEDGE_FEN, MAX_UNITS_PER_WHISTLE
+from domain.values import (
+    Channel,
+    Level,
+    NoteKind,
+    PartyKind,
+    Satisfaction,
+    Solved,
+    Status,
+    Urgency,
+)
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(max_length=4000)]
+Text = Annotated[str, Field(max_length=2000)]
+Reason = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseCreate(Request):
+    """A grid lead reports a case in one of their grids."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "grid_id": "chengshi-huating",
+                    "category_id": "fire-lane",
+                    "title": "城市华庭、滨河湾小区车辆长期占用消防通道",
+                    "description": "车辆占用消防通道问题在城市华庭和滨河湾小区多年未能解决。",
+                    "channel": "patrol",
+                    "urgency": "normal",
+                }
+            ]
+        },
+    )
+    grid_id: Id
+    category_id: Id
+    title: Title
+    description: LongText = ""
+    channel: Channel = Channel.PATROL
+    urgency: Urgency = Urgency.NORMAL
+
+
+class NoteCreate(Request):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"text": "居委会、物业公司、业委会组织入户谈话300余次。", "kind": "home_visit"}
+            ]
+        },
+    )
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    kind: NoteKind = NoteKind.PROGRESS
+
+
+class EscalationCreate(Request):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"to_level": "street", "reason": "个别“钉子户”拒不配合，需街道和派出所出面。"}
+            ]
+        },
+    )
+    to_level: Level
+    reason: Reason
+
+
+class WhistleCreate(Request):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit_ids": ["jianshe-police", "yljw-property"],
+                    "report_in_deadline": "2016-04-12T10:00:00+08:00",
+                    "reason": "钉子户占用消防通道，需联合执法协调。",
+                }
+            ]
+        },
+    )
+    unit_ids: Annotated[list[Id], Field(min_length=1, max_length=MAX_UNITS_PER_WHISTLE)]
+    report_in_deadline: AwareDatetime
+    reason: Reason
+
+
+class ReportInCreate(Request):
+    """A liaison reports in for their own unit; ``unit_id`` defaults to it."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"note": "民警到场，逐户协调。"}]}
+    )
+    unit_id: Id | None = None
+    note: Text = ""
+
+
+class PledgeCreate(Request):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "party_kind": "owners_fund",
+                    "party_name": "广场家园业委会（两共基金）",
+                    "amount_fen": 60000000,
+                    "unit_id": "guangchang-owners",
+                    "purpose": "管网改造",
+                }
+            ]
+        },
+    )
+    party_kind: PartyKind
+    party_name: Title
+    amount_fen: Annotated[StrictInt, Field(gt=0, le=MAX_PLEDGE_FEN)]
+    currency: Literal["CNY"] = "CNY"
+    unit_id: Id | None = None
+    purpose: Annotated[str, Field(max_length=1000)] = ""
+
+
+class ResolutionCreate(Request):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"summary": "经过各方共同努力，妥善解决了消防通道停车问题。"}]
+        },
+    )
+    summary: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class EvaluationCreate(Request):
+    """回访: the resident's answer, recorded by a coordinator."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"solved": "solved", "satisfaction": "satisfied", "comment": "消防通道已畅通。"}
+            ]
+        },
+    )
+    solved: Solved
+    satisfaction: Satisfaction
+    comment: Text = ""
+
+
+class UnitEvaluationCreate(Request):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "whistle_id": "W1",
+                    "unit_id": "jianshe-police",
+                    "score": 95,
+                    "comment": "按时报到。",
+                }
+            ]
+        },
+    )
+    whistle_id: Annotated[str, Field(min_length=1, max_length=16)]
+    unit_id: Id
+    score: Annotated[StrictInt, Field(ge=0, le=100)]
+    comment: Text = ""
+
+
+class ReopenCreate(Request):
+    reason: Reason
+
+
+class CloseCreate(Request):
+    remark: Text = ""
+
+
+class WithdrawalCreate(Request):
+    reason: Reason
+
+
+class DuplicateCreate(Request):
+    original_case_id: UUID
+    reason: Annotated[str, Field(max_length=1000)] = ""
+
+
+# ----- responses ---------------------------------------------------------------------
+
+
+class WriteAccepted(BaseModel):
+    case_id: UUID
+    version: int
+    position: int = Field(description="Event log position; pass as min_position to read your write")
+    whistle_id: str | None = None
+    late: bool | None = None
+
+
+class ReportInPublic(BaseModel):
+    unit_id: str
+    at: datetime
+    late: bool
+    note: str
+    actor_id: str
+
+
+class WhistlePublic(BaseModel):
+    whistle_id: str
+    level: Level
+    unit_ids: list[str]
+    report_in_deadline: datetime
+    blown_at: datetime
+    reason: str
+    report_ins: dict[str, ReportInPublic]
+
+
+class CasePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    case_id: UUID
+    version: int
+    title: str
+    description: str
+    category_id: str
+    channel: Channel
+    urgency: Urgency
+    district_id: str
+    street_id: str
+    community_id: str
+    grid_id: str
+    status: Status
+    status_label: str
+    level: Level
+    round: int
+    reported_at: datetime
+    reported_by: str
+    modified_at: datetime
+    response_due: datetime
+    resolution_due: datetime
+    first_response_at: datetime | None
+    first_resolved_at: datetime | None
+    closed_at: datetime | None
+    resolution: dict[str, Any] | None
+    notes: list[dict[str, Any]]
+    whistles: list[WhistlePublic]
+    pledges: list[dict[str, Any]]
+    pledged_fen: int
+    evaluations: list[dict[str, Any]]
+    unit_scores: list[dict[str, Any]]
+    duplicate_of: str | None
+    final_reason: str
+
+
+class EventPublic(BaseModel):
+    version: int
+    type: str
+    label: str
+    at: datetime
+    actor_id: str
+    actor_role: str
+    data: dict[str, Any]
+    hash: str
+    prev_hash: str
+
+
+class LedgerRow(BaseModel):
+    case_id: UUID
+    version: int
+    title: str
+    category_id: str
+    street_id: str
+    community_id: str
+    grid_id: str
+    status: Status
+    level: Level
+    reported_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    resolved_level: Level | None
+    closed_at: datetime | None
+    whistles: int
+    pledged_fen: int
+    satisfaction: Satisfaction | None
+
+
+class CaseList(BaseModel):
+    items: list[LedgerRow]
+    total: int
+    limit: int
+    offset: int
+
+
+class InboxItem(BaseModel):
+    case_id: UUID
+    title: str
+    whistle_id: str
+    level: Level
+    blown_at: datetime
+    deadline: datetime
+    overdue: bool
+    seconds_left: int
+
+
+class Inbox(BaseModel):
+    unit_id: str
+    items: list[InboxItem]
+
+
+class ChainProblemPublic(BaseModel):
+    case_id: UUID
+    version: int
+    event_type: str
+    position: int
+    problem: str
+
+
+class VerifyResult(BaseModel):
+    intact: bool
+    cases: int
+    events: int
+    problems: list[ChainProblemPublic]
+
+
+class ProjectionHealth(BaseModel):
+    position: int
+    lag: int
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unavailable"]
+    head: int
+    projections: dict[str, ProjectionHealth]

@@ -1,0 +1,101 @@
+"""Read queries over the ledger views: case lists and liaison inboxes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from domain.values import FINAL_STATUSES
+from projections.ledger import case_units, cases, summons
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    grid_id: str | None = None
+    community_id: str | None = None
+    street_id: str | None = None
+    status: str | None = None
+    category_id: str | None = None
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may see; ``everything`` overrides the rest."""
+
+    everything: bool = False
+    grid_ids: frozenset[str] = frozenset()
+    community_ids: frozenset[str] = frozenset()
+    street_ids: frozenset[str] = frozenset()
+    unit_id: str | None = None
+
+
+class LedgerQueries:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def list_cases(
+        self, f: CaseFilter, scope: Scope, *, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        conditions = [*self._filters(f), *self._scope(scope)]
+        query = select(cases).where(*conditions)
+        with self.engine.connect() as conn:
+            total = conn.execute(
+                select(func.count()).select_from(cases).where(*conditions)
+            ).scalar_one()
+            rows = conn.execute(
+                query.order_by(cases.c.reported_at.desc(), cases.c.case_id)
+                .limit(limit)
+                .offset(offset)
+            )
+            return [dict(r._mapping) for r in rows], int(total)
+
+    def inbox(self, unit_id: str) -> list[dict[str, Any]]:
+        """Whistles summoning the unit that it has not reported in to, on open cases."""
+        query = (
+            select(summons, cases.c.title, cases.c.status, cases.c.community_id, cases.c.grid_id)
+            .join(cases, cases.c.case_id == summons.c.case_id)
+            .where(
+                summons.c.unit_id == unit_id,
+                summons.c.reported_in_at.is_(None),
+                cases.c.status.not_in([s.value for s in FINAL_STATUSES]),
+            )
+            .order_by(summons.c.deadline)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    @staticmethod
+    def _filters(f: CaseFilter) -> list[Any]:
+        out = []
+        for column, value in (
+            (cases.c.grid_id, f.grid_id),
+            (cases.c.community_id, f.community_id),
+            (cases.c.street_id, f.street_id),
+            (cases.c.status, f.status),
+            (cases.c.category_id, f.category_id),
+        ):
+            if value is not None:
+                out.append(column == value)
+        if f.reported_from is not None:
+            out.append(cases.c.reported_at >= f.reported_from)
+        if f.reported_to is not None:
+            out.append(cases.c.reported_at < f.reported_to)
+        return out
+
+    @staticmethod
+    def _scope(scope: Scope) -> list[Any]:
+        if scope.everything:
+            return []
+        if scope.unit_id is not None:
+            involved = select(case_units.c.case_id).where(case_units.c.unit_id == scope.unit_id)
+            return [cases.c.case_id.in_(involved)]
+        return [
+            cases.c.grid_id.in_(scope.grid_ids)
+            | cases.c.community_id.in_(scope.community_ids)
+            | cases.c.street_id.in_(scope.street_ids)
+        ]

@@ -1,0 +1,108 @@
+"""Keeps the views up to date from the event log.
+
+PostgreSQL: the library's projection runner (LISTEN/NOTIFY subscription), one per view.
+SQLite: the library's recorder has no subscriptions, so a thread pulls the
+notification log instead. Both call the same ``Projection.process_event`` and the
+same view code, so each event is applied exactly once either way.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.projection import BaseProjectionRunner, Projection
+
+from application.service import CaseService
+from projections.view import SqlView
+
+PULL_BATCH = 500
+
+
+class Projector:
+    """A set of projections kept up to date from one case service's event log."""
+
+    def __init__(self, service: CaseService, projections: Sequence[Projection[Any]]) -> None:
+        self.service = service
+        self.projections = list(projections)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._runners: list[BaseProjectionRunner[Any]] = []
+        self.error: BaseException | None = None
+
+    @property
+    def views(self) -> list[SqlView]:
+        return [p.view for p in self.projections]
+
+    def positions(self) -> dict[str, int]:
+        return {p.name: p.view.max_tracking_id(self.service.name) or 0 for p in self.projections}
+
+    def head(self) -> int:
+        return self.service.recorder.max_notification_id() or 0
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Pull and apply everything not yet applied; returns how many events were applied."""
+        done = 0
+        for projection in self.projections:
+            while True:
+                applied = self._pull(projection)
+                done += applied
+                if progress and applied:
+                    progress(applied)
+                if applied < PULL_BATCH:
+                    break
+        return done
+
+    def start(self, *, poll_interval: float = 0.1) -> None:
+        """Follow the log in the background until ``stop``."""
+        if isinstance(self.service.recorder, PostgresApplicationRecorder):
+            self.catch_up()
+            for projection in self.projections:
+                runner: BaseProjectionRunner[Any] = BaseProjectionRunner(
+                    projection=projection,
+                    application_class=self.service.bound_class(),
+                    tracking_recorder=projection.view,
+                    topics=(),
+                    env=self.service.env_dict(),
+                )
+                runner.__enter__()  # the library's runners live inside a context manager
+                self._runners.append(runner)
+            return
+        thread = threading.Thread(
+            target=self._poll, args=(poll_interval,), daemon=True, name="chuishao-projector"
+        )
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for runner in self._runners:
+            runner.__exit__(None, None, None)
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def wait(self, position: int, timeout: float) -> None:
+        """Block until every view has applied ``position`` (read-your-writes)."""
+        for view in self.views:
+            view.wait(self.service.name, position, timeout=timeout)
+
+    def _poll(self, interval: float) -> None:
+        while not self._stop.is_set():
+            try:
+                applied = self.catch_up()
+            except Exception as e:  # keep following; the error shows in /healthz
+                self.error = e
+                applied = 0
+            if not applied:
+                self._stop.wait(interval)
+
+    def _pull(self, projection: Projection[Any]) -> int:
+        start = (projection.view.max_tracking_id(self.service.name) or 0) + 1
+        notifications = self.service.recorder.select_notifications(start, PULL_BATCH)
+        for n in notifications:
+            event = self.service.mapper.to_domain_event(n)
+            projection.process_event(event, Tracking(self.service.name, n.id))
+        return len(notifications)
