@@ -11,7 +11,7 @@ from application.errors import CaseNotFound, StaleVersion, VersionNotFound
 from application.service import CaseService
 from domain.errors import RuleViolation, UnknownReference
 from domain.values import Level, PartyKind, Satisfaction, Solved, Status
-from tests.integration.conftest import (
+from tests.conftest import (
     COORDINATOR,
     GRID_LEAD,
     POLICE_LIAISON,

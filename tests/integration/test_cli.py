@@ -10,7 +10,7 @@ from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service
 from interfaces.cli import app
 from interfaces.demo import scenarios
-from tests.integration.conftest import RawDb
+from tests.conftest import RawDb
 
 runner = CliRunner()
 

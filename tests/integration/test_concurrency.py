@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from application.errors import ConcurrencyConflict
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service
-from tests.integration.conftest import GRID_LEAD, RawDb
+from tests.conftest import GRID_LEAD, RawDb
 
 WRITERS = 8
 

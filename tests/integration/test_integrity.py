@@ -9,7 +9,7 @@ import pytest
 
 from application.service import CaseService
 from domain.values import Level
-from tests.integration.conftest import GRID_LEAD, RawDb
+from tests.conftest import GRID_LEAD, RawDb
 
 
 def make_case(service: CaseService, notes: int = 3) -> object:

@@ -11,7 +11,7 @@ from application.integrity import seal
 from application.service import CaseService
 from domain.events import ProgressNoted
 from domain.values import NoteKind
-from tests.integration.conftest import GRID_LEAD, FakeClock
+from tests.conftest import GRID_LEAD, FakeClock
 
 
 def test_version_1_progress_note_reads_as_a_progress_kind_note(

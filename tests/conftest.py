@@ -1,0 +1,150 @@
+"""Shared fixtures. Tests that touch storage run on both backends: a SQLite file and a real PostgreSQL.
+
+PostgreSQL tests get a schema of their own and drop it afterwards. Locally they
+are skipped when no server answers; under CI=true a missing server fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from application.service import CaseService
+from domain.values import Actor, Role
+from infrastructure.event_store import SQLITE_FILE
+from infrastructure.settings import Settings
+from interfaces.bootstrap import build_case_service
+
+PG_URL = os.environ.get(
+    "CHUISHAO_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/chuishao_test"
+)
+
+
+def _ensure_pg_database() -> str | None:
+    """Create the test database if needed; return why PostgreSQL is unusable, or None."""
+    admin_url = PG_URL.rsplit("/", 1)[0] + "/postgres"
+    dbname = PG_URL.rsplit("/", 1)[1]
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{dbname}"')
+    except psycopg.Error as e:
+        return str(e)
+    return None
+
+
+_PG_PROBLEM: list[str | None] = []
+
+
+def require_postgres() -> None:
+    if not _PG_PROBLEM:
+        _PG_PROBLEM.append(_ensure_pg_database())
+    problem = _PG_PROBLEM[0]
+    if problem is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL is required in CI but unreachable: {problem}")
+        pytest.skip(f"PostgreSQL unreachable: {problem}")
+
+
+class RawDb:
+    """Direct access to the events table, around the service: what an intruder would do."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.settings.database_url is not None
+
+    @property
+    def table(self) -> str:
+        if self.is_postgres:
+            return f'"{self.settings.database_schema}".chuishao_events'
+        return "stored_events"
+
+    def connect(self) -> Any:
+        if self.is_postgres:
+            return psycopg.connect(self.settings.database_url, autocommit=True)
+        conn = sqlite3.connect(self.settings.data_dir / SQLITE_FILE, isolation_level=None)
+        return conn
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        sql = sql.replace("{events}", self.table)
+        if not self.is_postgres:
+            sql = sql.replace("%s", "?")
+        conn = self.connect()
+        try:
+            cur = conn.execute(sql, params)
+            return list(cur.fetchall()) if cur.description else []
+        finally:
+            conn.close()
+
+    def drop_guards(self) -> None:
+        """Remove the append-only triggers, as a database superuser could."""
+        if self.is_postgres:
+            self.execute(f"ALTER TABLE {self.table} DISABLE TRIGGER USER")
+        else:
+            self.execute("DROP TRIGGER stored_events_no_update")
+            self.execute("DROP TRIGGER stored_events_no_delete")
+
+    def count(self) -> int:
+        return int(self.execute("SELECT COUNT(*) FROM {events}")[0][0])
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    if request.param == "sqlite":
+        yield Settings(data_dir=tmp_path, database_url=None)
+        return
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield Settings(database_url=PG_URL, database_schema=schema, data_dir=tmp_path)
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def service(settings: Settings, clock: FakeClock) -> Iterator[CaseService]:
+    with build_case_service(settings, clock=clock) as svc:
+        yield svc
+
+
+@pytest.fixture
+def raw(settings: Settings) -> RawDb:
+    return RawDb(settings)
+
+
+GRID_LEAD = Actor("gl-1", Role.GRID_LEAD)
+COORDINATOR = Actor("co-1", Role.COORDINATOR)
+POLICE_LIAISON = Actor("li-police", Role.LIAISON)
+PROPERTY_LIAISON = Actor("li-property", Role.LIAISON)
