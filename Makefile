@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## set up, then play the five seed cases on the embedded SQLite store
+demo: $(STAMP)  ## set up, play the five seed cases on the embedded SQLite store, then serve
 	$(BIN)/chuishao demo
+	$(BIN)/chuishao serve
 
 test: $(STAMP) lint  ## set up, then run every test (PostgreSQL tests need a server on 127.0.0.1:5432)
 	$(BIN)/python -m pytest

@@ -56,6 +56,16 @@ class SqlUserDirectory:
         with self.engine.connect() as conn:
             return [_user(r) for r in conn.execute(select(users).order_by(users.c.created_at))]
 
+    def reissue(self, user_id: str, token_hash: str) -> bool:
+        """Give an existing user a new token (the old one stops working) and un-revoke them."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                users.update()
+                .where(users.c.user_id == user_id)
+                .values(token_hash=token_hash, revoked=False)
+            )
+        return result.rowcount > 0
+
     def revoke(self, user_id: str) -> bool:
         # Revocation is a flag, not a delete: who held which role stays on record.
         with self.engine.begin() as conn:

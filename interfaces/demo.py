@@ -529,3 +529,13 @@ def play(service: CaseService, clock: ScriptedClock) -> list[tuple[Scenario, boo
             step(service, scenario.case_id, whistles)
         out.append((scenario, True))
     return out
+
+
+# One demo user per role, matching the actors in the scenarios above.
+DEMO_USERS: list[tuple[str, str, Role, list[str]]] = [
+    ("gl-huating", "城市华庭网格长（演示）", Role.GRID_LEAD, ["grid:chengshi-huating"]),
+    ("co-jianshe", "建设街道协调员（演示）", Role.COORDINATOR, ["street:jianshe"]),
+    ("li-jianshe-police", "建设派出所联络员（演示）", Role.LIAISON, ["unit:jianshe-police"]),
+    ("auditor", "审计员（演示）", Role.AUDITOR, []),
+    ("admin", "管理员（演示）", Role.ADMIN, []),
+]

@@ -7,17 +7,20 @@ from uuid import UUID
 import typer
 from rich.console import Console
 from rich.progress import Progress
+from rich.table import Table
 
 from application.errors import CaseNotFound
 from domain.errors import DomainError
 from infrastructure.settings import Settings
-from interfaces.bootstrap import build_case_service
-from interfaces.cli import users
+from interfaces.bootstrap import build_case_service, build_container
+from interfaces.cli import projections, users
 from interfaces.cli.render import case_summary, timeline, verify_lines
 from interfaces.demo import ScriptedClock, play
 
 app = typer.Typer(help="chuishao：街乡吹哨、部门报到 案件办理", no_args_is_help=True)
 app.add_typer(users.app, name="users")
+app.add_typer(projections.app, name="projections")
+app.command("project")(projections.project)
 _probe = Console()
 # Piped output (CI logs, files) gets a wide fixed width so Chinese tables stay readable.
 console = _probe if _probe.is_terminal else Console(width=150)
@@ -29,7 +32,8 @@ def demo(
 ) -> None:
     """Play the seeds' five real cases through the case service and print them."""
     clock = ScriptedClock()
-    with build_case_service(Settings(), clock=clock) as service:
+    with build_container(Settings(), clock=clock) as container:
+        service = container.service
         played = play(service, clock)
         for scenario, now in played:
             state = "已录入" if now else "已存在，跳过"
@@ -47,6 +51,14 @@ def demo(
                 )
         for line in verify_lines(service.verify()):
             console.print(line)
+        container.projector.catch_up()
+        tokens = users.issue_demo_tokens(container)
+    table = Table(title="演示账号令牌（每次运行 demo 重新签发）")
+    for heading in ("用户", "角色", "令牌"):
+        table.add_column(heading, no_wrap=True)
+    for user_id, role, token in tokens:
+        table.add_row(user_id, role.label, token)
+    console.print(table)
 
 
 @app.command()
@@ -93,7 +105,6 @@ def serve(
     """Serve the HTTP API (embedded SQLite by default; PostgreSQL per CHUISHAO_DATABASE_URL)."""
     import uvicorn
 
-    from interfaces.bootstrap import build_container
     from interfaces.http.app import create_app
 
     with build_container(Settings()) as container:

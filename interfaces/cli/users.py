@@ -28,6 +28,19 @@ def add_user(c: Container, user_id: str, name: str, role: Role, scopes: list[str
     return token
 
 
+def issue_demo_tokens(c: Container) -> list[tuple[str, Role, str]]:
+    """Fresh tokens for the demo users (created on first run, re-issued after)."""
+    from interfaces.demo import DEMO_USERS
+
+    out = []
+    for user_id, name, role, scopes in DEMO_USERS:
+        token = new_token()
+        if not c.users.reissue(user_id, hash_token(token)):
+            token = add_user(c, user_id, name, role, scopes)
+        out.append((user_id, role, token))
+    return out
+
+
 @app.command("add")
 def add(
     user_id: Annotated[str, typer.Argument(help="login id, e.g. gl-huating")],

@@ -52,7 +52,9 @@ class Api:
 @pytest.fixture
 def api(settings: Settings, clock: FakeClock) -> Iterator[Api]:
     with build_container(settings, clock=clock) as container:
-        tokens = {uid: add_user(container, uid, uid, role, scopes)
-                  for uid, (role, scopes) in USERS.items()}
+        tokens = {
+            uid: add_user(container, uid, uid, role, scopes)
+            for uid, (role, scopes) in USERS.items()
+        }
         with TestClient(create_app(container)) as client:
             yield Api(client, container, clock, tokens)

@@ -21,7 +21,9 @@ def test_retried_post_with_same_key_returns_first_answer_and_writes_nothing(api:
 def test_same_key_with_a_different_body_is_refused(api: Api) -> None:
     api.post("grid_lead", "/cases", CASE, **{"Idempotency-Key": "k-2"})
     count = api.event_count()
-    other = api.post("grid_lead", "/cases", CASE | {"title": "另一件事"}, **{"Idempotency-Key": "k-2"})
+    other = api.post(
+        "grid_lead", "/cases", CASE | {"title": "另一件事"}, **{"Idempotency-Key": "k-2"}
+    )
     assert other.status_code == 422
     assert other.json()["code"] == "idempotency_key_reused"
     assert api.event_count() == count
@@ -30,8 +32,12 @@ def test_same_key_with_a_different_body_is_refused(api: Api) -> None:
 def test_keys_belong_to_their_user(api: Api) -> None:
     mine = api.post("grid_lead", "/cases", CASE, **{"Idempotency-Key": "shared"})
     case_id = mine.json()["case_id"]
-    note = api.post("coordinator", f"/cases/{case_id}/notes", {"text": "联席会议"},
-                    **{"Idempotency-Key": "shared"})
+    note = api.post(
+        "coordinator",
+        f"/cases/{case_id}/notes",
+        {"text": "联席会议"},
+        **{"Idempotency-Key": "shared"},
+    )
     assert note.status_code == 201 and note.json()["version"] == 2
 
 
@@ -53,8 +59,12 @@ def test_concurrent_conditional_writers_lose_no_event(api: Api) -> None:
         statuses = []
         while True:
             version = api.get("coordinator", f"/cases/{case_id}").json()["version"]
-            r = api.post("coordinator", f"/cases/{case_id}/notes", {"text": f"writer {i}"},
-                         **{"If-Match": f'"{version}"'})
+            r = api.post(
+                "coordinator",
+                f"/cases/{case_id}/notes",
+                {"text": f"writer {i}"},
+                **{"If-Match": f'"{version}"'},
+            )
             statuses.append(r.status_code)
             if r.status_code == 201:
                 return statuses

@@ -183,8 +183,3 @@ COMMANDS: dict[str, Callable[[Case, datetime], object]] = {
         actor=GRID_LEAD, at=at, original_case_id=OTHER_CASE_ID
     ),
 }
-
-
-@pytest.fixture
-def case() -> Case:
-    return reported_case()

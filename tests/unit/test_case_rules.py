@@ -770,3 +770,41 @@ def test_report_text_at_limits_is_accepted():
 
     assert len(case.title) == TITLE_MAX
     assert len(case.description) == TEXT_MAX
+
+
+# ----- known gaps in the domain (reported; strict xfail so a fix makes them fail loudly) ---------
+
+
+@pytest.mark.xfail(strict=True, reason="domain bug: self-check compares UUID with str")
+def test_a_case_cannot_duplicate_itself_by_its_id_as_text():
+    case = reported_case()
+
+    with refused(case, RuleViolation):
+        case.mark_duplicate(actor=GRID_LEAD, at=later(case), original_case_id=str(case.id))
+
+
+@pytest.mark.xfail(strict=True, reason="domain bug: a str is a Sequence[str] of characters")
+def test_whistle_units_must_be_a_list_not_one_string():
+    case = escalated_case()
+
+    with refused(case, InvalidValue):
+        blow(case, unit_ids="U1")  # recorded today as the units ["U", "1"]
+
+
+@pytest.mark.xfail(strict=True, reason="domain bug: enum coercion raises ValueError")
+@pytest.mark.parametrize(
+    "act",
+    [
+        lambda c, at: c.escalate(actor=GRID_LEAD, at=at, to_level="province", reason="r"),
+        lambda c, at: c.note(actor=GRID_LEAD, at=at, text="t", kind="gossip"),
+        lambda c, at: pledge(c, at=at, party_kind="bank"),
+        lambda c, at: c.resolve(actor=GRID_LEAD, at=at, summary="s")
+        or c.evaluate(actor=GRID_LEAD, at=at, solved="maybe", satisfaction="satisfied"),
+    ],
+    ids=["escalate.to_level", "note.kind", "pledge.party_kind", "evaluate.solved"],
+)
+def test_unknown_enum_value_is_an_invalid_value(act):
+    case = reported_case()
+
+    with pytest.raises(InvalidValue):
+        act(case, later(case))

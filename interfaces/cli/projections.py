@@ -1,0 +1,72 @@
+"""`chuishao project` (the projection worker) and `chuishao projections …` (rebuild, status)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from infrastructure.settings import Settings
+from interfaces.bootstrap import build_container
+
+app = typer.Typer(help="Read models 统计视图", no_args_is_help=True)
+
+
+def _console():  # type: ignore[no-untyped-def]
+    from interfaces.cli import console
+
+    return console
+
+
+@app.command("rebuild")
+def rebuild() -> None:
+    """Empty every view and rebuild it from the event log (the log is never touched)."""
+    console = _console()
+    with build_container(Settings()) as c:
+        head = c.projector.head()
+        for view in c.projector.views:
+            view.reset()
+        columns = (
+            TextColumn("重建统计视图"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task("rebuild", total=head * len(c.projector.projections) or None)
+            applied = c.projector.catch_up(lambda n: bar.advance(task, n))
+        console.print(f"已重建：{applied} 条事件，视图位置 {c.projector.positions()}")
+
+
+@app.command("status")
+def status() -> None:
+    """Each view's position in the event log and how far behind it is."""
+    console = _console()
+    with build_container(Settings()) as c:
+        head = c.projector.head()
+        table = Table(title=f"统计视图（日志末尾 {head}）")
+        for heading in ("视图", "位置", "落后"):
+            table.add_column(heading)
+        for name, position in c.projector.positions().items():
+            table.add_row(name, str(position), str(head - position))
+    console.print(table)
+
+
+def project() -> None:
+    """Run the projections as a worker until interrupted (for PostgreSQL deployments)."""
+    console = _console()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with build_container(Settings()) as c:
+        c.projector.start()
+        console.print("统计视图同步中（Ctrl-C 退出）")
+        try:
+            while not stop.wait(10):
+                head = c.projector.head()
+                lags = {n: head - p for n, p in c.projector.positions().items()}
+                console.print(f"日志末尾 {head}，落后 {lags}")
+        except KeyboardInterrupt:
+            pass
