@@ -19,5 +19,11 @@ class Settings(BaseSettings):
     database_schema: str = ""
     data_dir: Path = Path("data")
     jurisdiction_file: Path | None = None
+    # Measures (docs/measures.md): configurable defaults, not law.
+    target_rate: float = 0.98
+    basically_satisfied_weight: float = 0.9
+    composite_response_weight: float = 0.1
+    composite_solved_weight: float = 0.5
+    composite_satisfaction_weight: float = 0.4
     pool_size: int = 5
     pool_max_overflow: int = 10

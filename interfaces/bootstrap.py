@@ -18,7 +18,9 @@ from infrastructure.jurisdiction_file import load_jurisdiction
 from infrastructure.settings import Settings
 from infrastructure.sql import make_engine
 from infrastructure.users_sql import SqlUserDirectory
+from projections.dashboards import Dashboards
 from projections.ledger import CaseLedger, LedgerView
+from projections.measures import Weights
 from projections.queries import LedgerQueries
 from projections.runner import Projector
 
@@ -49,6 +51,8 @@ class Container:
     users: SqlUserDirectory
     idempotency: SqlIdempotencyStore
     ledger: LedgerQueries
+    dashboards: Dashboards
+    weights: Weights
     projector: Projector
 
     def close(self) -> None:
@@ -75,5 +79,13 @@ def build_container(settings: Settings | None = None, *, clock: Clock = utc_now)
         users=SqlUserDirectory(engine),
         idempotency=SqlIdempotencyStore(engine),
         ledger=LedgerQueries(engine),
+        dashboards=Dashboards(engine),
+        weights=Weights(
+            basically_satisfied=settings.basically_satisfied_weight,
+            response=settings.composite_response_weight,
+            solved=settings.composite_solved_weight,
+            satisfaction=settings.composite_satisfaction_weight,
+            target=settings.target_rate,
+        ),
         projector=build_projector(service, engine),
     )

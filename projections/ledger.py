@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import singledispatchmethod
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
@@ -30,6 +31,7 @@ from domain.values import Status
 from projections.types import UtcDateTime
 from projections.view import SqlView
 
+CST = ZoneInfo("Asia/Shanghai")
 metadata = MetaData()
 cases = Table(
     "ledger_cases",
@@ -49,6 +51,7 @@ cases = Table(
     Column("round", Integer, nullable=False),
     Column("reported_by", String(64), nullable=False),
     Column("reported_at", UtcDateTime(), nullable=False),
+    Column("reported_month", String(7), nullable=False),  # YYYY-MM in Beijing time: the cohort
     Column("response_due", UtcDateTime(), nullable=False),
     Column("resolution_due", UtcDateTime(), nullable=False),
     Column("first_response_at", UtcDateTime()),
@@ -64,6 +67,7 @@ cases = Table(
     Column("last_event_at", UtcDateTime(), nullable=False),
     Index("ledger_cases_place", "street_id", "community_id", "grid_id"),
     Index("ledger_cases_reported", "reported_at"),
+    Index("ledger_cases_month", "reported_month", "street_id"),
 )
 summons = Table(
     "ledger_summons",
@@ -85,6 +89,22 @@ case_units = Table(  # every unit a case involves (summoned or pledging): liaiso
     Column("case_id", String(36), primary_key=True),
     Column("unit_id", String(64), primary_key=True),
     Index("ledger_case_units_unit", "unit_id"),
+)
+
+
+pledges = Table(
+    "ledger_pledges",
+    metadata,
+    Column("case_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("community_id", String(64), nullable=False),
+    Column("street_id", String(64), nullable=False),
+    Column("party_kind", String(32), nullable=False),
+    Column("party_name", String(200), nullable=False),
+    Column("unit_id", String(64)),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("pledged_at", UtcDateTime(), nullable=False),
+    Index("ledger_pledges_community", "community_id", "party_kind"),
 )
 
 
@@ -140,6 +160,7 @@ def apply(e: Any, conn: Connection) -> None:
                     round=1,
                     reported_by=e.actor_id,
                     reported_at=e.timestamp,
+                    reported_month=e.timestamp.astimezone(CST).strftime("%Y-%m"),
                     response_due=e.response_due,
                     resolution_due=e.resolution_due,
                     whistles=0,
@@ -196,6 +217,22 @@ def apply(e: Any, conn: Connection) -> None:
             )
         case ev.FundingPledged():
             _touch(conn, e, pledged_fen=cases.c.pledged_fen + e.amount_fen)
+            place = conn.execute(
+                select(cases.c.community_id, cases.c.street_id).where(cases.c.case_id == case_id)
+            ).one()
+            conn.execute(
+                pledges.insert().values(
+                    case_id=case_id,
+                    version=e.originator_version,
+                    community_id=place[0],
+                    street_id=place[1],
+                    party_kind=e.party_kind,
+                    party_name=e.party_name,
+                    unit_id=e.unit_id,
+                    amount_fen=e.amount_fen,
+                    pledged_at=e.timestamp,
+                )
+            )
             if e.unit_id:
                 _involve(conn, case_id, e.unit_id)
         case ev.CaseResolved():

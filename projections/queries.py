@@ -41,7 +41,7 @@ class LedgerQueries:
     def list_cases(
         self, f: CaseFilter, scope: Scope, *, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
-        conditions = [*self._filters(f), *self._scope(scope)]
+        conditions = [*self._filters(f), *scope_conditions(scope)]
         query = select(cases).where(*conditions)
         with self.engine.connect() as conn:
             total = conn.execute(
@@ -87,15 +87,16 @@ class LedgerQueries:
             out.append(cases.c.reported_at < f.reported_to)
         return out
 
-    @staticmethod
-    def _scope(scope: Scope) -> list[Any]:
-        if scope.everything:
-            return []
-        if scope.unit_id is not None:
-            involved = select(case_units.c.case_id).where(case_units.c.unit_id == scope.unit_id)
-            return [cases.c.case_id.in_(involved)]
-        return [
-            cases.c.grid_id.in_(scope.grid_ids)
-            | cases.c.community_id.in_(scope.community_ids)
-            | cases.c.street_id.in_(scope.street_ids)
-        ]
+
+def scope_conditions(scope: Scope) -> list[Any]:
+    """WHERE clauses restricting ledger rows to what a user may see."""
+    if scope.everything:
+        return []
+    if scope.unit_id is not None:
+        involved = select(case_units.c.case_id).where(case_units.c.unit_id == scope.unit_id)
+        return [cases.c.case_id.in_(involved)]
+    return [
+        cases.c.grid_id.in_(scope.grid_ids)
+        | cases.c.community_id.in_(scope.community_ids)
+        | cases.c.street_id.in_(scope.street_ids)
+    ]

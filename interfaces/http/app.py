@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from interfaces.bootstrap import Container
 from interfaces.http import problems
 from interfaces.http.limits import BodyLimit
-from interfaces.http.routes import audit, cases, commands, inbox
+from interfaces.http.routes import audit, cases, commands, dashboards, inbox, ledger
 
 DESCRIPTION = """
 街乡吹哨、部门报到 案件办理接口。Grid leads report cases; coordinators escalate, blow whistles
@@ -39,7 +39,7 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
     )
     app.state.container = container
     problems.install(app)
-    for module in (cases, commands, inbox, audit):
+    for module in (cases, commands, inbox, dashboards, ledger, audit):
         app.include_router(module.router)
     app.add_middleware(BodyLimit)
     return app

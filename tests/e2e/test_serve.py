@@ -27,12 +27,22 @@ def free_port() -> int:
 def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     env = {**os.environ, "CHUISHAO_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
     env.pop("CHUISHAO_DATABASE_URL", None)
-    demo = subprocess.run([*CLI, "demo", "--no-histories"], env=env, capture_output=True,
-                          text=True, timeout=120, check=True)
+    demo = subprocess.run(
+        [*CLI, "demo", "--no-histories"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     tokens = dict(re.findall(r"│ (\S+)\s+│ \S+\s+│ (cs_\S+)", demo.stdout))
     port = free_port()
-    server = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):

@@ -1,0 +1,170 @@
+"""The case ledger (社情民意台账) as JSON, CSV and XLSX, with Chinese column headings."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response, StreamingResponse
+from openpyxl import Workbook
+
+from application.access import Action
+from domain.values import Channel, Level, Satisfaction, Solved, Status, Urgency
+from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
+from interfaces.http.waiting import wait_for_position
+from projections.queries import CaseFilter
+
+router = APIRouter(tags=["ledger"])
+CST = ZoneInfo("Asia/Shanghai")
+EXPORT_LIMIT = 100_000
+PAGE = 1000
+
+COLUMNS: list[tuple[str, str]] = [
+    ("case_id", "案件编号"),
+    ("title", "标题"),
+    ("street", "街道"),
+    ("community", "社区"),
+    ("grid", "网格"),
+    ("category", "问题类别"),
+    ("channel", "来源渠道"),
+    ("urgency", "紧急程度"),
+    ("status", "状态"),
+    ("level", "当前层级"),
+    ("reported_at", "上报时间"),
+    ("first_response_at", "首次响应时间"),
+    ("resolved_at", "解决时间"),
+    ("resolved_level", "解决层级"),
+    ("closed_at", "办结时间"),
+    ("whistles", "吹哨次数"),
+    ("pledged_yuan", "认领资金（元）"),
+    ("solved", "解决情况"),
+    ("satisfaction", "满意度"),
+]
+
+
+class LedgerQuery:
+    def __init__(
+        self,
+        c: ContainerDep,
+        user: CurrentUser,
+        grid: Annotated[str | None, Query(max_length=64)] = None,
+        community: Annotated[str | None, Query(max_length=64)] = None,
+        street: Annotated[str | None, Query(max_length=64)] = None,
+        status: Status | None = None,
+        category: Annotated[str | None, Query(max_length=64)] = None,
+        min_position: Annotated[int | None, Query(ge=0)] = None,
+    ) -> None:
+        c.policy.require(user, Action.READ)
+        wait_for_position(c, min_position)
+        self.c = c
+        self.scope = scope_of(user, c)
+        self.filter = CaseFilter(
+            grid, community, street, status.value if status else None, category
+        )
+
+    def rows(self, limit: int = EXPORT_LIMIT) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while offset < limit:
+            page, _ = self.c.ledger.list_cases(
+                self.filter, self.scope, limit=min(PAGE, limit - offset), offset=offset
+            )
+            yield from (self.readable(r) for r in page)
+            if len(page) < PAGE:
+                return
+            offset += PAGE
+
+    def readable(self, r: dict[str, Any]) -> dict[str, Any]:
+        j = self.c.service.jurisdiction
+
+        def name(table: dict[str, Any], key: str) -> str:
+            item = table.get(key)
+            return item.name if item is not None else key
+
+        def when(at: datetime | None) -> str:
+            return at.astimezone(CST).strftime("%Y-%m-%d %H:%M") if at else ""
+
+        return {
+            "case_id": r["case_id"],
+            "title": r["title"],
+            "street": name(j.streets, r["street_id"]),
+            "community": name(j.communities, r["community_id"]),
+            "grid": name(j.grids, r["grid_id"]),
+            "category": name(j.categories, r["category_id"]),
+            "channel": Channel(r["channel"]).label,
+            "urgency": Urgency(r["urgency"]).label,
+            "status": Status(r["status"]).label,
+            "level": Level(r["level"]).label,
+            "reported_at": when(r["reported_at"]),
+            "first_response_at": when(r["first_response_at"]),
+            "resolved_at": when(r["resolved_at"]),
+            "resolved_level": Level(r["resolved_level"]).label if r["resolved_level"] else "",
+            "closed_at": when(r["closed_at"]),
+            "whistles": r["whistles"],
+            "pledged_yuan": f"{r['pledged_fen'] / 100:.2f}",
+            "solved": Solved(r["solved"]).label if r["solved"] else "",
+            "satisfaction": Satisfaction(r["satisfaction"]).label if r["satisfaction"] else "",
+        }
+
+
+Ledger = Annotated[LedgerQuery, Depends(LedgerQuery)]
+
+
+@router.get("/ledger")
+def ledger_json(
+    q: Ledger,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """The ledger rows in the caller's scope, with Chinese labels, newest first."""
+    rows, total = q.c.ledger.list_cases(q.filter, q.scope, limit=limit, offset=offset)
+    return {
+        "columns": dict(COLUMNS),
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "items": [q.readable(r) for r in rows],
+    }
+
+
+@router.get("/ledger.csv", response_class=StreamingResponse)
+def ledger_csv(q: Ledger) -> StreamingResponse:
+    """The ledger as CSV (UTF-8 with BOM so spreadsheet software reads the Chinese)."""
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([heading for _, heading in COLUMNS])
+        yield "\ufeff" + buffer.getvalue()
+        for row in q.rows():
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow([row[key] for key, _ in COLUMNS])
+            yield buffer.getvalue()
+
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="ledger.csv"'},
+    )
+
+
+@router.get("/ledger.xlsx")
+def ledger_xlsx(q: Ledger) -> Response:
+    """The ledger as an Excel workbook (社情民意台账)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("社情民意台账")
+    sheet.append([heading for _, heading in COLUMNS])
+    for row in q.rows():
+        sheet.append([row[key] for key, _ in COLUMNS])
+    out = io.BytesIO()
+    book.save(out)
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'},
+    )

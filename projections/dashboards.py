@@ -1,0 +1,202 @@
+"""Dashboard queries over the ledger views: rates, rankings, grids, units, funding."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from projections.ledger import cases, pledges, summons
+from projections.measures import COUNT_COLUMNS, OPEN, Counts, counted
+from projections.queries import Scope, scope_conditions
+
+GROUPS = {
+    "street": cases.c.street_id,
+    "community": cases.c.community_id,
+    "grid": cases.c.grid_id,
+    "category": cases.c.category_id,
+    "month": cases.c.reported_month,
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Cohort by month of reporting (Beijing time), inclusive; None = open-ended."""
+
+    first_month: str | None = None
+    last_month: str | None = None
+    street_id: str | None = None
+    community_id: str | None = None
+    grid_id: str | None = None
+    category_id: str | None = None
+
+    def conditions(self) -> list[Any]:
+        out = [counted()]
+        if self.first_month:
+            out.append(cases.c.reported_month >= self.first_month)
+        if self.last_month:
+            out.append(cases.c.reported_month <= self.last_month)
+        for column, value in (
+            (cases.c.street_id, self.street_id),
+            (cases.c.community_id, self.community_id),
+            (cases.c.grid_id, self.grid_id),
+            (cases.c.category_id, self.category_id),
+        ):
+            if value:
+                out.append(column == value)
+        return out
+
+
+@dataclass
+class UnitRecord:
+    unit_id: str
+    whistles: int = 0
+    reported_in: int = 0
+    on_time: int = 0
+    delays_minutes: list[float] = field(default_factory=list)
+    scores: list[int] = field(default_factory=list)
+
+    @property
+    def median_delay_minutes(self) -> float | None:
+        return round(statistics.median(self.delays_minutes), 1) if self.delays_minutes else None
+
+    @property
+    def mean_score(self) -> float | None:
+        return round(statistics.fmean(self.scores), 1) if self.scores else None
+
+
+class Dashboards:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def counts_by(self, group: str, period: Period, scope: Scope) -> dict[str, Counts]:
+        key = GROUPS[group]
+        query = (
+            select(key.label("key"), *(col.label(name) for name, col in COUNT_COLUMNS.items()))
+            .where(*period.conditions(), *scope_conditions(scope))
+            .group_by(key)
+        )
+        with self.engine.connect() as conn:
+            return {row.key: Counts.of(row) for row in conn.execute(query)}
+
+    def total(self, period: Period, scope: Scope) -> Counts:
+        query = select(*(col.label(name) for name, col in COUNT_COLUMNS.items())).where(
+            *period.conditions(), *scope_conditions(scope)
+        )
+        with self.engine.connect() as conn:
+            return Counts.of(conn.execute(query).one())
+
+    def pulling_down(
+        self, group: str, key: str, period: Period, scope: Scope, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Open cases of a place or category, oldest first: what keeps its rates down."""
+        query = (
+            select(
+                cases.c.case_id,
+                cases.c.title,
+                cases.c.status,
+                cases.c.level,
+                cases.c.reported_at,
+                cases.c.response_due,
+                cases.c.resolution_due,
+                cases.c.first_response_at,
+            )
+            .where(
+                *period.conditions(),
+                *scope_conditions(scope),
+                GROUPS[group] == key,
+                cases.c.status.in_(OPEN),
+            )
+            .order_by(cases.c.reported_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def left_grid(
+        self, grid_id: str, period: Period, scope: Scope, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Cases of a grid that were escalated out of it, newest first."""
+        query = (
+            select(
+                cases.c.case_id,
+                cases.c.title,
+                cases.c.level,
+                cases.c.status,
+                cases.c.resolved_level,
+                cases.c.reported_at,
+            )
+            .where(
+                *period.conditions(),
+                *scope_conditions(scope),
+                cases.c.grid_id == grid_id,
+                cases.c.level != "grid",
+            )
+            .order_by(cases.c.reported_at.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def units(self, period: Period, scope: Scope, unit_id: str | None = None) -> list[UnitRecord]:
+        query = (
+            select(summons)
+            .join(cases, cases.c.case_id == summons.c.case_id)
+            .where(*period.conditions(), *scope_conditions(scope))
+        )
+        if unit_id is not None:
+            query = query.where(summons.c.unit_id == unit_id)
+        records: dict[str, UnitRecord] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execute(query):
+                rec = records.setdefault(r.unit_id, UnitRecord(r.unit_id))
+                rec.whistles += 1
+                if r.reported_in_at is not None:
+                    rec.reported_in += 1
+                    rec.on_time += 0 if r.late else 1
+                    rec.delays_minutes.append((r.reported_in_at - r.blown_at).total_seconds() / 60)
+                if r.score is not None:
+                    rec.scores.append(r.score)
+        return sorted(records.values(), key=lambda u: u.unit_id)
+
+    def funding(self, period: Period, scope: Scope) -> list[dict[str, Any]]:
+        """Pledged fen per community and party kind."""
+        query = (
+            select(
+                pledges.c.community_id,
+                pledges.c.party_kind,
+                func.sum(pledges.c.amount_fen).label("amount_fen"),
+                func.count().label("pledges"),
+            )
+            .join(cases, cases.c.case_id == pledges.c.case_id)
+            .where(*period.conditions(), *scope_conditions(scope))
+            .group_by(pledges.c.community_id, pledges.c.party_kind)
+            .order_by(pledges.c.community_id, pledges.c.party_kind)
+        )
+        with self.engine.connect() as conn:
+            return [
+                dict(r._mapping) | {"amount_fen": int(r.amount_fen)} for r in conn.execute(query)
+            ]
+
+    def funding_by_case(
+        self, period: Period, scope: Scope, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        query = (
+            select(
+                pledges.c.case_id,
+                cases.c.title,
+                pledges.c.party_kind,
+                func.sum(pledges.c.amount_fen).label("amount_fen"),
+            )
+            .join(cases, cases.c.case_id == pledges.c.case_id)
+            .where(*period.conditions(), *scope_conditions(scope))
+            .group_by(pledges.c.case_id, cases.c.title, pledges.c.party_kind)
+            .order_by(pledges.c.case_id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [
+                dict(r._mapping) | {"amount_fen": int(r.amount_fen)} for r in conn.execute(query)
+            ]

@@ -1,0 +1,159 @@
+"""The measures officials are judged by, defined once (see docs/measures.md).
+
+Counts are SQL aggregates over the case ledger (one row per case); rates are
+ratios of counts, with the configurable weights applied at read time so changing
+a weight needs no rebuild. Withdrawn and duplicate cases count nowhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, func
+
+from domain.values import Level, Satisfaction, Solved, Status
+from projections.ledger import cases
+
+RESOLVED = (Status.RESOLVED.value, Status.EVALUATED.value, Status.CLOSED.value)
+EXCLUDED = (Status.WITHDRAWN.value, Status.DUPLICATE.value)
+OPEN = (Status.REPORTED.value, Status.IN_PROGRESS.value)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Configurable defaults from the seeds' practice (not law)."""
+
+    basically_satisfied: float = 0.9
+    response: float = 0.1
+    solved: float = 0.5
+    satisfaction: float = 0.4
+    target: float = 0.98
+
+
+def _flag(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0)).cast(Integer)
+
+
+c = cases.c
+is_resolved = c.status.in_(RESOLVED)
+COUNT_COLUMNS = {
+    "reported": func.count(),
+    "resolved": _flag(is_resolved),
+    "resolved_on_time": _flag(and_(is_resolved, c.first_resolved_at <= c.resolution_due)),
+    "responded_on_time": _flag(
+        and_(c.first_response_at.is_not(None), c.first_response_at <= c.response_due)
+    ),
+    "callbacks": _flag(c.satisfaction.is_not(None)),
+    "solved": _flag(c.solved == Solved.SOLVED.value),
+    "partly_solved": _flag(c.solved == Solved.PARTLY.value),
+    "satisfied": _flag(c.satisfaction == Satisfaction.SATISFIED.value),
+    "basically_satisfied": _flag(c.satisfaction == Satisfaction.BASICALLY.value),
+    "unsatisfied": _flag(c.satisfaction == Satisfaction.UNSATISFIED.value),
+    "whistled": _flag(c.whistles > 0),
+    "resolved_in_grid": _flag(and_(is_resolved, c.resolved_level == Level.GRID.value)),
+    "resolved_in_community": _flag(
+        and_(is_resolved, c.resolved_level.in_((Level.GRID.value, Level.COMMUNITY.value)))
+    ),
+    "left_grid": _flag(c.level != Level.GRID.value),
+}
+
+
+def counted() -> Any:
+    """The WHERE clause every measure shares."""
+    return c.status.not_in(EXCLUDED)
+
+
+@dataclass(frozen=True)
+class Counts:
+    reported: int = 0
+    resolved: int = 0
+    resolved_on_time: int = 0
+    responded_on_time: int = 0
+    callbacks: int = 0
+    solved: int = 0
+    partly_solved: int = 0
+    satisfied: int = 0
+    basically_satisfied: int = 0
+    unsatisfied: int = 0
+    whistled: int = 0
+    resolved_in_grid: int = 0
+    resolved_in_community: int = 0
+    left_grid: int = 0
+
+    @classmethod
+    def of(cls, row: Any) -> Counts:
+        m = row._mapping
+        return cls(**{f.name: int(m[f.name] or 0) for f in fields(cls)})
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+    def rates(self, w: Weights) -> Rates:
+        def ratio(part: float, whole: int) -> float | None:
+            return round(part / whole, 4) if whole else None
+
+        response = ratio(self.responded_on_time, self.reported)
+        solved = ratio(self.solved, self.callbacks)
+        satisfaction = ratio(
+            self.satisfied + w.basically_satisfied * self.basically_satisfied, self.callbacks
+        )
+        composite = None
+        if response is not None and solved is not None and satisfaction is not None:
+            composite = round(
+                w.response * response + w.solved * solved + w.satisfaction * satisfaction, 4
+            )
+        return Rates(
+            resolution_rate=ratio(self.resolved, self.reported),
+            on_time_rate=ratio(self.resolved_on_time, self.reported),
+            response_rate=response,
+            solved_rate=solved,
+            partly_solved_rate=ratio(self.partly_solved, self.callbacks),
+            satisfaction_rate=satisfaction,
+            unsatisfied_rate=ratio(self.unsatisfied, self.callbacks),
+            whistle_rate=ratio(self.whistled, self.reported),
+            grid_rate=ratio(self.resolved_in_grid, self.resolved),
+            community_rate=ratio(self.resolved_in_community, self.resolved),
+            composite=composite,
+        )
+
+
+@dataclass(frozen=True)
+class Rates:
+    resolution_rate: float | None  # 办结率
+    on_time_rate: float | None  # 按期办结率
+    response_rate: float | None  # 响应率
+    solved_rate: float | None  # 解决率
+    partly_solved_rate: float | None  # 部分解决率 (shown beside 解决率)
+    satisfaction_rate: float | None  # 满意率
+    unsatisfied_rate: float | None  # 不满意率 (shown beside 满意率)
+    whistle_rate: float | None  # 吹哨率
+    grid_rate: float | None  # 小事不出网格率
+    community_rate: float | None  # 大事不出社区率
+    composite: float | None  # 综合得分
+
+    def below(self, target: float) -> list[str]:
+        """Which of the three headline rates fall below the target line."""
+        headline = {
+            "resolution_rate": self.resolution_rate,
+            "response_rate": self.response_rate,
+            "satisfaction_rate": self.satisfaction_rate,
+        }
+        return [k for k, v in headline.items() if v is not None and v < target]
+
+
+RATE_LABELS = {
+    "resolution_rate": "办结率",
+    "on_time_rate": "按期办结率",
+    "response_rate": "响应率",
+    "solved_rate": "解决率",
+    "partly_solved_rate": "部分解决率",
+    "satisfaction_rate": "满意率",
+    "unsatisfied_rate": "不满意率",
+    "whistle_rate": "吹哨率",
+    "grid_rate": "小事不出网格率",
+    "community_rate": "大事不出社区率",
+    "composite": "综合得分",
+}
