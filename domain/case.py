@@ -27,6 +27,7 @@ from domain.rules import (
     TITLE_MAX,
     check_amount_fen,
     check_aware,
+    check_enum,
     check_score,
     check_text,
 )
@@ -105,8 +106,8 @@ class Case(Aggregate):
                 description, field="description", field_zh="描述", max_len=TEXT_MAX, required=False
             ),
             category_id=category.id,
-            channel=Channel(channel).value,
-            urgency=Urgency(urgency).value,
+            channel=check_enum(Channel, channel, field="channel").value,
+            urgency=check_enum(Urgency, urgency, field="urgency").value,
             district_id=placement.district_id,
             street_id=placement.street_id,
             community_id=placement.community_id,
@@ -122,12 +123,13 @@ class Case(Aggregate):
     ) -> None:
         self._check_can_act(at)
         text = check_text(text, field="text", field_zh="进展内容", max_len=NOTE_MAX)
-        self._record(ev.ProgressNoted, actor, at, text=text, kind=NoteKind(kind).value)
+        kind = check_enum(NoteKind, kind, field="kind")
+        self._record(ev.ProgressNoted, actor, at, text=text, kind=kind.value)
 
     def escalate(self, *, actor: Actor, at: datetime, to_level: Level, reason: str) -> None:
         self._check_can_act(at)
         self._check_not_resolved("升级")
-        to_level = Level(to_level)
+        to_level = check_enum(Level, to_level, field="to_level")
         if to_level.rank <= self.level.rank:
             raise RuleViolation(
                 f"只能向更高层级升级（当前为{self.level.label}）",
@@ -160,6 +162,8 @@ class Case(Aggregate):
                 "网格不能直接吹哨，需先升级到社区或街道",
                 "a whistle is blown at community or street level only; escalate first",
             )
+        if isinstance(unit_ids, str):
+            raise InvalidValue("召集单位须为列表", "unit_ids must be a list of unit ids")
         units = list(unit_ids)
         if not units:
             raise InvalidValue("吹哨至少要召集一个单位", "a whistle must summon at least one unit")
@@ -240,7 +244,7 @@ class Case(Aggregate):
             ev.FundingPledged,
             actor,
             at,
-            party_kind=PartyKind(party_kind).value,
+            party_kind=check_enum(PartyKind, party_kind, field="party_kind").value,
             unit_id=unit_id,
             party_name=party_name,
             amount_fen=amount_fen,
@@ -283,8 +287,8 @@ class Case(Aggregate):
             actor,
             at,
             round=self.round,
-            solved=Solved(solved).value,
-            satisfaction=Satisfaction(satisfaction).value,
+            solved=check_enum(Solved, solved, field="solved").value,
+            satisfaction=check_enum(Satisfaction, satisfaction, field="satisfaction").value,
             comment=comment,
         )
 
@@ -351,7 +355,7 @@ class Case(Aggregate):
         self, *, actor: Actor, at: datetime, original_case_id: UUID, reason: str = ""
     ) -> None:
         self._check_can_act(at)
-        if original_case_id == self.id:
+        if str(original_case_id) == str(self.id):
             raise RuleViolation("案件不能与自身重复", "a case cannot duplicate itself")
         reason = check_text(
             reason, field="reason", field_zh="说明", max_len=REASON_MAX, required=False

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
 
 from domain.errors import InvalidValue
 
@@ -13,6 +15,7 @@ REASON_MAX = 1000
 MAX_UNITS_PER_WHISTLE = 20
 MAX_PLEDGE_FEN = 100_000_000 * 100  # 100 million CNY: larger is a typo, not a pledge
 CURRENCY = "CNY"
+E = TypeVar("E", bound=StrEnum)
 
 
 def check_text(
@@ -52,3 +55,14 @@ def check_score(score: int) -> None:
         raise InvalidValue(
             "考核分数必须是0到100的整数", "score must be a whole number from 0 to 100"
         )
+
+
+def check_enum(enum: type[E], value: object, *, field: str) -> E:
+    """Coerce a value to one of the enum's members, or refuse it as invalid input."""
+    try:
+        return enum(str(value)) if not isinstance(value, enum) else value
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InvalidValue(
+            f"{field} 的取值无效：{value!r}", f"{field} must be one of {allowed}"
+        ) from None

@@ -772,10 +772,9 @@ def test_report_text_at_limits_is_accepted():
     assert len(case.description) == TEXT_MAX
 
 
-# ----- known gaps in the domain (reported; strict xfail so a fix makes them fail loudly) ---------
+# ----- refused inputs that once slipped through as raw exceptions ---------
 
 
-@pytest.mark.xfail(strict=True, reason="domain bug: self-check compares UUID with str")
 def test_a_case_cannot_duplicate_itself_by_its_id_as_text():
     case = reported_case()
 
@@ -783,7 +782,6 @@ def test_a_case_cannot_duplicate_itself_by_its_id_as_text():
         case.mark_duplicate(actor=GRID_LEAD, at=later(case), original_case_id=str(case.id))
 
 
-@pytest.mark.xfail(strict=True, reason="domain bug: a str is a Sequence[str] of characters")
 def test_whistle_units_must_be_a_list_not_one_string():
     case = escalated_case()
 
@@ -791,7 +789,6 @@ def test_whistle_units_must_be_a_list_not_one_string():
         blow(case, unit_ids="U1")  # recorded today as the units ["U", "1"]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="domain bug: enum coercion")
 @pytest.mark.parametrize(
     ("make", "act"),
     [
@@ -817,7 +814,6 @@ def test_unknown_enum_value_is_an_invalid_value(make, act):
         act(case, later(case))
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="domain bug: enum coercion")
 @pytest.mark.parametrize("field", ["channel", "urgency"])
 def test_unknown_enum_value_in_a_report_is_an_invalid_value(field):
     with pytest.raises(InvalidValue):
