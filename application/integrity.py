@@ -100,6 +100,14 @@ def check_link(stored: StoredEvent, expected_prev: str) -> tuple[str | None, str
     return None, link.hash
 
 
+def check_next(stored: StoredEvent, last_version: int, prev: str) -> tuple[str | None, str]:
+    """``check_link`` plus: the event's version must follow the one before it."""
+    problem, digest = check_link(stored, prev)
+    if problem is None and stored.originator_version != last_version + 1:
+        problem = f"version {stored.originator_version} follows {last_version} (events missing)"
+    return problem, digest
+
+
 class ChainMapper(Mapper[UUID]):
     """Reads events out of their envelope; writing is sealed by ``ChainedEventStore``."""
 

@@ -24,7 +24,7 @@ from application.errors import (
     StorageUnavailable,
     VersionNotFound,
 )
-from application.integrity import GENESIS, ChainedEventStore, ChainMapper, check_link, open_envelope
+from application.integrity import GENESIS, ChainedEventStore, ChainMapper, check_next, open_envelope
 from application.views import CaseSnapshot, ChainProblem, EventRecord, VerifyReport, WriteResult
 from domain.case import Case
 from domain.errors import RuleViolation
@@ -348,9 +348,7 @@ class CaseService(Application[UUID]):
             if case_id in broken:
                 continue
             last_version, prev = heads.get(case_id, (0, GENESIS))
-            problem, digest = check_link(n, prev)
-            if problem is None and n.originator_version != last_version + 1:
-                problem = f"version {n.originator_version} follows {last_version} (events missing)"
+            problem, digest = check_next(n, last_version, prev)
             if problem is not None:
                 broken.add(case_id)
                 report.problems.append(
@@ -363,6 +361,21 @@ class CaseService(Application[UUID]):
                 progress(n.id, total)
         report.cases = len(heads)
         return report
+
+    def verify_case(self, case_id: UUID) -> ChainProblem | None:
+        """Recompute one case's chain; the first broken event, or None if intact."""
+        stored_events = self._guard(lambda: list(self.recorder.select_events(case_id)))
+        if not stored_events:
+            raise CaseNotFound(case_id)
+        last_version, prev = 0, GENESIS
+        for s in stored_events:
+            problem, prev = check_next(s, last_version, prev)
+            if problem is not None:
+                return ChainProblem(
+                    case_id, s.originator_version, s.topic.rsplit(":", 1)[-1], 0, problem
+                )
+            last_version = s.originator_version
+        return None
 
     def case_ids(self) -> list[UUID]:
         """Ids of all cases in the order they were reported (for tools, not dashboards)."""

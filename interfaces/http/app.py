@@ -11,6 +11,7 @@ from interfaces.bootstrap import Container
 from interfaces.http import problems
 from interfaces.http.limits import BodyLimit
 from interfaces.http.routes import audit, cases, commands, dashboards, inbox, ledger
+from interfaces.web import pages
 
 DESCRIPTION = """
 街乡吹哨、部门报到 案件办理接口。Grid leads report cases; coordinators escalate, blow whistles
@@ -41,5 +42,6 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
     problems.install(app)
     for module in (cases, commands, inbox, dashboards, ledger, audit):
         app.include_router(module.router)
+    pages.install(app)
     app.add_middleware(BodyLimit)
     return app

@@ -30,14 +30,28 @@ ContainerDep = Annotated[Container, Depends(get_container)]
 _bearer = HTTPBearer(auto_error=False, description="Token printed by `chuishao users add`")
 
 
+SESSION_COOKIE = "chuishao_session"
+
+
+def user_of_token(c: Container, token: str | None) -> User | None:
+    if not token:
+        return None
+    user = c.users.by_token_hash(hash_token(token))
+    return None if user is None or user.revoked else user
+
+
 def current_user(
+    request: Request,
     c: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
-    if credentials is None or not credentials.credentials:
-        raise Unauthenticated()
-    user = c.users.by_token_hash(hash_token(credentials.credentials))
-    if user is None or user.revoked:
+    """The bearer token's user; for reads, the web console's session cookie works too
+    (never for writes: a cookie alone must not be able to change a case)."""
+    token = credentials.credentials if credentials is not None else None
+    if token is None and request.method in ("GET", "HEAD"):
+        token = request.cookies.get(SESSION_COOKIE)
+    user = user_of_token(c, token)
+    if user is None:
         raise Unauthenticated()
     return user
 

@@ -72,10 +72,14 @@ def status_of(error: DomainError) -> int:
     return next(status for cls, status in STATUS_OF if isinstance(error, cls))
 
 
+def problem_response(e: DomainError) -> JSONResponse:
+    return problem(status_of(e), e.code, e.zh, e.en)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     def domain_error(_: Request, e: DomainError) -> JSONResponse:
-        return problem(status_of(e), e.code, e.zh, e.en)
+        return problem_response(e)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(_: Request, e: RequestValidationError) -> JSONResponse:

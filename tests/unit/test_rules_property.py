@@ -85,7 +85,7 @@ COMMANDS: dict[str, tuple[type, Any]] = {
                 "amount_fen": amounts,
                 "unit_id": st.sampled_from([None, *UNITS]),
                 "purpose": texts,
-                "currency": st.sampled_from(["CNY", "CNY", "CNY", "USD"]),
+                "currency": st.sampled_from(["CNY", "CNY", "CNY", "CNY", "USD", "cny"]),
             }
         ),
     ),
@@ -159,25 +159,36 @@ def fingerprint(case: Case) -> tuple[Any, ...]:
     )
 
 
+RESPONSES = (ev.ProgressNoted, ev.CaseEscalated, ev.WhistleBlown, ev.CaseResolved)
+
+
 def check_history(case: Case) -> None:
+    """The rules of DOMAIN.md, read off the event history, and the state it must build."""
     events = list(case.pending_events)
     assert case.version == len(events)
     assert [e.originator_version for e in events] == list(range(1, len(events) + 1))
     assert isinstance(events[0], ev.CaseReported)
+    assert all(not isinstance(e, ev.CaseReported) for e in events[1:])
     times = [e.timestamp for e in events]
     assert times == sorted(times)
+    assert case.status.is_final == isinstance(events[-1], FINAL_EVENTS)
+    for e in events[:-1]:
+        assert not isinstance(e, FINAL_EVENTS), "events after a final event"
 
+    level = Level.GRID
+    round_ = 1
     resolved_rounds: list[int] = []
     evaluations: dict[int, ev.CaseEvaluated] = {}
-    whistles: dict[str, list[str]] = {}
+    whistles: dict[str, ev.WhistleBlown] = {}
     reported_in: set[tuple[str, str]] = set()
     scored: set[tuple[str, str]] = set()
-    round_ = 1
-    for i, e in enumerate(events):
-        if i < len(events) - 1:
-            assert not isinstance(e, FINAL_EVENTS), "events after a final event"
-        if isinstance(e, ev.CaseResolved):
-            assert e.round == round_
+    for e in events:
+        if isinstance(e, ev.CaseEscalated):
+            assert round_ not in resolved_rounds, "escalated after resolution"
+            assert e.from_level == level and Level(e.to_level).rank > level.rank
+            level = Level(e.to_level)
+        elif isinstance(e, ev.CaseResolved):
+            assert (e.round, e.level) == (round_, level.value)
             assert e.round not in resolved_rounds, "resolved twice in one round"
             resolved_rounds.append(e.round)
         elif isinstance(e, ev.CaseEvaluated):
@@ -196,25 +207,40 @@ def check_history(case: Case) -> None:
         elif isinstance(e, ev.CaseMarkedDuplicate):
             assert e.original_case_id != str(case.id)
         elif isinstance(e, ev.WhistleBlown):
-            assert e.level in ("community", "street")
+            assert round_ not in resolved_rounds, "whistle after resolution"
+            assert e.level == level.value and level in (Level.COMMUNITY, Level.STREET)
             assert e.unit_ids and len(set(e.unit_ids)) == len(e.unit_ids)
             assert e.report_in_deadline > e.timestamp
-            whistles[e.whistle_id] = e.unit_ids
+            assert e.whistle_id == f"W{len(whistles) + 1}"
+            whistles[e.whistle_id] = e
         elif isinstance(e, ev.UnitReportedIn):
             key = (e.whistle_id, e.unit_id)
-            assert e.unit_id in whistles[e.whistle_id], "unsummoned unit reported in"
+            whistle = whistles[e.whistle_id]
+            assert e.unit_id in whistle.unit_ids, "unsummoned unit reported in"
             assert key not in reported_in, "reported in twice to one whistle"
+            assert e.late == (e.timestamp > whistle.report_in_deadline)
             reported_in.add(key)
         elif isinstance(e, ev.UnitEvaluated):
             key = (e.whistle_id, e.unit_id)
-            assert e.unit_id in whistles[e.whistle_id] and key not in scored
-            assert 0 <= e.score <= 100
+            assert e.unit_id in whistles[e.whistle_id].unit_ids and key not in scored
+            assert type(e.score) is int and 0 <= e.score <= 100
             scored.add(key)
         elif isinstance(e, ev.FundingPledged):
             assert type(e.amount_fen) is int and 0 < e.amount_fen <= MAX_PLEDGE_FEN
             assert e.currency == "CNY"
-    assert case.round == round_
-    assert len(case.whistles) == len(whistles)
+
+    # The state is what the history says.
+    assert (case.level, case.round) == (level, round_)
+    assert (case.resolution is not None) == (round_ in resolved_rounds)
+    assert case.resolution is None or case.resolution.round == round_
+    assert [e.round for e in case.evaluations] == list(evaluations)
+    assert list(case.whistles) == list(whistles)
+    assert {(w, u) for w, x in case.whistles.items() for u in x.report_ins} == reported_in
+    assert {(s.whistle_id, s.unit_id) for s in case.unit_scores} == scored
+    responses = [e.timestamp for e in events if isinstance(e, RESPONSES)]
+    assert case.first_response_at == (responses[0] if responses else None)
+    resolutions = [e.timestamp for e in events if isinstance(e, ev.CaseResolved)]
+    assert case.first_resolved_at == (resolutions[0] if resolutions else None)
 
 
 def replayed(case: Case) -> Case:

@@ -1,0 +1,292 @@
+"""Console pages (Chinese, readable without JavaScript). Figures come from the same
+dashboard functions as the JSON API, so the two never disagree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, FastAPI, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from application.access import Action
+from domain.errors import DomainError
+from domain.events import EVENT_LABELS
+from domain.values import Level, Role, Status, fen_to_yuan_text
+from interfaces.cli.render import describe, local
+from interfaces.http.deps import SESSION_COOKIE, ContainerDep, user_of_token
+from interfaces.http.problems import problem_response, status_of
+from interfaces.http.routes import dashboards as api
+from interfaces.http.routes.inbox import inbox as inbox_items
+from interfaces.http.routes.ledger import COLUMNS, LedgerQuery
+from interfaces.web.charts import Series, rate_bar, trend_svg
+from interfaces.web.session import CSRF_COOKIE, Csrf, PageUser, SignInRequired, new_csrf
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters.update(
+    pct=lambda v: "—" if v is None else f"{v * 100:.1f}%",
+    yuan=fen_to_yuan_text,
+    local=local,
+)
+router = APIRouter(prefix="/ui", include_in_schema=False)
+DRILL = {"street": "community", "community": "grid"}
+PARENT_FILTER = {"community": "street", "grid": "community"}
+
+
+def render(request: Request, name: str, user: Any, **context: Any) -> HTMLResponse:
+    csrf = request.cookies.get(CSRF_COOKIE) or new_csrf()
+    response = templates.TemplateResponse(
+        request, name, {"user": user, "csrf": csrf, "Role": Role, **context}
+    )
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/ui/", error: str = "") -> HTMLResponse:
+    return render(
+        request, "login.html", None, next=next if next.startswith("/ui") else "/ui/", error=error
+    )
+
+
+@router.post("/login")
+def login(
+    c: ContainerDep,
+    token: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=200)] = "/ui/",
+) -> Response:
+    if user_of_token(c, token.strip()) is None:
+        return RedirectResponse(f"/ui/login?error=1&next={quote(next)}", status_code=303)
+    response = RedirectResponse(next if next.startswith("/ui") else "/ui/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token.strip(), httponly=True, samesite="strict", max_age=12 * 3600
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(_: Csrf) -> Response:
+    response = RedirectResponse("/ui/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(
+    request: Request,
+    c: ContainerDep,
+    user: PageUser,
+    by: str = "street",
+    street: str | None = None,
+    community: str | None = None,
+    from_month: Annotated[str | None, Query(alias="from")] = None,
+    to_month: Annotated[str | None, Query(alias="to")] = None,
+) -> HTMLResponse:
+    """办结率 / 响应率 / 满意率 / 按期办结率 by street → community → grid."""
+    by = by if by in ("street", "community", "grid", "category") else "street"
+    ctx = api.Context(c, user, from_month or None, to_month or None, street, community)
+    data = api.rates(ctx, by)  # type: ignore[arg-type]
+    months = [t["month"] for t in data["trend"]]
+    chart = trend_svg(
+        months,
+        [
+            Series(k, data["labels"][k], [t["rates"][k] for t in data["trend"]])
+            for k in ("resolution_rate", "response_rate", "satisfaction_rate")
+        ],
+        data["target"],
+    )
+    for row in data["rows"]:
+        row["bars"] = {
+            k: rate_bar(row["rates"][k], data["target"])
+            for k in ("resolution_rate", "on_time_rate", "response_rate", "satisfaction_rate")
+        }
+        child = DRILL.get(by)
+        row["drill"] = f"/ui/?by={child}&{by}={row['key']}" if child else None
+    return render(
+        request,
+        "dashboard.html",
+        user,
+        data=data,
+        chart=chart,
+        by=by,
+        street=street,
+        community=community,
+        from_month=from_month or "",
+        to_month=to_month or "",
+    )
+
+
+@router.get("/grids", response_class=HTMLResponse)
+def grids(
+    request: Request, c: ContainerDep, user: PageUser, community: str | None = None
+) -> HTMLResponse:
+    """小事不出网格: per grid, share resolved in the grid and the cases that left it."""
+    data = api.grids(api.Context(c, user, community=community))
+    return render(request, "grids.html", user, data=data)
+
+
+@router.get("/units", response_class=HTMLResponse)
+def units(request: Request, c: ContainerDep, user: PageUser) -> HTMLResponse:
+    data = api.units(api.Context(c, user))
+    return render(request, "units.html", user, data=data)
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(
+    request: Request,
+    case_id: UUID,
+    c: ContainerDep,
+    user: PageUser,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:
+    """A case's timeline (who, role, when), late and overdue steps marked, funding, chain status."""
+    current = c.service.get_case(case_id)
+    c.policy.require(user, Action.READ, current)
+    shown = c.service.case_at(case_id, version=version) if version else current
+    records = c.service.history(case_id)
+    j = c.service.jurisdiction
+    timeline = []
+    for r in records:
+        timeline.append(
+            {
+                "version": r.version,
+                "at": r.at,
+                "label": EVENT_LABELS.get(r.type, r.type),
+                "actor": f"{r.actor_id}（{Role(r.actor_role).label}）",
+                "text": describe(r, j),
+                "hash": r.hash[:12],
+                "late": bool(r.data.get("late")),
+                "overdue": _overdue(r, current),
+                "future": r.version > shown.version,
+            }
+        )
+    funding: dict[str, int] = {}
+    for p in shown.pledges:
+        funding[p.party_kind.label] = funding.get(p.party_kind.label, 0) + p.amount_fen
+    return render(
+        request,
+        "case.html",
+        user,
+        case=shown,
+        current=current,
+        timeline=timeline,
+        funding=funding,
+        problem=c.service.verify_case(case_id),
+        place=f"{j.streets[shown.street_id].name} / {j.communities[shown.community_id].name}"
+        f" / {j.grids[shown.grid_id].name}",
+        category=j.categories[shown.category_id].name
+        if shown.category_id in j.categories
+        else shown.category_id,
+        Level=Level,
+    )
+
+
+def _overdue(r: Any, case: Any) -> bool:
+    if r.type == "CaseResolved":
+        return bool(r.at > case.resolution_due)
+    if case.first_response_at is not None and r.at == case.first_response_at:
+        return bool(r.at > case.response_due)
+    return False
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(request: Request, c: ContainerDep, user: PageUser, done: str = "") -> HTMLResponse:
+    """A liaison's open whistles with deadline countdowns and a report-in button."""
+    data = inbox_items(c, user, None, None) if user.role is Role.LIAISON else None
+    return render(request, "inbox.html", user, data=data, done=done)
+
+
+@router.post("/inbox/{case_id}/{whistle_id}")
+def report_in(
+    case_id: UUID,
+    whistle_id: str,
+    c: ContainerDep,
+    user: PageUser,
+    _: Csrf,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    unit_id = user.unit_id
+    if unit_id is None:
+        raise SignInRequired("/ui/inbox")
+    c.policy.require(user, Action.REPORT_IN, c.service.get_case(case_id))
+    result = c.service.report_in(
+        case_id, actor=user.actor, whistle_id=whistle_id, unit_id=unit_id, note=note
+    )
+    c.projector.wait(result.position, timeout=5)
+    return RedirectResponse(f"/ui/inbox?done={whistle_id}", status_code=303)
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+def ledger(
+    request: Request,
+    c: ContainerDep,
+    user: PageUser,
+    street: str | None = None,
+    community: str | None = None,
+    grid: str | None = None,
+    status: Status | None = None,
+    category: str | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    """The case ledger with filters and CSV/XLSX download."""
+    q = LedgerQuery(
+        c, user, grid or None, community or None, street or None, status, category or None
+    )
+    rows, total = c.ledger.list_cases(q.filter, q.scope, limit=50, offset=offset)
+    query = "&".join(
+        f"{k}={v}"
+        for k, v in (
+            ("street", street),
+            ("community", community),
+            ("grid", grid),
+            ("status", status.value if status else None),
+            ("category", category),
+        )
+        if v
+    )
+    return render(
+        request,
+        "ledger.html",
+        user,
+        columns=COLUMNS,
+        rows=[q.readable(r) for r in rows],
+        total=total,
+        offset=offset,
+        query=query,
+        j=c.service.jurisdiction,
+        Status=Status,
+        filters={
+            "street": street,
+            "community": community,
+            "grid": grid,
+            "status": status.value if status else "",
+            "category": category,
+        },
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def home() -> Response:
+        return RedirectResponse("/ui/", status_code=303)
+
+    @app.exception_handler(SignInRequired)
+    def sign_in(_: Request, e: SignInRequired) -> Response:
+        return RedirectResponse(f"/ui/login?next={quote(e.next_path)}", status_code=303)
+
+    @app.exception_handler(DomainError)
+    def domain_error(request: Request, e: DomainError) -> Response:
+        # Console pages show errors as a page; the API keeps problem+json.
+        if request.url.path.startswith("/ui/"):
+            return templates.TemplateResponse(
+                request, "error.html", {"user": None, "error": e}, status_code=status_of(e)
+            )
+        return problem_response(e)
