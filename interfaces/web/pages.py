@@ -107,6 +107,7 @@ def dashboard(
         }
         child = DRILL.get(by)
         row["drill"] = f"/ui/?by={child}&{by}={row['key']}" if child else None
+    j = c.service.jurisdiction
     return render(
         request,
         "dashboard.html",
@@ -116,6 +117,10 @@ def dashboard(
         by=by,
         street=street,
         community=community,
+        street_name=j.streets[street].name if street in j.streets else street,
+        community_name=(
+            j.communities[community].name if community in j.communities else community
+        ),
         from_month=from_month or "",
         to_month=to_month or "",
     )
