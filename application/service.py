@@ -64,16 +64,20 @@ class CaseService(Application[UUID]):
         *,
         jurisdiction: Jurisdiction,
         clock: Clock = utc_now,
+        batch_writes: Callable[[Any], Any] | None = None,
     ) -> None:
+        """``batch_writes`` wraps the recorder on the write path (group commit)."""
         self.jurisdiction = jurisdiction
         self.clock = clock
+        self._batch_writes = batch_writes
         super().__init__(env)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=ChainMapper)
 
     def construct_event_store(self) -> EventStore[UUID]:
-        return ChainedEventStore(mapper=self.mapper, recorder=self.recorder)
+        writer = self._batch_writes(self.recorder) if self._batch_writes else self.recorder
+        return ChainedEventStore(mapper=self.mapper, recorder=writer)
 
     # ----- commands ------------------------------------------------------------------
 

@@ -25,5 +25,7 @@ class Settings(BaseSettings):
     composite_response_weight: float = 0.1
     composite_solved_weight: float = 0.5
     composite_satisfaction_weight: float = 0.4
+    # Concurrent commands share one insert transaction (infrastructure/group_commit.py).
+    group_commit: bool = True
     pool_size: int = 5
     pool_max_overflow: int = 10

@@ -13,6 +13,7 @@ from application.access import AccessPolicy
 from application.service import CaseService, Clock, utc_now
 from infrastructure.append_only import install_append_only_guards
 from infrastructure.event_store import event_store_env
+from infrastructure.group_commit import GroupCommitRecorder
 from infrastructure.idempotency_sql import SqlIdempotencyStore
 from infrastructure.jurisdiction_file import load_jurisdiction
 from infrastructure.settings import Settings
@@ -31,6 +32,7 @@ def build_case_service(settings: Settings | None = None, *, clock: Clock = utc_n
         event_store_env(settings),
         jurisdiction=load_jurisdiction(settings.jurisdiction_file),
         clock=clock,
+        batch_writes=GroupCommitRecorder if settings.group_commit else None,
     )
     install_append_only_guards(service.recorder)
     return service

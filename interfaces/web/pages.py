@@ -118,9 +118,7 @@ def dashboard(
         street=street,
         community=community,
         street_name=j.streets[street].name if street in j.streets else street,
-        community_name=(
-            j.communities[community].name if community in j.communities else community
-        ),
+        community_name=(j.communities[community].name if community in j.communities else community),
         from_month=from_month or "",
         to_month=to_month or "",
     )
