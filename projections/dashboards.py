@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from projections.ledger import cases, pledges, summons
+from projections.ledger_tables import cases, pledges, summons
 from projections.measures import COUNT_COLUMNS, OPEN, Counts, counted
 from projections.queries import Scope, scope_conditions
 

@@ -1,115 +1,46 @@
-"""The case ledger (社情民意台账): one row per case, plus who was summoned, for lists and inboxes."""
+"""The case ledger (社情民意台账) projection.
+
+Events are folded into plain row dicts in Python (``fold``), then a whole batch is
+written with a few bulk statements in the transaction that advances the tracking
+position. One event (the library runner) is just a batch of one; a rebuild is
+batches of hundreds. Either way each event is applied exactly once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import singledispatchmethod
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Connection,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    func,
-    literal,
-    select,
-)
-from sqlalchemy import (
-    case as sql_case,
-)
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import events as ev
 from domain.values import Status
-from projections.types import UtcDateTime
+from projections.ledger_tables import CST, case_units, cases, metadata, pledges, summons
 from projections.view import SqlView
 
-CST = ZoneInfo("Asia/Shanghai")
-metadata = MetaData()
-cases = Table(
-    "ledger_cases",
-    metadata,
-    Column("case_id", String(36), primary_key=True),
-    Column("version", Integer, nullable=False),
-    Column("title", String(200), nullable=False),
-    Column("category_id", String(64), nullable=False),
-    Column("channel", String(32), nullable=False),
-    Column("urgency", String(32), nullable=False),
-    Column("district_id", String(64), nullable=False),
-    Column("street_id", String(64), nullable=False),
-    Column("community_id", String(64), nullable=False),
-    Column("grid_id", String(64), nullable=False),
-    Column("status", String(32), nullable=False),
-    Column("level", String(32), nullable=False),
-    Column("round", Integer, nullable=False),
-    Column("reported_by", String(64), nullable=False),
-    Column("reported_at", UtcDateTime(), nullable=False),
-    Column("reported_month", String(7), nullable=False),  # YYYY-MM in Beijing time: the cohort
-    Column("response_due", UtcDateTime(), nullable=False),
-    Column("resolution_due", UtcDateTime(), nullable=False),
-    Column("first_response_at", UtcDateTime()),
-    Column("first_resolved_at", UtcDateTime()),
-    Column("resolved_at", UtcDateTime()),
-    Column("resolved_level", String(32)),
-    Column("closed_at", UtcDateTime()),
-    Column("whistles", Integer, nullable=False, default=0),
-    Column("pledged_fen", BigInteger, nullable=False, default=0),
-    Column("solved", String(32)),
-    Column("satisfaction", String(32)),
-    Column("reopened", Integer, nullable=False, default=0),
-    Column("last_event_at", UtcDateTime(), nullable=False),
-    Index("ledger_cases_place", "street_id", "community_id", "grid_id"),
-    Index("ledger_cases_reported", "reported_at"),
-    Index("ledger_cases_month", "reported_month", "street_id"),
-)
-summons = Table(
-    "ledger_summons",
-    metadata,
-    Column("case_id", String(36), primary_key=True),
-    Column("whistle_id", String(16), primary_key=True),
-    Column("unit_id", String(64), primary_key=True),
-    Column("level", String(32), nullable=False),
-    Column("blown_at", UtcDateTime(), nullable=False),
-    Column("deadline", UtcDateTime(), nullable=False),
-    Column("reported_in_at", UtcDateTime()),
-    Column("late", Boolean),
-    Column("score", Integer),
-    Index("ledger_summons_unit", "unit_id"),
-)
-case_units = Table(  # every unit a case involves (summoned or pledging): liaisons' read scope
-    "ledger_case_units",
-    metadata,
-    Column("case_id", String(36), primary_key=True),
-    Column("unit_id", String(64), primary_key=True),
-    Index("ledger_case_units_unit", "unit_id"),
-)
-
-
-pledges = Table(
-    "ledger_pledges",
-    metadata,
-    Column("case_id", String(36), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("community_id", String(64), nullable=False),
-    Column("street_id", String(64), nullable=False),
-    Column("party_kind", String(32), nullable=False),
-    Column("party_name", String(200), nullable=False),
-    Column("unit_id", String(64)),
-    Column("amount_fen", BigInteger, nullable=False),
-    Column("pledged_at", UtcDateTime(), nullable=False),
-    Index("ledger_pledges_community", "community_id", "party_kind"),
-)
+__all__ = ["CaseLedger", "LedgerView", "cases", "case_units", "metadata", "pledges", "summons"]
+CASE_COLUMNS = [c.name for c in cases.columns]
 
 
 class LedgerView(SqlView):
     metadata = metadata
+
+
+@dataclass
+class Batch:
+    """Everything one batch of events changes, ready to write in bulk."""
+
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    new_cases: set[str] = field(default_factory=set)
+    new_summons: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+    summons_updates: list[dict[str, Any]] = field(default_factory=list)
+    new_pledges: list[dict[str, Any]] = field(default_factory=list)
+    involved: set[tuple[str, str]] = field(default_factory=set)
 
 
 class CaseLedger(Projection[LedgerView]):
@@ -117,170 +48,183 @@ class CaseLedger(Projection[LedgerView]):
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        with self.view.transaction(tracking) as conn:
-            if conn is not None:
-                apply(domain_event, conn)
+        self.process_batch([(domain_event, tracking)])
+
+    def process_batch(self, items: Sequence[tuple[Any, Tracking]]) -> None:
+        """Apply events in log order; those already applied are skipped."""
+        if not items:
+            return
+        last = items[-1][1]
+        with self.view.batch(last) as (conn, position):
+            todo = [e for e, t in items if t.notification_id > position]
+            if todo:
+                write(conn, fold_all(conn, todo))
 
 
-def _touch(conn: Connection, e: Any, **values: Any) -> None:
-    conn.execute(
-        cases.update()
-        .where(cases.c.case_id == str(e.originator_id))
-        .values(version=e.originator_version, last_event_at=e.timestamp, **values)
-    )
+def fold_all(conn: Connection, events: list[Any]) -> Batch:
+    batch = Batch()
+    known = {str(e.originator_id) for e in events if not isinstance(e, ev.CaseReported)}
+    if known:
+        for r in conn.execute(select(cases).where(cases.c.case_id.in_(known))):
+            batch.rows[r.case_id] = dict(r._mapping)
+    for e in events:
+        fold(batch, e)
+    return batch
 
 
-def _involve(conn: Connection, case_id: str, unit_id: str) -> None:
-    exists = conn.execute(
-        select(literal(1)).where(case_units.c.case_id == case_id, case_units.c.unit_id == unit_id)
-    ).first()
-    if exists is None:
-        conn.execute(case_units.insert().values(case_id=case_id, unit_id=unit_id))
-
-
-def apply(e: Any, conn: Connection) -> None:
-    """Apply one event to the ledger tables (inside the caller's transaction)."""
+def fold(b: Batch, e: Any) -> None:
+    """Change the batch's rows by one event (no I/O)."""
     case_id = str(e.originator_id)
+    if isinstance(e, ev.CaseReported):
+        b.new_cases.add(case_id)
+        b.rows[case_id] = {
+            "case_id": case_id,
+            "title": e.title,
+            "category_id": e.category_id,
+            "channel": e.channel,
+            "urgency": e.urgency,
+            "district_id": e.district_id,
+            "street_id": e.street_id,
+            "community_id": e.community_id,
+            "grid_id": e.grid_id,
+            "status": Status.REPORTED.value,
+            "level": "grid",
+            "round": 1,
+            "reported_by": e.actor_id,
+            "reported_at": e.timestamp,
+            "reported_month": e.timestamp.astimezone(CST).strftime("%Y-%m"),
+            "response_due": e.response_due,
+            "resolution_due": e.resolution_due,
+            "first_response_at": None,
+            "first_resolved_at": None,
+            "resolved_at": None,
+            "resolved_level": None,
+            "closed_at": None,
+            "whistles": 0,
+            "pledged_fen": 0,
+            "solved": None,
+            "satisfaction": None,
+            "reopened": 0,
+        }
+    row = b.rows[case_id]
+    row["version"] = e.originator_version
+    row["last_event_at"] = e.timestamp
     match e:
-        case ev.CaseReported():
-            conn.execute(
-                cases.insert().values(
-                    case_id=case_id,
-                    version=e.originator_version,
-                    title=e.title,
-                    category_id=e.category_id,
-                    channel=e.channel,
-                    urgency=e.urgency,
-                    district_id=e.district_id,
-                    street_id=e.street_id,
-                    community_id=e.community_id,
-                    grid_id=e.grid_id,
-                    status=Status.REPORTED.value,
-                    level="grid",
-                    round=1,
-                    reported_by=e.actor_id,
-                    reported_at=e.timestamp,
-                    reported_month=e.timestamp.astimezone(CST).strftime("%Y-%m"),
-                    response_due=e.response_due,
-                    resolution_due=e.resolution_due,
-                    whistles=0,
-                    pledged_fen=0,
-                    reopened=0,
-                    last_event_at=e.timestamp,
-                )
-            )
         case ev.ProgressNoted():
-            _touch(
-                conn,
-                e,
-                first_response_at=_first(cases.c.first_response_at, e),
-                status=_status_if_reported(Status.IN_PROGRESS),
-            )
+            _respond(row, e)
+            if row["status"] == Status.REPORTED.value:
+                row["status"] = Status.IN_PROGRESS.value
         case ev.CaseEscalated():
-            _touch(
-                conn,
-                e,
-                level=e.to_level,
-                status=Status.IN_PROGRESS.value,
-                first_response_at=_first(cases.c.first_response_at, e),
-            )
+            _respond(row, e)
+            row.update(level=e.to_level, status=Status.IN_PROGRESS.value)
         case ev.WhistleBlown():
-            _touch(
-                conn,
-                e,
-                whistles=cases.c.whistles + 1,
-                status=Status.IN_PROGRESS.value,
-                first_response_at=_first(cases.c.first_response_at, e),
-            )
+            _respond(row, e)
+            row.update(whistles=row["whistles"] + 1, status=Status.IN_PROGRESS.value)
             for unit_id in e.unit_ids:
-                conn.execute(
-                    summons.insert().values(
-                        case_id=case_id,
-                        whistle_id=e.whistle_id,
-                        unit_id=unit_id,
-                        level=e.level,
-                        blown_at=e.timestamp,
-                        deadline=e.report_in_deadline,
-                    )
-                )
-                _involve(conn, case_id, unit_id)
+                b.new_summons[(case_id, e.whistle_id, unit_id)] = {
+                    "case_id": case_id,
+                    "whistle_id": e.whistle_id,
+                    "unit_id": unit_id,
+                    "level": e.level,
+                    "blown_at": e.timestamp,
+                    "deadline": e.report_in_deadline,
+                    "reported_in_at": None,
+                    "late": None,
+                    "score": None,
+                }
+                b.involved.add((case_id, unit_id))
         case ev.UnitReportedIn():
-            _touch(conn, e)
-            conn.execute(
-                summons.update()
-                .where(
-                    summons.c.case_id == case_id,
-                    summons.c.whistle_id == e.whistle_id,
-                    summons.c.unit_id == e.unit_id,
-                )
-                .values(reported_in_at=e.timestamp, late=e.late)
-            )
+            _summons(b, case_id, e.whistle_id, e.unit_id, reported_in_at=e.timestamp, late=e.late)
         case ev.FundingPledged():
-            _touch(conn, e, pledged_fen=cases.c.pledged_fen + e.amount_fen)
-            place = conn.execute(
-                select(cases.c.community_id, cases.c.street_id).where(cases.c.case_id == case_id)
-            ).one()
-            conn.execute(
-                pledges.insert().values(
-                    case_id=case_id,
-                    version=e.originator_version,
-                    community_id=place[0],
-                    street_id=place[1],
-                    party_kind=e.party_kind,
-                    party_name=e.party_name,
-                    unit_id=e.unit_id,
-                    amount_fen=e.amount_fen,
-                    pledged_at=e.timestamp,
-                )
+            row["pledged_fen"] += e.amount_fen
+            b.new_pledges.append(
+                {
+                    "case_id": case_id,
+                    "version": e.originator_version,
+                    "community_id": row["community_id"],
+                    "street_id": row["street_id"],
+                    "party_kind": e.party_kind,
+                    "party_name": e.party_name,
+                    "unit_id": e.unit_id,
+                    "amount_fen": e.amount_fen,
+                    "pledged_at": e.timestamp,
+                }
             )
             if e.unit_id:
-                _involve(conn, case_id, e.unit_id)
+                b.involved.add((case_id, e.unit_id))
         case ev.CaseResolved():
-            _touch(
-                conn,
-                e,
-                status=Status.RESOLVED.value,
-                resolved_at=e.timestamp,
-                resolved_level=e.level,
-                first_resolved_at=_first(cases.c.first_resolved_at, e),
-                first_response_at=_first(cases.c.first_response_at, e),
+            _respond(row, e)
+            row.update(
+                status=Status.RESOLVED.value, resolved_at=e.timestamp, resolved_level=e.level
             )
+            row["first_resolved_at"] = row["first_resolved_at"] or e.timestamp
         case ev.CaseEvaluated():
-            _touch(
-                conn, e, status=Status.EVALUATED.value, solved=e.solved, satisfaction=e.satisfaction
-            )
+            row.update(status=Status.EVALUATED.value, solved=e.solved, satisfaction=e.satisfaction)
         case ev.UnitEvaluated():
-            _touch(conn, e)
-            conn.execute(
-                summons.update()
-                .where(
-                    summons.c.case_id == case_id,
-                    summons.c.whistle_id == e.whistle_id,
-                    summons.c.unit_id == e.unit_id,
-                )
-                .values(score=e.score)
-            )
+            _summons(b, case_id, e.whistle_id, e.unit_id, score=e.score)
         case ev.CaseReopened():
-            _touch(
-                conn,
-                e,
+            row.update(
                 status=Status.IN_PROGRESS.value,
                 round=e.round,
-                reopened=cases.c.reopened + 1,
+                reopened=row["reopened"] + 1,
                 resolved_at=None,
                 resolved_level=None,
             )
         case ev.CaseClosed():
-            _touch(conn, e, status=Status.CLOSED.value, closed_at=e.timestamp)
+            row.update(status=Status.CLOSED.value, closed_at=e.timestamp)
         case ev.CaseWithdrawn():
-            _touch(conn, e, status=Status.WITHDRAWN.value)
+            row["status"] = Status.WITHDRAWN.value
         case ev.CaseMarkedDuplicate():
-            _touch(conn, e, status=Status.DUPLICATE.value)
+            row["status"] = Status.DUPLICATE.value
 
 
-def _first(column: Any, e: Any) -> Any:
-    return func.coalesce(column, literal(e.timestamp, UtcDateTime()))
+def _respond(row: dict[str, Any], e: Any) -> None:
+    # 响应率 counts the first action: notes, escalations, whistles, resolution.
+    row["first_response_at"] = row["first_response_at"] or e.timestamp
 
 
-def _status_if_reported(new: Status) -> Any:
-    return sql_case((cases.c.status == Status.REPORTED.value, new.value), else_=cases.c.status)
+def _summons(b: Batch, case_id: str, whistle_id: str, unit_id: str, **values: Any) -> None:
+    pending = b.new_summons.get((case_id, whistle_id, unit_id))
+    if pending is not None:
+        pending.update(values)
+    else:
+        b.summons_updates.append(
+            {"k_case": case_id, "k_whistle": whistle_id, "k_unit": unit_id, **values}
+        )
+
+
+def write(conn: Connection, b: Batch) -> None:
+    """Write a folded batch with a handful of bulk statements."""
+    new = [b.rows[k] for k in b.new_cases]
+    old = [b.rows[k] for k in b.rows if k not in b.new_cases]
+    if new:
+        conn.execute(cases.insert(), new)
+    if old:
+        conn.execute(
+            cases.update().where(cases.c.case_id == bindparam("k_case")),
+            [
+                {"k_case": r["case_id"], **{k: r[k] for k in CASE_COLUMNS if k != "case_id"}}
+                for r in old
+            ],
+        )
+    if b.new_summons:
+        conn.execute(summons.insert(), list(b.new_summons.values()))
+    for update in b.summons_updates:  # few: report-ins and scores of earlier whistles
+        values = {k: v for k, v in update.items() if not k.startswith("k_")}
+        conn.execute(
+            summons.update()
+            .where(
+                summons.c.case_id == update["k_case"],
+                summons.c.whistle_id == update["k_whistle"],
+                summons.c.unit_id == update["k_unit"],
+            )
+            .values(**values)
+        )
+    if b.new_pledges:
+        conn.execute(pledges.insert(), b.new_pledges)
+    if b.involved:
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(
+            insert(case_units).on_conflict_do_nothing(),
+            [{"case_id": c, "unit_id": u} for c, u in sorted(b.involved)],
+        )

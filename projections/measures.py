@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, case, func
 
 from domain.values import Level, Satisfaction, Solved, Status
-from projections.ledger import cases
+from projections.ledger_tables import cases
 
 RESOLVED = (Status.RESOLVED.value, Status.EVALUATED.value, Status.CLOSED.value)
 EXCLUDED = (Status.WITHDRAWN.value, Status.DUPLICATE.value)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from domain.values import FINAL_STATUSES
-from projections.ledger import case_units, cases, summons
+from projections.ledger_tables import case_units, cases, summons
 
 
 @dataclass(frozen=True)

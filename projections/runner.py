@@ -102,7 +102,14 @@ class Projector:
     def _pull(self, projection: Projection[Any]) -> int:
         start = (projection.view.max_tracking_id(self.service.name) or 0) + 1
         notifications = self.service.recorder.select_notifications(start, PULL_BATCH)
-        for n in notifications:
-            event = self.service.mapper.to_domain_event(n)
-            projection.process_event(event, Tracking(self.service.name, n.id))
+        items = [
+            (self.service.mapper.to_domain_event(n), Tracking(self.service.name, n.id))
+            for n in notifications
+        ]
+        process_batch = getattr(projection, "process_batch", None)
+        if process_batch is not None:  # one transaction per page
+            process_batch(items)
+        else:
+            for event, tracking in items:
+                projection.process_event(event, tracking)
         return len(notifications)

@@ -52,6 +52,18 @@ class SqlView(TrackingRecorder):
             yield conn
             self._advance(conn, tracking, insert=current is None)
 
+    @contextmanager
+    def batch(self, last: Tracking) -> Iterator[tuple[Connection, int]]:
+        """Yield (connection, current position); the caller applies only events after it.
+
+        The position then moves to ``last`` in the same transaction as the view rows.
+        """
+        with self.engine.begin() as conn:
+            current = self._position(conn, last.application_name, lock=True)
+            yield conn, current or 0
+            if current is None or current < last.notification_id:
+                self._advance(conn, last, insert=current is None)
+
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.transaction(tracking):
             pass

@@ -786,7 +786,7 @@ def test_whistle_units_must_be_a_list_not_one_string():
     case = escalated_case()
 
     with refused(case, InvalidValue):
-        blow(case, unit_ids="U1")  # recorded today as the units ["U", "1"]
+        blow(case, unit_ids="U1")  # not the units ["U", "1"]
 
 
 @pytest.mark.parametrize(
