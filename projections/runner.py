@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -19,7 +20,7 @@ from eventsourcing.projection import BaseProjectionRunner, Projection
 from application.service import CaseService
 from projections.view import SqlView
 
-PULL_BATCH = 500
+PULL_BATCH = 5000
 
 
 class Projector:
@@ -44,16 +45,26 @@ class Projector:
         return self.service.recorder.max_notification_id() or 0
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Pull and apply everything not yet applied; returns how many events were applied."""
+        """Pull and apply everything not yet applied; returns how many events were applied.
+
+        The next page is read and decoded in a second thread while this one writes the
+        current page, so database waits overlap with decoding.
+        """
         done = 0
         for projection in self.projections:
-            while True:
-                applied = self._pull(projection)
-                done += applied
-                if progress and applied:
-                    progress(applied)
-                if applied < PULL_BATCH:
-                    break
+            start = (projection.view.max_tracking_id(self.service.name) or 0) + 1
+            with ThreadPoolExecutor(1, thread_name_prefix="chuishao-read") as reader:
+                page = reader.submit(self._read, start)
+                while True:
+                    items = page.result()
+                    if len(items) == PULL_BATCH:
+                        page = reader.submit(self._read, items[-1][1].notification_id + 1)
+                    self._apply(projection, items)
+                    done += len(items)
+                    if progress and items:
+                        progress(len(items))
+                    if len(items) < PULL_BATCH:
+                        break
         return done
 
     def start(self, *, poll_interval: float = 0.1) -> None:
@@ -99,17 +110,18 @@ class Projector:
             if not applied:
                 self._stop.wait(interval)
 
-    def _pull(self, projection: Projection[Any]) -> int:
-        start = (projection.view.max_tracking_id(self.service.name) or 0) + 1
+    def _read(self, start: int) -> list[tuple[Any, Tracking]]:
         notifications = self.service.recorder.select_notifications(start, PULL_BATCH)
-        items = [
+        return [
             (self.service.mapper.to_domain_event(n), Tracking(self.service.name, n.id))
             for n in notifications
         ]
+
+    @staticmethod
+    def _apply(projection: Projection[Any], items: list[tuple[Any, Tracking]]) -> None:
         process_batch = getattr(projection, "process_batch", None)
         if process_batch is not None:  # one transaction per page
             process_batch(items)
         else:
             for event, tracking in items:
                 projection.process_event(event, tracking)
-        return len(notifications)
