@@ -52,11 +52,13 @@ class Action(StrEnum):
     MARK_DUPLICATE = "mark_duplicate"
     READ = "read"
     AUDIT = "audit"
+    CONTACT = "contact"  # read a resident's name and phone
+    FORGET = "forget"  # erase them (PIPL)
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.GRID_LEAD: frozenset(
-        {Action.REPORT, Action.NOTE, Action.ESCALATE, Action.RESOLVE, Action.READ}
+        {Action.REPORT, Action.NOTE, Action.ESCALATE, Action.RESOLVE, Action.READ, Action.CONTACT}
     ),
     Role.COORDINATOR: frozenset(set(Action) - {Action.REPORT, Action.REPORT_IN, Action.AUDIT}),
     Role.LIAISON: frozenset({Action.REPORT_IN, Action.PLEDGE, Action.NOTE, Action.READ}),

@@ -25,9 +25,10 @@ from application.errors import (
     VersionNotFound,
 )
 from application.integrity import GENESIS, ChainedEventStore, ChainMapper, check_next, open_envelope
+from application.residents import Contact, ResidentRegistry, check_contact
 from application.views import CaseSnapshot, ChainProblem, EventRecord, VerifyReport, WriteResult
 from domain.case import Case
-from domain.errors import RuleViolation
+from domain.errors import InvalidValue, RuleViolation
 from domain.jurisdiction import Jurisdiction
 from domain.rules import check_aware
 from domain.values import (
@@ -65,10 +66,13 @@ class CaseService(Application[UUID]):
         jurisdiction: Jurisdiction,
         clock: Clock = utc_now,
         batch_writes: Callable[[Any], Any] | None = None,
+        residents: ResidentRegistry | None = None,
     ) -> None:
-        """``batch_writes`` wraps the recorder on the write path (group commit)."""
+        """``batch_writes`` wraps the recorder on the write path (group commit);
+        ``residents`` keeps contact details outside the event log."""
         self.jurisdiction = jurisdiction
         self.clock = clock
+        self.residents = residents
         self._batch_writes = batch_writes
         super().__init__(env)
 
@@ -92,8 +96,15 @@ class CaseService(Application[UUID]):
         channel: Channel = Channel.PATROL,
         urgency: Urgency = Urgency.NORMAL,
         case_id: UUID | None = None,
+        resident_name: str | None = None,
+        resident_phone: str | None = None,
     ) -> WriteResult:
-        """A grid lead opens a case in a grid; time limits come from its category."""
+        """A grid lead opens a case in a grid; time limits come from its category.
+
+        The resident's name and phone, if given, go to the erasable contact store,
+        never into the case's events.
+        """
+        name, phone = check_contact(resident_name, resident_phone)
         case = Case.report(
             case_id=case_id or uuid4(),
             actor=actor,
@@ -105,7 +116,30 @@ class CaseService(Application[UUID]):
             channel=channel,
             urgency=urgency,
         )
-        return self._save(case)
+        if not (name or phone):
+            return self._save(case)
+        if self.residents is None:
+            raise InvalidValue("本部署未配置居民信息存储", "no contact store is configured")
+        if case_id is not None and self._exists(case_id):
+            raise ConcurrencyConflict(case_id)
+        self.residents.put(Contact(case.id, name, phone))
+        try:
+            return self._save(case)
+        except BaseException:
+            self.residents.remove_unreported(case.id)
+            raise
+
+    def resident_contact(self, case_id: UUID) -> Contact | None:
+        """The resident's contact details (None if none were given)."""
+        self._load(case_id)
+        return self.residents.get(case_id) if self.residents else None
+
+    def forget_resident(self, case_id: UUID, *, actor: Actor) -> bool:
+        """Erase the resident's name and phone; the case history stays whole."""
+        self._load(case_id)
+        if self.residents is None:
+            return False
+        return self.residents.erase(case_id, at=self.clock(), by=actor.user_id)
 
     def add_note(
         self,
@@ -385,6 +419,11 @@ class CaseService(Application[UUID]):
         """Ids of all cases in the order they were reported (for tools, not dashboards)."""
         return [n.originator_id for n in self._notifications() if n.originator_version == 1]
 
+    def close(self) -> None:
+        super().close()
+        if self.residents is not None:
+            self.residents.close()
+
     def bound_class(self) -> type[CaseService]:
         """A subclass constructible from ``env`` alone, as the library's runners construct apps."""
         jurisdiction, clock = self.jurisdiction, self.clock
@@ -426,6 +465,9 @@ class CaseService(Application[UUID]):
             hash=link.hash,
             prev_hash=link.prev_hash,
         )
+
+    def _exists(self, case_id: UUID) -> bool:
+        return bool(self._guard(lambda: self.recorder.select_events(case_id, limit=1)))
 
     def _load(self, case_id: UUID) -> Case:
         try:

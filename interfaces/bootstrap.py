@@ -16,6 +16,7 @@ from infrastructure.event_store import event_store_env
 from infrastructure.group_commit import GroupCommitRecorder
 from infrastructure.idempotency_sql import SqlIdempotencyStore
 from infrastructure.jurisdiction_file import load_jurisdiction
+from infrastructure.residents_sql import SqlResidentRegistry
 from infrastructure.settings import Settings
 from infrastructure.sql import make_engine
 from infrastructure.users_sql import SqlUserDirectory
@@ -26,13 +27,17 @@ from projections.queries import LedgerQueries
 from projections.runner import Projector
 
 
-def build_case_service(settings: Settings | None = None, *, clock: Clock = utc_now) -> CaseService:
+def build_case_service(
+    settings: Settings | None = None, *, clock: Clock = utc_now, engine: Engine | None = None
+) -> CaseService:
     settings = settings or Settings()
+    engine = engine or make_engine(settings)
     service = CaseService(
         event_store_env(settings),
         jurisdiction=load_jurisdiction(settings.jurisdiction_file),
         clock=clock,
         batch_writes=GroupCommitRecorder if settings.group_commit else None,
+        residents=SqlResidentRegistry(engine),
     )
     install_append_only_guards(service.recorder)
     return service
@@ -71,8 +76,8 @@ class Container:
 
 def build_container(settings: Settings | None = None, *, clock: Clock = utc_now) -> Container:
     settings = settings or Settings()
-    service = build_case_service(settings, clock=clock)
     engine = make_engine(settings)
+    service = build_case_service(settings, clock=clock, engine=engine)
     return Container(
         settings=settings,
         service=service,

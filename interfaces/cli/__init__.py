@@ -11,6 +11,7 @@ from rich.table import Table
 
 from application.errors import CaseNotFound
 from domain.errors import DomainError
+from domain.values import Actor, Role
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service, build_container
 from interfaces.cli import projections, users
@@ -76,6 +77,23 @@ def history(case_id: str) -> None:
             console.print(f"[red]{e.zh}[/red]")
             raise typer.Exit(1) from None
         console.print(timeline(records, service.jurisdiction, f"案件 {uid}"))
+
+
+@app.command()
+def forget(case_id: str) -> None:
+    """Erase a resident's name and phone for a case (PIPL); the history stays verifiable."""
+    try:
+        uid = UUID(case_id)
+    except ValueError:
+        console.print(f"[red]案件编号格式不正确：{case_id}[/red]")
+        raise typer.Exit(2) from None
+    with build_case_service(Settings()) as service:
+        try:
+            erased = service.forget_resident(uid, actor=Actor("cli", Role.ADMIN))
+        except CaseNotFound as e:
+            console.print(f"[red]{e.zh}[/red]")
+            raise typer.Exit(1) from None
+    console.print("已删除该案件的居民姓名和电话。" if erased else "该案件没有登记居民信息。")
 
 
 @app.command()

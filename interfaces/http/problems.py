@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
+from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -95,3 +98,13 @@ def install(app: FastAPI) -> None:
     def http_error(_: Request, e: StarletteHTTPException) -> JSONResponse:
         zh, en = _HTTP_TEXT.get(e.status_code, ("请求错误", str(e.detail)))
         return problem(e.status_code, f"http_{e.status_code}", zh, en)
+
+    # The database went away below a use case that did not translate it (users,
+    # idempotency keys, views): nothing was written, so 503 and retry — never a 500.
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(sqlalchemy.exc.OperationalError)
+    @app.exception_handler(sqlalchemy.exc.InterfaceError)
+    @app.exception_handler(psycopg.OperationalError)
+    def storage_down(_: Request, e: Exception) -> JSONResponse:
+        return problem_response(StorageUnavailable(type(e).__name__))

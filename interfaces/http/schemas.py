@@ -55,6 +55,20 @@ class CaseCreate(Request):
     description: LongText = ""
     channel: Channel = Channel.PATROL
     urgency: Urgency = Urgency.NORMAL
+    resident_name: Annotated[str | None, Field(max_length=50)] = Field(
+        default=None, description="kept outside the event log; erasable (PIPL)"
+    )
+    resident_phone: Annotated[str | None, Field(max_length=20)] = Field(
+        default=None, description="kept outside the event log; erasable (PIPL)"
+    )
+
+
+class ContactPublic(BaseModel):
+    case_id: UUID
+    name: str | None
+    phone: str | None
+    erased_at: datetime | None
+    erased_by: str | None
 
 
 class NoteCreate(Request):

@@ -134,7 +134,10 @@ def names(ledger: dict[str, str], body: dict[str, Any]) -> list[str]:
         ({"reported_to": "2024-03-01T10:00:00+00:00"}, ["huating"]),  # exclusive
         # the same instants written in Beijing time
         (
-            {"reported_from": "2024-03-01T18:00:00+08:00", "reported_to": "2024-03-01T20:00:00+08:00"},
+            {
+                "reported_from": "2024-03-01T18:00:00+08:00",
+                "reported_to": "2024-03-01T20:00:00+08:00",
+            },
             ["jintai", "binhewan"],
         ),
         ({"grid": "no-such-grid"}, []),
@@ -368,7 +371,9 @@ def test_domain_rules_are_409_and_write_nothing(api: Api) -> None:
     case_id = h.report(api)
     base = f"/cases/{case_id}"
     _rule(api, "coordinator", f"{base}/close", {})  # close before resolve
-    _rule(api, "coordinator", f"{base}/evaluations", {"solved": "solved", "satisfaction": "satisfied"})
+    _rule(
+        api, "coordinator", f"{base}/evaluations", {"solved": "solved", "satisfaction": "satisfied"}
+    )
     _rule(api, "coordinator", f"{base}/whistles", h.whistle_body(api))  # still in the grid
     _rule(api, "coordinator", f"{base}/reopen", {"reason": "x"})  # not evaluated unsatisfied
     h.escalate(api, case_id, "street")
@@ -415,7 +420,9 @@ def test_stale_if_match_is_412_and_writes_nothing(api: Api) -> None:
 def test_matching_if_match_writes(api: Api, tag: str) -> None:
     case_id = h.report(api)
     h.note(api, case_id)
-    response = api.post("coordinator", f"/cases/{case_id}/notes", {"text": "x"}, **{"If-Match": tag})
+    response = api.post(
+        "coordinator", f"/cases/{case_id}/notes", {"text": "x"}, **{"If-Match": tag}
+    )
     assert response.status_code == 201, response.text
     assert response.headers["etag"] == '"3"'
 
@@ -424,7 +431,9 @@ def test_matching_if_match_writes(api: Api, tag: str) -> None:
 def test_malformed_if_match_is_422(api: Api, tag: str) -> None:
     case_id = h.report(api)
     before = api.event_count()
-    response = api.post("coordinator", f"/cases/{case_id}/notes", {"text": "x"}, **{"If-Match": tag})
+    response = api.post(
+        "coordinator", f"/cases/{case_id}/notes", {"text": "x"}, **{"If-Match": tag}
+    )
     h.assert_refused(api, before, response, 422)
 
 
@@ -480,7 +489,9 @@ def _raw_asgi_post(api: Api, path: str, body: bytes, headers: list[tuple[bytes, 
 def test_if_match_with_a_non_ascii_digit_is_422(api: Api) -> None:
     case_id = h.report(api)
     before = api.event_count()
-    status = _raw_asgi_post(api, f"/cases/{case_id}/notes", b'{"text":"x"}', [(b"if-match", b'"\xb2"')])
+    status = _raw_asgi_post(
+        api, f"/cases/{case_id}/notes", b'{"text":"x"}', [(b"if-match", b'"\xb2"')]
+    )
     assert status == 422
     assert api.event_count() == before
 
@@ -567,7 +578,10 @@ def test_the_limits_themselves_are_accepted(api: Api) -> None:
     case_id = h.report(api, title="标" * 200)
     body = {**PLEDGE, "amount_fen": MAX_PLEDGE_FEN}
     assert api.post("admin", f"/cases/{case_id}/pledges", body).status_code == 201
-    assert api.post("admin", f"/cases/{case_id}/pledges", {**PLEDGE, "amount_fen": 1}).status_code == 201
+    assert (
+        api.post("admin", f"/cases/{case_id}/pledges", {**PLEDGE, "amount_fen": 1}).status_code
+        == 201
+    )
     assert api.get("admin", f"/cases/{case_id}").json()["pledged_fen"] == MAX_PLEDGE_FEN + 1
 
 
@@ -575,7 +589,9 @@ def test_the_limits_themselves_are_accepted(api: Api) -> None:
 def test_bad_idempotency_key_is_422(api: Api, key: str) -> None:
     case_id = h.report(api)
     before = api.event_count()
-    response = api.post("admin", f"/cases/{case_id}/notes", {"text": "x"}, **{"Idempotency-Key": key})
+    response = api.post(
+        "admin", f"/cases/{case_id}/notes", {"text": "x"}, **{"Idempotency-Key": key}
+    )
     h.assert_refused(api, before, response, 422)
 
 
@@ -656,7 +672,9 @@ def test_inbox_orders_by_deadline_and_drops_final_cases(api: Api) -> None:
     later = h.escalated_case(api)
     api.post("coordinator", f"/cases/{later}/whistles", h.whistle_body(api, ["jianshe-police"], 60))
     sooner = h.escalated_case(api)
-    api.post("coordinator", f"/cases/{sooner}/whistles", h.whistle_body(api, ["jianshe-police"], 10))
+    api.post(
+        "coordinator", f"/cases/{sooner}/whistles", h.whistle_body(api, ["jianshe-police"], 10)
+    )
     items = api.get("police", "/inbox", min_position=api.event_count()).json()["items"]
     assert [i["case_id"] for i in items] == [sooner, later]
     api.post("coordinator", f"/cases/{sooner}/withdrawal", {"reason": "居民撤回"})
@@ -684,7 +702,9 @@ def test_read_your_writes_with_min_position(api: Api) -> None:
         written = h.created(api.post("grid_lead", "/cases", h.case_body()))
         rows = api.get("grid_lead", "/cases", min_position=written["position"]).json()["items"]
         assert written["case_id"] in {r["case_id"] for r in rows}
-        note = h.created(api.post("coordinator", f"/cases/{written['case_id']}/notes", {"text": "x"}))
+        note = h.created(
+            api.post("coordinator", f"/cases/{written['case_id']}/notes", {"text": "x"})
+        )
         rows = api.get("coordinator", "/cases", min_position=note["position"]).json()["items"]
         [row] = [r for r in rows if r["case_id"] == written["case_id"]]
         assert (row["version"], row["status"]) == (2, "in_progress")

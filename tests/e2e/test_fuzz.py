@@ -140,6 +140,8 @@ def _hits_a_known_bug(case: Any) -> bool:
 
 
 def _use_real_ids(case: Any, target: Target) -> None:
+    """Swap most generated ids for real ones, chosen deterministically from the generated
+    data: the path's case (in one of four states), its whistle, and the body's references."""
     params = case.path_parameters or {}
     raw = str(params.get("case_id", ""))
     if not raw:
@@ -147,9 +149,31 @@ def _use_real_ids(case: Any, target: Target) -> None:
     digest = sum(raw.encode())
     if digest % 4 == 0:  # keep a quarter of the generated ids: unknown or malformed
         return
-    params["case_id"] = str(target.real_case(digest % 4 if digest % 8 < 4 else 1))
-    if "whistle_id" in params and digest % 3:
+    body = case.body if isinstance(case.body, dict) else {}
+    refers_to_whistle = "whistle_id" in params or "whistle_id" in body
+    state = 1 if refers_to_whistle or "unit_ids" in body else digest % 4
+    params["case_id"] = str(target.real_case(state))
+    if digest % 3 == 0:  # keep a third of the generated references
+        return
+    if "whistle_id" in params:
         params["whistle_id"] = "W1"
+    if "whistle_id" in body:
+        body["whistle_id"] = "W1"
+    if isinstance(body.get("unit_id"), str):
+        body["unit_id"] = "jianshe-police"
+    if isinstance(body.get("unit_ids"), list):
+        body["unit_ids"] = ["jianshe-police", "yljw-property"][: max(1, len(body["unit_ids"]))]
+    if isinstance(body.get("report_in_deadline"), str):
+        body["report_in_deadline"] = (target.clock.now + timedelta(hours=1)).isoformat()
+    if isinstance(body.get("original_case_id"), str):
+        body["original_case_id"] = str(target.real_case(0))
+
+
+def _authorise(case: Any, token: str) -> dict[str, str]:
+    headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
+    headers["Authorization"] = f"Bearer {token}"
+    case.headers = headers
+    return headers
 
 
 def _content_type(response: Any) -> str:
@@ -167,7 +191,7 @@ def _content_type(response: Any) -> str:
 def test_api_survives_generated_requests(case: Any, target: Target) -> None:
     assume(not _hits_a_known_bug(case))
     _use_real_ids(case, target)
-    headers = {"Authorization": f"Bearer {target.token}"}
+    headers = _authorise(case, target.token)
     before = target.event_count()
 
     response = case.call(headers=headers)

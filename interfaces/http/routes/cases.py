@@ -20,6 +20,7 @@ from interfaces.http.schemas import (
     CaseCreate,
     CaseList,
     CasePublic,
+    ContactPublic,
     EventPublic,
     LedgerRow,
     WhistlePublic,
@@ -44,6 +45,8 @@ def report_case(body: CaseCreate, commands: CommandsDep, c: ContainerDep) -> JSO
             description=body.description,
             channel=body.channel,
             urgency=body.urgency,
+            resident_name=body.resident_name,
+            resident_phone=body.resident_phone,
         ),
     )
 
@@ -133,4 +136,29 @@ def case_public(s: CaseSnapshot) -> CasePublic:
         status_label=s.status.label,
         pledged_fen=s.pledged_fen,
         whistles=[WhistlePublic(**asdict(w)) for w in s.whistles],
+    )
+
+
+@router.get("/cases/{case_id}/resident", response_model=ContactPublic)
+def resident_contact(case_id: UUID, c: ContainerDep, user: CurrentUser) -> ContactPublic:
+    """The resident's name and phone (grid leads and coordinators in scope, admins)."""
+    c.policy.require(user, Action.CONTACT, c.service.get_case(case_id))
+    contact = c.service.resident_contact(case_id)
+    if contact is None:
+        return ContactPublic(case_id=case_id, name=None, phone=None, erased_at=None, erased_by=None)
+    return ContactPublic(**asdict(contact))
+
+
+@router.post("/cases/{case_id}/resident/erasure", response_model=ContactPublic)
+def forget_resident(case_id: UUID, c: ContainerDep, user: CurrentUser) -> ContactPublic:
+    """Erase the resident's name and phone; the case's history stays whole and verifiable."""
+    c.policy.require(user, Action.FORGET, c.service.get_case(case_id))
+    c.service.forget_resident(case_id, actor=user.actor)
+    contact = c.service.resident_contact(case_id)
+    return ContactPublic(
+        case_id=case_id,
+        name=None,
+        phone=None,
+        erased_at=contact.erased_at if contact else None,
+        erased_by=contact.erased_by if contact else None,
     )
