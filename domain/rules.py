@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
@@ -15,6 +15,11 @@ REASON_MAX = 1000
 MAX_UNITS_PER_WHISTLE = 20
 MAX_PLEDGE_FEN = 100_000_000 * 100  # 100 million CNY: larger is a typo, not a pledge
 CURRENCY = "CNY"
+MAX_REPORT_IN_WAIT = timedelta(days=90)  # a whistle summons now, not next year
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+# Control characters (NUL above all) have no place in case text; PostgreSQL cannot store NUL.
+_CONTROL = {chr(i) for i in range(32)} - {"\n", "\r", "\t"} | {"\x7f"}
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -24,6 +29,8 @@ def check_text(
     if not isinstance(value, str):
         raise InvalidValue(f"{field_zh}必须是文本", f"{field} must be text")
     value = value.strip()
+    if any(ch in _CONTROL for ch in value):
+        raise InvalidValue(f"{field_zh}含有不可见控制字符", f"{field} contains control characters")
     if required and not value:
         raise InvalidValue(f"{field_zh}不能为空", f"{field} must not be empty")
     if len(value) > max_len:
@@ -34,8 +41,15 @@ def check_text(
 
 
 def check_aware(at: datetime, *, field: str = "time") -> None:
+    """A real instant: time-zone aware and within 1990–2200 (beyond is a typo or an attack)."""
     if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
         raise InvalidValue(f"时间必须带时区：{field}", f"{field} must be a timezone-aware datetime")
+    try:
+        in_range = EARLIEST <= at <= LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise InvalidValue(f"时间超出范围：{field}", f"{field} must lie between 1990 and 2200")
 
 
 def check_amount_fen(amount_fen: int) -> None:

@@ -38,6 +38,13 @@ class Projector:
     def views(self) -> list[SqlView]:
         return [p.view for p in self.projections]
 
+    @property
+    def failing(self) -> bool:
+        """True if following stopped on an error (the position then stops moving)."""
+        if self.error is not None:
+            return True
+        return not self._stop.is_set() and any(r.is_interrupted.is_set() for r in self._runners)
+
     def positions(self) -> dict[str, int]:
         return {p.name: p.view.max_tracking_id(self.service.name) or 0 for p in self.projections}
 
@@ -104,6 +111,7 @@ class Projector:
         while not self._stop.is_set():
             try:
                 applied = self.catch_up()
+                self.error = None
             except Exception as e:  # keep following; the error shows in /healthz
                 self.error = e
                 applied = 0

@@ -79,7 +79,7 @@ def expected_version(
     if if_match is None or if_match.strip() == "*":
         return None
     tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit() or len(tag) > 9:
+    if not (tag.isascii() and tag.isdigit()) or len(tag) > 9:
         raise InvalidValue("If-Match 须为案件版本号", "If-Match must be a case version number")
     return int(tag)
 

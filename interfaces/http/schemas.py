@@ -20,7 +20,8 @@ from domain.values import (
     Urgency,
 )
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"  # reference-data ids: no spaces, no control characters
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=4000)]
 Text = Annotated[str, Field(max_length=2000)]

@@ -39,7 +39,7 @@ def healthz(c: ContainerDep) -> JSONResponse:
     except (StorageUnavailable, OperationalError, InterfaceError, DBAPIError) as e:
         body = Health(status="degraded", database="unavailable", head=0, projections={})
         return JSONResponse(body.model_dump() | {"error": type(e).__name__}, status_code=503)
-    degraded = c.projector.error is not None
+    degraded = c.projector.failing
     body = Health(
         status="degraded" if degraded else "ok",
         database="ok",

@@ -14,9 +14,11 @@ from application.access import Action
 from application.views import CaseSnapshot
 from domain.errors import InvalidValue
 from domain.events import EVENT_LABELS
+from domain.rules import check_aware
 from domain.values import Status
 from interfaces.http.deps import CommandsDep, ContainerDep, CurrentUser, scope_of
 from interfaces.http.schemas import (
+    ID_PATTERN,
     CaseCreate,
     CaseList,
     CasePublic,
@@ -55,11 +57,11 @@ def report_case(body: CaseCreate, commands: CommandsDep, c: ContainerDep) -> JSO
 def list_cases(
     c: ContainerDep,
     user: CurrentUser,
-    grid: Annotated[str | None, Query(max_length=64)] = None,
-    community: Annotated[str | None, Query(max_length=64)] = None,
-    street: Annotated[str | None, Query(max_length=64)] = None,
+    grid: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
+    community: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
+    street: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
     status: Status | None = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
+    category: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
     reported_from: Annotated[
         datetime | None, Query(description="inclusive, ISO-8601 with zone")
     ] = None,
@@ -74,9 +76,9 @@ def list_cases(
 ) -> CaseList:
     """The case ledger in the caller's scope, newest first."""
     c.policy.require(user, Action.READ)
-    for moment in (reported_from, reported_to):
-        if moment is not None and moment.tzinfo is None:
-            raise InvalidValue("时间须带时区", "reported_from/reported_to need a time zone")
+    for name, moment in (("reported_from", reported_from), ("reported_to", reported_to)):
+        if moment is not None:
+            check_aware(moment, field=name)
     wait_for_position(c, min_position)
     rows, total = c.ledger.list_cases(
         CaseFilter(

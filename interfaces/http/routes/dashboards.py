@@ -11,6 +11,7 @@ from application.access import Action
 from domain.errors import InvalidValue
 from domain.values import PartyKind, Role
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
+from interfaces.http.schemas import ID_PATTERN
 from interfaces.http.waiting import wait_for_position
 from projections.dashboards import Period
 from projections.measures import RATE_LABELS, Counts
@@ -18,7 +19,7 @@ from projections.queries import Scope
 
 router = APIRouter(prefix="/dashboards", tags=["dashboards"])
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
-Ref = Annotated[str | None, Query(max_length=64)]
+Ref = Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)]
 
 
 class Context:

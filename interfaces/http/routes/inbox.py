@@ -10,7 +10,7 @@ from application.access import Forbidden
 from domain.errors import InvalidValue
 from domain.values import Role
 from interfaces.http.deps import ContainerDep, CurrentUser
-from interfaces.http.schemas import Inbox, InboxItem
+from interfaces.http.schemas import ID_PATTERN, Inbox, InboxItem
 from interfaces.http.waiting import wait_for_position
 
 router = APIRouter(tags=["inbox"])
@@ -20,7 +20,9 @@ router = APIRouter(tags=["inbox"])
 def inbox(
     c: ContainerDep,
     user: CurrentUser,
-    unit: Annotated[str | None, Query(max_length=64, description="admins: whose inbox")] = None,
+    unit: Annotated[
+        str | None, Query(max_length=64, pattern=ID_PATTERN, description="admins: whose inbox")
+    ] = None,
     min_position: Annotated[int | None, Query(ge=0)] = None,
 ) -> Inbox:
     """Whistles the unit has not reported in to yet, soonest deadline first."""

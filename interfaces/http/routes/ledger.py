@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from application.access import Action
 from domain.values import Channel, Level, Satisfaction, Solved, Status, Urgency
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
+from interfaces.http.schemas import ID_PATTERN
 from interfaces.http.waiting import wait_for_position
 from projections.queries import CaseFilter
 
@@ -52,11 +53,11 @@ class LedgerQuery:
         self,
         c: ContainerDep,
         user: CurrentUser,
-        grid: Annotated[str | None, Query(max_length=64)] = None,
-        community: Annotated[str | None, Query(max_length=64)] = None,
-        street: Annotated[str | None, Query(max_length=64)] = None,
+        grid: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
+        community: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
+        street: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
         status: Status | None = None,
-        category: Annotated[str | None, Query(max_length=64)] = None,
+        category: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
         min_position: Annotated[int | None, Query(ge=0)] = None,
     ) -> None:
         c.policy.require(user, Action.READ)
