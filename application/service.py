@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -12,21 +11,19 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
-    InterfaceError,
     Mapper,
-    OperationalError,
 )
 
+from application.audit import AuditMixin, SealStore
 from application.errors import (
     CaseNotFound,
     ConcurrencyConflict,
     StaleVersion,
-    StorageUnavailable,
     VersionNotFound,
 )
-from application.integrity import GENESIS, ChainedEventStore, ChainMapper, check_next, open_envelope
+from application.integrity import ChainedEventStore, ChainMapper
 from application.residents import Contact, ResidentRegistry, check_contact
-from application.views import CaseSnapshot, ChainProblem, EventRecord, VerifyReport, WriteResult
+from application.views import CaseSnapshot, WriteResult
 from domain.case import Case
 from domain.errors import InvalidValue, RuleViolation
 from domain.jurisdiction import Jurisdiction
@@ -54,7 +51,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CaseService(Application[UUID]):
+class CaseService(AuditMixin, Application[UUID]):
     """The case-handling use cases. Every write is one command on one case."""
 
     name = "chuishao"  # fixes table names (PostgreSQL: chuishao_events) across renames
@@ -67,12 +64,14 @@ class CaseService(Application[UUID]):
         clock: Clock = utc_now,
         batch_writes: Callable[[Any], Any] | None = None,
         residents: ResidentRegistry | None = None,
+        seals: SealStore | None = None,
     ) -> None:
         """``batch_writes`` wraps the recorder on the write path (group commit);
         ``residents`` keeps contact details outside the event log."""
         self.jurisdiction = jurisdiction
         self.clock = clock
         self.residents = residents
+        self.seals = seals
         self._batch_writes = batch_writes
         super().__init__(env)
 
@@ -367,58 +366,6 @@ class CaseService(Application[UUID]):
             raise VersionNotFound(case_id, f"版本 {version} ")
         return CaseSnapshot.of(self._guard(lambda: self.repository.get(case_id, version=version)))
 
-    def history(self, case_id: UUID) -> list[EventRecord]:
-        """Every event of the case in order, with its actor, data and chain hashes."""
-        stored_events = self._guard(lambda: list(self.recorder.select_events(case_id)))
-        if not stored_events:
-            raise CaseNotFound(case_id)
-        return [self._record_of(s) for s in stored_events]
-
-    def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
-        """Recompute every case's hash chain; name the first broken event of each case."""
-        report = VerifyReport()
-        heads: dict[UUID, tuple[int, str]] = {}
-        broken: set[UUID] = set()
-        total = self._guard(self.recorder.max_notification_id) or 0
-        for n in self._notifications():
-            report.events += 1
-            case_id = n.originator_id
-            if case_id in broken:
-                continue
-            last_version, prev = heads.get(case_id, (0, GENESIS))
-            problem, digest = check_next(n, last_version, prev)
-            if problem is not None:
-                broken.add(case_id)
-                report.problems.append(
-                    ChainProblem(
-                        case_id, n.originator_version, n.topic.rsplit(":", 1)[-1], n.id, problem
-                    )
-                )
-            heads[case_id] = (n.originator_version, digest)
-            if progress is not None:
-                progress(n.id, total)
-        report.cases = len(heads)
-        return report
-
-    def verify_case(self, case_id: UUID) -> ChainProblem | None:
-        """Recompute one case's chain; the first broken event, or None if intact."""
-        stored_events = self._guard(lambda: list(self.recorder.select_events(case_id)))
-        if not stored_events:
-            raise CaseNotFound(case_id)
-        last_version, prev = 0, GENESIS
-        for s in stored_events:
-            problem, prev = check_next(s, last_version, prev)
-            if problem is not None:
-                return ChainProblem(
-                    case_id, s.originator_version, s.topic.rsplit(":", 1)[-1], 0, problem
-                )
-            last_version = s.originator_version
-        return None
-
-    def case_ids(self) -> list[UUID]:
-        """Ids of all cases in the order they were reported (for tools, not dashboards)."""
-        return [n.originator_id for n in self._notifications() if n.originator_version == 1]
-
     def close(self) -> None:
         super().close()
         if self.residents is not None:
@@ -440,31 +387,6 @@ class CaseService(Application[UUID]):
         return dict(self.env)
 
     # ----- plumbing -------------------------------------------------------------------
-
-    def _notifications(self) -> Iterator[Any]:
-        start = 1
-        while True:
-            page = self._guard(partial(self.recorder.select_notifications, start, VERIFY_PAGE))
-            yield from page
-            if len(page) < VERIFY_PAGE:
-                return
-            start = page[-1].id + 1
-
-    def _record_of(self, stored: Any) -> EventRecord:
-        link = open_envelope(stored.state)
-        event = self.mapper.to_domain_event(stored)
-        state = vars(event)
-        data = {k: v for k, v in state.items() if k not in _ENVELOPE_FIELDS | _ACTOR_FIELDS}
-        return EventRecord(
-            version=stored.originator_version,
-            type=type(event).__name__,
-            at=state["timestamp"],
-            actor_id=state["actor_id"],
-            actor_role=state["actor_role"],
-            data=data,
-            hash=link.hash,
-            prev_hash=link.prev_hash,
-        )
 
     def _exists(self, case_id: UUID) -> bool:
         return bool(self._guard(lambda: self.recorder.select_events(case_id, limit=1)))
@@ -496,11 +418,3 @@ class CaseService(Application[UUID]):
         except IntegrityError:
             raise ConcurrencyConflict(case.id) from None
         return WriteResult(case.id, case.version, recordings[-1].notification.id)
-
-    @staticmethod
-    def _guard(call: Callable[[], T]) -> T:
-        """Translate the database being unreachable into one application error."""
-        try:
-            return call()
-        except (OperationalError, InterfaceError) as e:
-            raise StorageUnavailable(type(e).__name__) from e

@@ -27,5 +27,7 @@ class Settings(BaseSettings):
     composite_satisfaction_weight: float = 0.4
     # Concurrent commands share one insert transaction (infrastructure/group_commit.py).
     group_commit: bool = True
+    # Seal case heads apart from the events this often (0 = only by `chuishao seal`).
+    seal_interval_seconds: int = 600
     pool_size: int = 5
     pool_max_overflow: int = 10

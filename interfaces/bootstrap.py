@@ -17,6 +17,7 @@ from infrastructure.group_commit import GroupCommitRecorder
 from infrastructure.idempotency_sql import SqlIdempotencyStore
 from infrastructure.jurisdiction_file import load_jurisdiction
 from infrastructure.residents_sql import SqlResidentRegistry
+from infrastructure.seals_sql import SqlSealStore
 from infrastructure.settings import Settings
 from infrastructure.sql import make_engine
 from infrastructure.users_sql import SqlUserDirectory
@@ -38,6 +39,7 @@ def build_case_service(
         clock=clock,
         batch_writes=GroupCommitRecorder if settings.group_commit else None,
         residents=SqlResidentRegistry(engine),
+        seals=SqlSealStore(engine),
     )
     install_append_only_guards(service.recorder)
     return service

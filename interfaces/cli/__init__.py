@@ -97,6 +97,15 @@ def forget(case_id: str) -> None:
 
 
 @app.command()
+def seal() -> None:
+    """Record every case's head hash apart from the events, so truncation is detected later."""
+    with build_case_service(Settings()) as service:
+        cases, digest = service.seal()
+    console.print(f"已封存 {cases} 个案件的链头。封存摘要（请另行保存）：")
+    console.print(digest, markup=False, highlight=False)
+
+
+@app.command()
 def verify() -> None:
     """Recompute every case's hash chain; exit 1 and name the broken events if any."""
     with (

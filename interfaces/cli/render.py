@@ -23,6 +23,7 @@ from domain.values import (
 )
 
 CST = ZoneInfo("Asia/Shanghai")
+_LABELS = EVENT_LABELS | {"SealedHead": "封存链头"}
 
 
 def local(at: datetime | None) -> str:
@@ -140,7 +141,7 @@ def verify_lines(report: VerifyReport) -> list[str]:
     ]
     for p in report.problems:
         lines.append(
-            f"  案件 {p.case_id} 第 {p.version} 条事件（{EVENT_LABELS.get(p.event_type, p.event_type)}，"
+            f"  案件 {p.case_id} 第 {p.version} 条事件（{_LABELS.get(p.event_type, p.event_type)}，"
             f"日志位置 {p.position}）：{p.problem}"
         )
     return lines

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from domain.errors import DomainError
 from interfaces.bootstrap import Container
 from interfaces.http import problems
 from interfaces.http.limits import BodyLimit
@@ -25,11 +28,24 @@ to make a write conditional and `Idempotency-Key` to make a retry safe.
 
 
 def create_app(container: Container, *, run_projections: bool = True) -> FastAPI:
+    stop_sealing = threading.Event()
+
+    def seal_periodically(interval: float) -> None:
+        while not stop_sealing.wait(interval):
+            with contextlib.suppress(DomainError):  # database down: try again next time
+                container.service.seal()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if run_projections:
             container.projector.start()
+        interval = container.settings.seal_interval_seconds
+        if interval > 0:
+            threading.Thread(
+                target=seal_periodically, args=(interval,), daemon=True, name="chuishao-sealer"
+            ).start()
         yield
+        stop_sealing.set()
         container.projector.stop()
 
     app = FastAPI(
