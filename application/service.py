@@ -22,6 +22,7 @@ from application.errors import (
     VersionNotFound,
 )
 from application.integrity import ChainedEventStore, ChainMapper
+from application.requests import KeyedWrite, current_key
 from application.residents import Contact, ResidentRegistry, check_contact
 from application.views import CaseSnapshot, WriteResult
 from domain.case import Case
@@ -388,6 +389,17 @@ class CaseService(AuditMixin, Application[UUID]):
 
     # ----- plumbing -------------------------------------------------------------------
 
+    def replay(self, write: KeyedWrite) -> WriteResult:
+        """The answer a keyed write gave, rebuilt from the event it recorded."""
+        case_id = UUID(write.case_id)
+        stored = self._guard(
+            lambda: self.recorder.select_events(case_id, gt=write.version - 1, lte=write.version)
+        )
+        data = vars(self.mapper.to_domain_event(stored[0])) if stored else {}
+        whistle_id = data.get("whistle_id") if "report_in_deadline" in data else None
+        late = data.get("late") if "late" in data else None
+        return WriteResult(case_id, write.version, write.position, whistle_id, late)
+
     def _exists(self, case_id: UUID) -> bool:
         return bool(self._guard(lambda: self.recorder.select_events(case_id, limit=1)))
 
@@ -413,8 +425,10 @@ class CaseService(AuditMixin, Application[UUID]):
         return result
 
     def _save(self, case: Case) -> WriteResult:
+        key = current_key()
+        keys = [(key.user_id, key.key, key.request_hash, str(case.id), case.version)] if key else []
         try:
-            recordings = self._guard(lambda: self.save(case))
+            recordings = self._guard(lambda: self.save(case, idempotency=keys))
         except IntegrityError:
             raise ConcurrencyConflict(case.id) from None
         return WriteResult(case.id, case.version, recordings[-1].notification.id)

@@ -17,6 +17,7 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": "infrastructure.recorders:IdempotentSQLiteRecorder",
             "SQLITE_DBNAME": str(settings.data_dir / SQLITE_FILE),
             "SQLITE_LOCK_TIMEOUT": "10",
         }
@@ -28,6 +29,7 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         )
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "infrastructure.recorders:IdempotentPostgresRecorder",
         "POSTGRES_DBNAME": unquote(url.path.strip("/")),
         "POSTGRES_HOST": url.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(url.port or 5432),

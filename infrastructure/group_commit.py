@@ -82,8 +82,9 @@ class GroupCommitRecorder:
         self.batches += 1
         self.requests += len(batch)
         batch = self._refuse_collisions(batch)
+        keys = [k for r in batch for k in r.kwargs.get("idempotency") or ()]
         try:
-            ids = self.inner.insert_events([e for r in batch for e in r.events])
+            ids = self.inner.insert_events([e for r in batch for e in r.events], idempotency=keys)
         except IntegrityError:
             for request in batch:  # find the real loser(s): one command per transaction
                 self._insert_one(request)

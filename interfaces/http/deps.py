@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, Header, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from application.access import Action, Unauthenticated, User, hash_token
+from application.requests import RequestKey
 from application.views import CaseSnapshot, WriteResult
 from domain.errors import InvalidValue
 from domain.jurisdiction import Placement
@@ -137,21 +137,11 @@ class Commands:
         return self._respond(run)
 
     def _respond(self, run: Callable[[], WriteResult]) -> JSONResponse:
-        def call() -> tuple[int, dict[str, Any]]:
-            result = run()
-            body = WriteAccepted(**vars(result)).model_dump(mode="json", exclude_none=True)
-            return 201, body
-
-        status, body = run_once(
-            self.c.idempotency,
-            user_id=self.user.user_id,
-            key=self._key,
-            request_hash=self._hash,
-            now=self.c.service.clock(),
-            call=call,
-        )
+        key = RequestKey(self.user.user_id, self._key, self._hash) if self._key else None
+        result = run_once(self.c.idempotency, key=key, write=run, replay=self.c.service.replay)
+        body = WriteAccepted(**vars(result)).model_dump(mode="json", exclude_none=True)
         headers = {"Location": f"/cases/{body['case_id']}", "ETag": f'"{body["version"]}"'}
-        return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
+        return JSONResponse(body, status_code=201, headers=headers)
 
 
 CommandsDep = Annotated[Commands, Depends(Commands)]

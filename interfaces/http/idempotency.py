@@ -1,22 +1,24 @@
-"""Idempotency-Key: a retried POST gets the first answer and writes nothing more."""
+"""Idempotency-Key: a retried POST gets the first answer and writes nothing more.
+
+The key is stored in the same transaction as the events it produced
+(application/requests.py), so a crash can never separate the two.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from domain.errors import DomainError, InvalidValue
+from application.errors import ConcurrencyConflict
+from application.requests import KeyedWrite, RequestKey, keyed
+from application.views import WriteResult
+from domain.errors import InvalidValue
 
 MAX_KEY_LENGTH = 200
 
 
 class IdempotencyStore(Protocol):
-    def get(self, user_id: str, key: str) -> tuple[str, int | None, str | None] | None: ...
-    def reserve(self, user_id: str, key: str, request_hash: str, now: datetime) -> bool: ...
-    def complete(self, user_id: str, key: str, status_code: int, body: str) -> None: ...
-    def release(self, user_id: str, key: str) -> None: ...
+    def get(self, user_id: str, key: str) -> KeyedWrite | None: ...
 
 
 class KeyReused(InvalidValue):
@@ -29,21 +31,11 @@ class KeyReused(InvalidValue):
         )
 
 
-class KeyInFlight(DomainError):
-    code = "idempotency_key_in_flight"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "使用该幂等键的请求仍在处理中，请稍后重试",
-            "a request with this Idempotency-Key is still in progress",
-        )
-
-
 def check_key(key: str) -> str:
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
         raise InvalidValue(
-            f"幂等键须为1到{MAX_KEY_LENGTH}个可打印字符",
-            f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters",
+            f"幂等键须为1到{MAX_KEY_LENGTH}个可打印ASCII字符",
+            f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable ASCII characters",
         )
     return key
 
@@ -51,33 +43,23 @@ def check_key(key: str) -> str:
 def run_once(
     store: IdempotencyStore,
     *,
-    user_id: str,
-    key: str | None,
-    request_hash: str,
-    now: datetime,
-    call: Callable[[], tuple[int, dict[str, Any]]],
-) -> tuple[int, dict[str, Any]]:
-    """Run ``call`` once per (user, key); later calls replay its answer."""
+    key: RequestKey | None,
+    write: Callable[[], WriteResult],
+    replay: Callable[[KeyedWrite], WriteResult],
+) -> WriteResult:
+    """Run ``write`` once per (user, key); a retry replays the recorded answer."""
     if key is None:
-        return call()
-    key = check_key(key)
-    for _ in range(2):
-        found = store.get(user_id, key)
-        if found is not None:
-            stored_hash, stored_status, stored_body = found
-            if stored_hash != request_hash:
-                raise KeyReused()
-            if stored_status is None or stored_body is None:
-                raise KeyInFlight()
-            return stored_status, json.loads(stored_body)
-        if store.reserve(user_id, key, request_hash, now):
-            break
-    else:  # lost the reservation race twice: the winner is still running
-        raise KeyInFlight()
-    try:
-        status, body = call()
-    except BaseException:
-        store.release(user_id, key)
-        raise
-    store.complete(user_id, key, status, json.dumps(body, ensure_ascii=False, default=str))
-    return status, body
+        return write()
+    check_key(key.key)
+    found = store.get(key.user_id, key.key)
+    if found is None:
+        try:
+            with keyed(key):
+                return write()
+        except ConcurrencyConflict:
+            found = store.get(key.user_id, key.key)  # lost a race with our own retry?
+            if found is None:
+                raise
+    if found.request_hash != key.request_hash:
+        raise KeyReused()
+    return replay(found)

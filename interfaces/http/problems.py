@@ -24,7 +24,6 @@ from application.errors import (
     VersionNotFound,
 )
 from domain.errors import DomainError, InvalidValue, RuleViolation, WhistleNotFound
-from interfaces.http.idempotency import KeyInFlight
 from interfaces.http.waiting import ViewsBehind
 
 PROBLEM_TYPE = "https://chuishao.example/problems/"
@@ -39,7 +38,6 @@ STATUS_OF: list[tuple[type[DomainError], int]] = [
     (WhistleNotFound, 404),
     (StaleVersion, 412),
     (ConcurrencyConflict, 409),
-    (KeyInFlight, 409),
     (RuleViolation, 409),
     (InvalidValue, 422),
     (StorageUnavailable, 503),

@@ -78,3 +78,27 @@ def test_concurrent_conditional_writers_lose_no_event(api: Api) -> None:
     assert sorted(n["text"] for n in case["notes"]) == sorted(f"writer {i}" for i in range(writers))
     assert all(o[-1] == 201 for o in outcomes)
     assert api.get("auditor", "/audit/verify").json()["intact"]
+
+
+def test_concurrent_retries_with_one_key_write_once(api: Api) -> None:
+    """A client that fires the same keyed request several times at once (a flaky network)."""
+    before = api.event_count()
+
+    def post(_: int) -> tuple[int, str]:
+        r = api.post("grid_lead", "/cases", CASE, **{"Idempotency-Key": "burst-1"})
+        return r.status_code, r.json().get("case_id", r.text)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(post, range(8)))
+    assert {status for status, _ in answers} == {201}
+    assert len({case_id for _, case_id in answers}) == 1
+    assert api.event_count() == before + 1
+
+
+def test_key_and_events_are_written_in_one_transaction(api: Api) -> None:
+    """The stored key names exactly the version and log position its request produced."""
+    first = api.post("grid_lead", "/cases", CASE, **{"Idempotency-Key": "atomic-1"}).json()
+    stored = api.container.idempotency.get("grid_lead", "atomic-1")
+    assert stored is not None
+    assert (stored.case_id, stored.version, stored.position) == (
+        first["case_id"], first["version"], first["position"])
