@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -98,7 +99,12 @@ class Plan:
 class Planner:
     """Plans case ``i`` of a district, the same whoever asks."""
 
-    def __init__(self, jurisdiction: Jurisdiction, seed: int = 7, category_weights: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        jurisdiction: Jurisdiction,
+        seed: int = 7,
+        category_weights: dict[str, float] | None = None,
+    ) -> None:
         self.j = jurisdiction
         self.seed = seed
         self.grids = sorted(jurisdiction.grids)
@@ -181,7 +187,9 @@ class _Script:
 
     def build(self) -> None:
         rng, kind = self.rng, self.plan.kind
-        self.plan.steps.append(Step(0, "report", (rng.choice(list(Channel)), rng.choice(list(Urgency)))))
+        self.plan.steps.append(
+            Step(0, "report", (rng.choice(list(Channel)), rng.choice(list(Urgency))))
+        )
         first = self.due(self.response, 0.08)
         if kind == "duplicate":
             original = self.p.original_for(self.plan.index)
@@ -207,7 +215,9 @@ class _Script:
         self.at(max(self.cursor + MINUTE, self.due(self.resolution, 0.1)), "resolve")
         self.after_resolution(level)
 
-    def notes(self, n: int, kinds: Iterable[NoteKind] = (NoteKind.PROGRESS, NoteKind.HOME_VISIT)) -> None:
+    def notes(
+        self, n: int, kinds: Iterable[NoteKind] = (NoteKind.PROGRESS, NoteKind.HOME_VISIT)
+    ) -> None:
         options = list(kinds)
         for _ in range(n):
             self.then(MINUTE, 6 * HOUR, "note", self.rng.choice(options))
@@ -216,7 +226,7 @@ class _Script:
         rng = self.rng
         if kind == "grid":
             self.at(first, "note", NoteKind.PROGRESS)
-            self.notes(rng.randint(1, 6))
+            self.notes(rng.randint(2, 7))
             if rng.random() < 0.05:
                 self.then(MINUTE, HOUR, "pledge", self.party())
             return Level.GRID
@@ -274,7 +284,11 @@ class _Script:
             PartyKind.OTHER: [None],
         }[kind] or [None]
         amount = self.rng.choice(
-            (self.rng.randint(100, 99_999), self.rng.randint(100_000, 5_000_000), self.rng.randint(1, 20) * 10_000_000)
+            (
+                self.rng.randint(100, 99_999),
+                self.rng.randint(100_000, 5_000_000),
+                self.rng.randint(1, 20) * 10_000_000,
+            )
         )
         return kind, self.rng.choice(options), amount
 
@@ -327,8 +341,18 @@ def _grid_lead(p: Plan) -> Actor:
     return Actor(f"gl-{p.grid_id}", Role.GRID_LEAD)
 
 
-def execute(svc: CaseService, p: Plan, step: Step, now: datetime, planner: Planner) -> WriteResult:
-    """Issue one planned step as a CaseService command at ``now``."""
+def execute(
+    svc: CaseService,
+    p: Plan,
+    step: Step,
+    now: datetime,
+    planner: Planner,
+    original: UUID | None = None,
+) -> WriteResult:
+    """Issue one planned step as a CaseService command at ``now``.
+
+    ``original`` overrides the planned original of a duplicate (writers that do not
+    follow the planned lanes point at a case they wrote themselves)."""
     a = step.args
     match step.op:
         case "report":
@@ -343,9 +367,13 @@ def execute(svc: CaseService, p: Plan, step: Step, now: datetime, planner: Plann
                 case_id=p.case_id,
             )
         case "note":
-            return svc.add_note(p.case_id, actor=_grid_lead(p), text="入户走访，已与居民沟通处置方案。", kind=a[0])
+            return svc.add_note(
+                p.case_id, actor=_grid_lead(p), text="入户走访，已与居民沟通处置方案。", kind=a[0]
+            )
         case "escalate":
-            return svc.escalate(p.case_id, actor=_coordinator(p), to_level=a[0], reason="超出本级处置能力")
+            return svc.escalate(
+                p.case_id, actor=_coordinator(p), to_level=a[0], reason="超出本级处置能力"
+            )
         case "whistle":
             return svc.blow_whistle(
                 p.case_id,
@@ -356,7 +384,11 @@ def execute(svc: CaseService, p: Plan, step: Step, now: datetime, planner: Plann
             )
         case "report_in":
             return svc.report_in(
-                p.case_id, actor=Actor(f"li-{a[1]}", Role.LIAISON), whistle_id=f"W{a[0]}", unit_id=a[1], note="已到场"
+                p.case_id,
+                actor=Actor(f"li-{a[1]}", Role.LIAISON),
+                whistle_id=f"W{a[0]}",
+                unit_id=a[1],
+                note="已到场",
             )
         case "pledge":
             kind, unit_id, amount = a[0]
@@ -373,11 +405,19 @@ def execute(svc: CaseService, p: Plan, step: Step, now: datetime, planner: Plann
             return svc.resolve(p.case_id, actor=_coordinator(p), summary="已现场处置完毕")
         case "score":
             return svc.evaluate_unit(
-                p.case_id, actor=Actor(f"co-{p.street_id}", Role.COORDINATOR), whistle_id=f"W{a[0]}", unit_id=a[1], score=a[2]
+                p.case_id,
+                actor=Actor(f"co-{p.street_id}", Role.COORDINATOR),
+                whistle_id=f"W{a[0]}",
+                unit_id=a[1],
+                score=a[2],
             )
         case "evaluate":
             return svc.evaluate_case(
-                p.case_id, actor=Actor("callback-12345", Role.COORDINATOR), solved=a[0], satisfaction=a[1], comment="电话回访"
+                p.case_id,
+                actor=Actor("callback-12345", Role.COORDINATOR),
+                solved=a[0],
+                satisfaction=a[1],
+                comment="电话回访",
             )
         case "reopen":
             return svc.reopen(p.case_id, actor=_coordinator(p), reason="回访不满意，重新办理")
@@ -387,16 +427,31 @@ def execute(svc: CaseService, p: Plan, step: Step, now: datetime, planner: Plann
             return svc.withdraw(p.case_id, actor=_grid_lead(p), reason="居民撤诉")
         case "duplicate":
             return svc.mark_duplicate(
-                p.case_id, actor=_coordinator(p), original_case_id=planner.plan(a[0]).case_id, reason="与已受理案件重复"
+                p.case_id,
+                actor=_coordinator(p),
+                original_case_id=original or planner.plan(a[0]).case_id,
+                reason="与已受理案件重复",
             )
     raise ValueError(step.op)
 
 
 class SimClock:
-    """A clock the loader sets to each planned instant before the command runs."""
+    """A clock the loader sets to each planned instant before the command runs.
+
+    Thread-local: each loader thread follows its own cases' timeline, all sharing one
+    service (and so one group-commit writer).
+    """
 
     def __init__(self) -> None:
-        self.now = START
+        self._local = threading.local()
+
+    @property
+    def now(self) -> datetime:
+        return getattr(self._local, "now", START)
+
+    @now.setter
+    def now(self, value: datetime) -> None:
+        self._local.now = value
 
     def __call__(self) -> datetime:
         return self.now
@@ -419,14 +474,26 @@ def run_simulated(
     clock: SimClock,
     planner: Planner,
     indices: Iterable[int],
-    on_command: Callable[[WriteResult], None] | None = None,
+    on_command: Callable[[WriteResult | None], None] | None = None,
+    errors: dict[str, int] | None = None,
 ) -> int:
-    """Issue every step of the given cases in time order on the simulated clock."""
+    """Issue every step of the given cases in time order on the simulated clock.
+
+    A command the service refuses is counted in ``errors`` (by step and error type)
+    and the run goes on; a correct plan has none.
+    """
     n = 0
     for when, p, step in timeline(planner.plan(i) for i in indices):
         clock.now = max(clock.now, when)
-        result = execute(svc, p, step, clock.now, planner)
-        n += 1
+        result: WriteResult | None = None
+        try:
+            result = execute(svc, p, step, clock.now, planner)
+            n += 1
+        except Exception as e:
+            if errors is None:
+                raise
+            key = f"{step.op}:{type(e).__name__}"
+            errors[key] = errors.get(key, 0) + 1
         if on_command is not None:
             on_command(result)
     return n

@@ -20,6 +20,7 @@ from domain.jurisdiction import Category, Placement
 from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle
 from domain.rules import (
     CURRENCY,
+    MAX_REPORT_IN_WAIT,
     MAX_UNITS_PER_WHISTLE,
     NOTE_MAX,
     REASON_MAX,
@@ -178,6 +179,10 @@ class Case(Aggregate):
         if report_in_deadline <= at:
             raise InvalidValue(
                 "报到时限必须晚于吹哨时间", "the report-in deadline must be in the future"
+            )
+        if report_in_deadline - at > MAX_REPORT_IN_WAIT:
+            raise InvalidValue(
+                "报到时限不能超过90天", "the report-in deadline must be within 90 days"
             )
         reason = check_text(reason, field="reason", field_zh="吹哨事由", max_len=REASON_MAX)
         whistle_id = f"W{len(self.whistles) + 1}"

@@ -8,6 +8,7 @@ same view code, so each event is applied exactly once either way.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -76,31 +77,67 @@ class Projector:
 
     def start(self, *, poll_interval: float = 0.1) -> None:
         """Follow the log in the background until ``stop``."""
-        if isinstance(self.service.recorder, PostgresApplicationRecorder):
-            self.catch_up()
-            for projection in self.projections:
-                runner: BaseProjectionRunner[Any] = BaseProjectionRunner(
-                    projection=projection,
-                    application_class=self.service.bound_class(),
-                    tracking_recorder=projection.view,
-                    topics=(),
-                    env=self.service.env_dict(),
-                )
-                runner.__enter__()  # the library's runners live inside a context manager
-                self._runners.append(runner)
-            return
+        target = self._supervise if self._is_postgres else self._poll
         thread = threading.Thread(
-            target=self._poll, args=(poll_interval,), daemon=True, name="chuishao-projector"
+            target=target, args=(poll_interval,), daemon=True, name="chuishao-projector"
         )
         thread.start()
         self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
-        for runner in self._runners:
-            runner.__exit__(None, None, None)
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=30)
+        for runner in self._runners:
+            self._close(runner)
+        self._runners.clear()
+
+    @property
+    def _is_postgres(self) -> bool:
+        return isinstance(self.service.recorder, PostgresApplicationRecorder)
+
+    def _supervise(self, interval: float) -> None:
+        """PostgreSQL: run the library's runners; if one dies (the database went away),
+        catch up and start it again once the database answers."""
+        runners: dict[str, BaseProjectionRunner[Any]] = {}
+        while not self._stop.is_set():
+            try:
+                for projection in self.projections:
+                    runner = runners.get(projection.name)
+                    if runner is not None and not runner.is_interrupted.is_set():
+                        continue
+                    if runner is not None:  # died: forget it before anything can fail
+                        del runners[projection.name]
+                        self._runners.remove(runner)
+                        self._close(runner)
+                    self.catch_up()
+                    runners[projection.name] = self._start_runner(projection)
+                # A subscription can go quiet without failing (its connection died):
+                # pulling what it missed is safe, the tracking row serialises the two.
+                if min(self.positions().values(), default=0) < self.head():
+                    self.catch_up()
+                self.error = None
+            except Exception as e:  # database down: report in /healthz, retry
+                self.error = e
+            self._stop.wait(max(interval, 0.5))
+
+    def _start_runner(self, projection: Projection[Any]) -> BaseProjectionRunner[Any]:
+        runner: BaseProjectionRunner[Any] = BaseProjectionRunner(
+            projection=projection,
+            application_class=self.service.bound_class(),
+            tracking_recorder=projection.view,
+            topics=(),
+            env=self.service.env_dict(),
+        )
+        runner.__enter__()  # the library's runners live inside a context manager
+        self._runners.append(runner)
+        return runner
+
+    @staticmethod
+    def _close(runner: BaseProjectionRunner[Any]) -> None:
+        # A runner that died re-raises its error on exit; it was already reported.
+        with contextlib.suppress(Exception):
+            runner.__exit__(None, None, None)
 
     def wait(self, position: int, timeout: float) -> None:
         """Block until every view has applied ``position`` (read-your-writes)."""

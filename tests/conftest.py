@@ -7,6 +7,7 @@ are skipped when no server answers; under CI=true a missing server fails them.
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -100,6 +101,12 @@ class RawDb:
 
     def count(self) -> int:
         return int(self.execute("SELECT COUNT(*) FROM {events}")[0][0])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class FakeClock:

@@ -20,8 +20,13 @@ CLI = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 ARTIFACTS = Path(os.environ.get("CHUISHAO_ARTIFACTS", Path(__file__).parents[2] / "artifacts"))
 # Closed network here: keep Chromium from phoning home (see the machine notes).
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -46,12 +51,22 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data = tmp_path_factory.mktemp("browser-data")
     env = {**os.environ, "CHUISHAO_DATA_DIR": str(data), "COLUMNS": "200"}
     env.pop("CHUISHAO_DATABASE_URL", None)
-    demo = subprocess.run([*CLI, "demo", "--no-histories"], env=env, capture_output=True,
-                          text=True, timeout=120, check=True)
+    demo = subprocess.run(
+        [*CLI, "demo", "--no-histories"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     tokens = dict(re.findall(r"│ (\S+)\s+│ \S+\s+│ (cs_\S+)", demo.stdout))
     port = _free_port()
-    server = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):

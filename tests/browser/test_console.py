@@ -22,7 +22,9 @@ def test_sign_in_and_dashboard_shows_the_same_figures_as_the_api(page: Any, serv
     for key in ("resolution_rate", "on_time_rate", "response_rate", "satisfaction_rate"):
         shown = page.locator(f'.kpi[data-rate="{key}"] .value').inner_text()
         assert shown == pct(api["total"]["rates"][key])
-    assert page.locator('[data-count="reported"]').inner_text() == str(api["total"]["counts"]["reported"])
+    assert page.locator('[data-count="reported"]').inner_text() == str(
+        api["total"]["counts"]["reported"]
+    )
     for row in api["rows"]:
         cell = page.locator(f'tr[data-key="{row["key"]}"] td[data-rate="resolution_rate"] .num')
         assert cell.inner_text() == pct(row["rates"]["resolution_rate"])
@@ -50,15 +52,35 @@ def test_case_timeline_steps_back_through_versions(page: Any, served: Served) ->
 
 
 def test_liaison_reports_in_from_the_inbox_and_the_inbox_empties(page: Any, served: Served) -> None:
-    case = served.api("admin", "POST", "/cases", json={
-        "grid_id": "binhewan", "category_id": "emergency", "title": "滨河湾爆管（浏览器测试）"}).json()
-    served.api("admin", "POST", f"/cases/{case['case_id']}/escalations",
-               json={"to_level": "street", "reason": "需派出所维持秩序"})
+    case = served.api(
+        "admin",
+        "POST",
+        "/cases",
+        json={
+            "grid_id": "binhewan",
+            "category_id": "emergency",
+            "title": "滨河湾爆管（浏览器测试）",
+        },
+    ).json()
+    served.api(
+        "admin",
+        "POST",
+        f"/cases/{case['case_id']}/escalations",
+        json={"to_level": "street", "reason": "需派出所维持秩序"},
+    )
     deadline = (datetime.now(UTC) + timedelta(minutes=30)).isoformat()
-    whistle = served.api("co-jianshe", "POST", f"/cases/{case['case_id']}/whistles", json={
-        "unit_ids": ["jianshe-police"], "report_in_deadline": deadline, "reason": "突发险情"}).json()
-    served.api("admin", "GET", "/inbox", params={"unit": "jianshe-police",
-                                                  "min_position": whistle["position"]})
+    whistle = served.api(
+        "co-jianshe",
+        "POST",
+        f"/cases/{case['case_id']}/whistles",
+        json={"unit_ids": ["jianshe-police"], "report_in_deadline": deadline, "reason": "突发险情"},
+    ).json()
+    served.api(
+        "admin",
+        "GET",
+        "/inbox",
+        params={"unit": "jianshe-police", "min_position": whistle["position"]},
+    )
 
     sign_in(page, served, "li-jianshe-police")
     page.goto(served.base + "/ui/inbox")

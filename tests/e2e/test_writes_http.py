@@ -101,4 +101,7 @@ def test_key_and_events_are_written_in_one_transaction(api: Api) -> None:
     stored = api.container.idempotency.get("grid_lead", "atomic-1")
     assert stored is not None
     assert (stored.case_id, stored.version, stored.position) == (
-        first["case_id"], first["version"], first["position"])
+        first["case_id"],
+        first["version"],
+        first["position"],
+    )

@@ -201,3 +201,73 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             table.name: sorted((tuple(r) for r in conn.execute(select(table))), key=repr)
             for table in ledger.metadata.sorted_tables
         }
+
+
+def list_mismatches(container: Any, recount: Recount) -> list[str]:
+    """The dashboards' and the ledger's case lists, as sets, against the recount."""
+    d, q = container.dashboards, container.ledger
+    from projections.queries import CaseFilter
+
+    out: list[str] = []
+    big = 1_000_000
+    counted = recount.counted()
+    open_statuses = ("reported", "in_progress")
+    for group, attr in GROUP_ATTRS.items():
+        for key in sorted({getattr(f, attr) for f in counted}):
+            got = {r["case_id"] for r in d.pulling_down(group, key, Period(), EVERYTHING, big)}
+            want = {
+                f.case_id for f in counted if getattr(f, attr) == key and f.status in open_statuses
+            }
+            if got != want:
+                out.append(f"pulling_down {group}={key}: {len(got)} cases, recount {len(want)}")
+    for grid_id in sorted({f.grid_id for f in recount.cases.values()}):
+        got = {r["case_id"] for r in d.left_grid(grid_id, Period(), EVERYTHING, big)}
+        want = {f.case_id for f in counted if f.grid_id == grid_id and f.level != "grid"}
+        if got != want:
+            out.append(f"left_grid {grid_id}: {len(got)} cases, recount {len(want)}")
+    got_by_case: dict[tuple[str, str], int] = {
+        (r["case_id"], r["party_kind"]): r["amount_fen"]
+        for r in d.funding_by_case(Period(), EVERYTHING, big)
+    }
+    want_by_case: dict[tuple[str, str], int] = {}
+    for f in counted:
+        for p in f.pledges:
+            key = (f.case_id, p.party_kind)
+            want_by_case[key] = want_by_case.get(key, 0) + p.amount_fen
+    if got_by_case != want_by_case:
+        out.append(f"funding_by_case: {len(got_by_case)} rows, recount {len(want_by_case)}")
+    units = sorted({u for f in recount.cases.values() for _, u in f.summons})
+    everyone = {u.unit_id: u for u in d.units(Period(), EVERYTHING)}
+    for unit_id in units:
+        one = d.units(Period(), EVERYTHING, unit_id=unit_id)
+        if [u.unit_id for u in one] != ([unit_id] if unit_id in everyone else []) or (
+            one and one[0] != everyone[unit_id]
+        ):
+            out.append(f"units(unit_id={unit_id}) != its row in units(): {one}")
+        got_inbox = {(r["case_id"], r["whistle_id"]) for r in q.inbox(unit_id)}
+        want_inbox = {
+            (f.case_id, w)
+            for f in recount.cases.values()
+            if f.status not in ("closed", "withdrawn", "duplicate")
+            for (w, u), s in f.summons.items()
+            if u == unit_id and s.reported_in_at is None
+        }
+        if got_inbox != want_inbox:
+            out.append(f"inbox {unit_id}: {sorted(got_inbox)} != recount {sorted(want_inbox)}")
+    statuses = sorted({f.status for f in recount.cases.values()})
+    for community_id in sorted({f.community_id for f in recount.cases.values()}):
+        for status in [None, *statuses]:
+            rows, total = q.list_cases(
+                CaseFilter(community_id=community_id, status=status),
+                EVERYTHING,
+                limit=big,
+                offset=0,
+            )
+            want_ids = {
+                f.case_id
+                for f in recount.cases.values()
+                if f.community_id == community_id and status in (None, f.status)
+            }
+            if total != len(want_ids) or {r["case_id"] for r in rows} != want_ids:
+                out.append(f"list_cases {community_id}/{status}: {total}, recount {len(want_ids)}")
+    return out

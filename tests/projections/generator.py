@@ -116,6 +116,7 @@ class Step:
     offset: int  # microseconds after the case's report time
     name: str
     action: Action
+    units: tuple[str, ...] = ()  # the units a whistle step summons
 
 
 class _Script:
@@ -125,14 +126,21 @@ class _Script:
         self.cursor = 0
         self.steps: list[Step] = []
 
-    def at(self, target: int, name: str, action: Action, min_gap: int = SECOND) -> int:
+    def at(
+        self,
+        target: int,
+        name: str,
+        action: Action,
+        min_gap: int = SECOND,
+        units: tuple[str, ...] = (),
+    ) -> int:
         offset = target if not self.steps else max(target, self.cursor + min_gap)
         self.cursor = offset
-        self.steps.append(Step(offset, name, action))
+        self.steps.append(Step(offset, name, action, units))
         return offset
 
-    def then(self, gap: int, name: str, action: Action) -> int:
-        return self.at(self.cursor + gap, name, action)
+    def then(self, gap: int, name: str, action: Action, units: tuple[str, ...] = ()) -> int:
+        return self.at(self.cursor + gap, name, action, units=units)
 
 
 class HistoryGenerator:
@@ -310,7 +318,9 @@ class HistoryGenerator:
                 return Level.GRID, True
             s.at(first, "note", self._note(run, rng.choice(list(NoteKind))))
             if rng.random() < 0.3:
-                s.then(rng.randrange(MINUTE, 6 * HOUR), "note", self._note(run, NoteKind.HOME_VISIT))
+                s.then(
+                    rng.randrange(MINUTE, 6 * HOUR), "note", self._note(run, NoteKind.HOME_VISIT)
+                )
             if rng.random() < 0.1:
                 s.then(rng.randrange(MINUTE, HOUR), "pledge", self._pledge(run, self._party_kind()))
             return Level.GRID, False
@@ -349,7 +359,9 @@ class HistoryGenerator:
         rng = self.rng
         units = rng.sample(self.units, n_units)
         window = rng.choice(WHISTLE_WINDOWS)
-        blown = s.then(rng.randrange(MINUTE, 2 * HOUR), "whistle", self._whistle(units, window))
+        blown = s.then(
+            rng.randrange(MINUTE, 2 * HOUR), "whistle", self._whistle(units, window), tuple(units)
+        )
         number = sum(1 for st in s.steps if st.name == "whistle")  # W1, W2 … in this case
         arrivals: list[tuple[int, str]] = []
         for unit_id in units:
@@ -369,17 +381,19 @@ class HistoryGenerator:
 
     def _plan_pledges(self, run: CaseRun, s: _Script, n: int) -> None:
         for _ in range(n):
-            s.then(
-                self.rng.randrange(MINUTE, DAY), "pledge", self._pledge(run, self._party_kind())
-            )
+            s.then(self.rng.randrange(MINUTE, DAY), "pledge", self._pledge(run, self._party_kind()))
 
     def _plan_unit_scores(self, s: _Script) -> None:
         whistles = [st for st in s.steps if st.name == "whistle"]
         for number, st in enumerate(whistles, start=1):
-            for unit_id in st.action.units:  # type: ignore[attr-defined]
+            for unit_id in st.units:
                 if self.rng.random() < 0.8:
                     score = self.rng.randint(0, 100)
-                    s.then(self.rng.randrange(MINUTE, HOUR), "score", self._score(number, unit_id, score))
+                    s.then(
+                        self.rng.randrange(MINUTE, HOUR),
+                        "score",
+                        self._score(number, unit_id, score),
+                    )
 
     def _plan_after_resolution(
         self, run: CaseRun, s: _Script, level: Level, resolution_limit: int
@@ -447,7 +461,9 @@ class HistoryGenerator:
             s.then(
                 rng.randrange(MINUTE, DAY),
                 "evaluate",
-                self._evaluate(self._weighted(SOLVED_WEIGHTS), self._weighted(SATISFACTION_WEIGHTS)),
+                self._evaluate(
+                    self._weighted(SOLVED_WEIGHTS), self._weighted(SATISFACTION_WEIGHTS)
+                ),
             )
         s.then(rng.randrange(MINUTE, DAY), "duplicate", mark)
 
@@ -536,7 +552,6 @@ class HistoryGenerator:
             r.whistle_ids.append(result.whistle_id)
             return result
 
-        act.units = units  # type: ignore[attr-defined]
         return act
 
     def _report_in(self, number: int, unit_id: str) -> Action:
@@ -554,7 +569,11 @@ class HistoryGenerator:
     def _pledge(self, run: CaseRun, kind: PartyKind) -> Action:
         unit_id = self._pledging_unit(kind)
         amount = self.rng.choice(
-            (self.rng.randint(1, 99), self.rng.randint(100, 10_000_00), self.rng.randint(1, 20) * 100_000_00)
+            (
+                self.rng.randint(1, 99),
+                self.rng.randint(100, 10_000_00),
+                self.rng.randint(1, 20) * 100_000_00,
+            )
         )
 
         def act(svc: CaseService, r: CaseRun, now: datetime) -> WriteResult:
@@ -614,7 +633,9 @@ class HistoryGenerator:
 
     def _withdraw(self) -> Action:
         def act(svc: CaseService, r: CaseRun, now: datetime) -> WriteResult:
-            return svc.withdraw(r.case_id, actor=Actor(f"gl-{r.grid_id}", Role.GRID_LEAD), reason="居民撤诉")
+            return svc.withdraw(
+                r.case_id, actor=Actor(f"gl-{r.grid_id}", Role.GRID_LEAD), reason="居民撤诉"
+            )
 
         return act
 

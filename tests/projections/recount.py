@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -152,9 +152,7 @@ class CaseFacts:
             "unsatisfied": int(self.satisfaction == "unsatisfied"),
             "whistled": int(self.whistles > 0),
             "resolved_in_grid": int(resolved and self.resolved_level == "grid"),
-            "resolved_in_community": int(
-                resolved and self.resolved_level in ("grid", "community")
-            ),
+            "resolved_in_community": int(resolved and self.resolved_level in ("grid", "community")),
             "left_grid": int(self.level != "grid"),
         }
 
@@ -320,7 +318,9 @@ class Recount:
         out: dict[tuple[str, str], dict[str, int]] = {}
         for f in self.counted(where):
             for p in f.pledges:
-                bucket = out.setdefault((f.community_id, p.party_kind), {"amount_fen": 0, "pledges": 0})
+                bucket = out.setdefault(
+                    (f.community_id, p.party_kind), {"amount_fen": 0, "pledges": 0}
+                )
                 bucket["amount_fen"] += p.amount_fen
                 bucket["pledges"] += 1
         return dict(sorted(out.items()))
@@ -353,7 +353,7 @@ class Recount:
                 elif f.first_resolved_at > f.resolution_due:
                     bump("resolved_late")
             local = f.reported_at.astimezone(BEIJING)
-            if local.strftime("%Y-%m") != f.reported_at.strftime("%Y-%m"):
+            if local.strftime("%Y-%m") != f.reported_at.astimezone(UTC).strftime("%Y-%m"):
                 bump("month_differs_in_utc")
             for p in f.pledges:
                 bump(f"party:{p.party_kind}")

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from eventsourcing.persistence import Tracking
 
 import projections.ledger
+import projections.runner
+from infrastructure.event_store import SQLITE_FILE
 from infrastructure.settings import Settings
 from interfaces.bootstrap import Container, build_container
-from projections.view import SqlView
+from projections.view import SqlView, tracking_table
 from tests.conftest import FakeClock
 from tests.projections.checks import all_mismatches, report, snapshot
 from tests.projections.generator import HistoryGenerator
@@ -102,7 +105,9 @@ def test_background_projector_stopped_mid_stream_then_resumed(
 # ----- (b) re-delivery changes nothing --------------------------------------------------
 
 
-def test_redelivering_processed_events_changes_nothing(container: Container, clock: FakeClock) -> None:
+def test_redelivering_processed_events_changes_nothing(
+    container: Container, clock: FakeClock
+) -> None:
     HistoryGenerator(container.service, clock, n_cases=120).run()
     container.projector.catch_up()
     before = snapshot(container.engine)
@@ -126,15 +131,35 @@ def test_redelivering_processed_events_changes_nothing(container: Container, clo
 
 # ----- (c) crash without a clean shutdown ---------------------------------------------------
 
+WORKER = "from interfaces.cli import main; main()"
+# The same worker, but every batch lingers 0.4 s after writing its rows and before commit,
+# and says so in a marker file: a SIGKILL then lands inside an open transaction.
+SLOW_WORKER = """
+import os, pathlib, time
+import projections.ledger as ledger
+original = ledger.write
+def write(conn, batch):
+    original(conn, batch)
+    pathlib.Path(os.environ["MARK"]).touch()
+    time.sleep(0.4)
+ledger.write = write
+from interfaces.cli import main
+main()
+"""
 
-def _spawn_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+
+def _spawn_worker(
+    settings: Settings, log: Path, code: str = WORKER, mark: Path | None = None
+) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHUISHAO_")}
     env["CHUISHAO_DATA_DIR"] = str(settings.data_dir)
     if settings.database_url:
         env["CHUISHAO_DATABASE_URL"] = settings.database_url
         env["CHUISHAO_DATABASE_SCHEMA"] = settings.database_schema
+    if mark is not None:
+        env["MARK"] = str(mark)
     return subprocess.Popen(
-        [sys.executable, "-c", "from interfaces.cli import main; main()", "project"],
+        [sys.executable, "-c", code, "project"],
         cwd=REPO,
         env=env,
         stdout=log.open("ab"),
@@ -142,56 +167,92 @@ def _spawn_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _position(container: Container) -> int:
-    return container.projector.positions()["ledger"]
+def _kill(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+
+
+def _position(settings: Settings) -> int:
+    """The tracked position, read without taking any lock (the worker must not starve us)."""
+    query = (
+        f"SELECT notification_id FROM {tracking_table.name} "
+        "WHERE projection = 'ledger' AND application_name = 'chuishao'"
+    )
+    if settings.database_url:
+        options = f"-c search_path={settings.database_schema}"
+        with psycopg.connect(settings.database_url, options=options) as conn:
+            row = conn.execute(query).fetchone()
+    else:
+        path = settings.data_dir / SQLITE_FILE
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            row = conn.execute(query).fetchone()
+        finally:
+            conn.close()
+    return int(row[0]) if row else 0
+
+
+def _until(condition: Any, timeout: float, what: str, log: Path, step: Any = None) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}:\n{log.read_text()}"
+        if step is not None:
+            step()
+        time.sleep(0.01)
 
 
 def test_worker_killed_mid_stream_resumes_without_double_counting(
     container: Container, clock: FakeClock, tmp_path: Path
 ) -> None:
+    settings = container.settings
     gen = HistoryGenerator(container.service, clock, n_cases=300)
-    gen.run(limit=1200)  # a backlog, so the worker is busy when it is killed
     log = tmp_path / "worker.log"
-    worker = _spawn_worker(container.settings, log)
+    write_some = lambda: gen.run(limit=5)  # noqa: E731 - the test keeps writing cases
+
+    gen.run(limit=600)
+    worker = _spawn_worker(settings, log)
     try:
-        deadline = time.monotonic() + 60
-        while _position(container) < 300:  # the test keeps writing meanwhile
-            assert worker.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, f"worker made no progress:\n{log.read_text()}"
-            gen.run(limit=10)
-            time.sleep(0.01)
+        # 1. Killed while following a log that keeps growing.
+        _until(lambda: _position(settings) > 0, 60, "the worker to start", log, write_some)
+        _until(
+            lambda: _position(settings) < container.projector.head(), 30, "a lag", log, write_some
+        )
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
-        killed_at = _position(container)
-        assert 0 < killed_at < container.projector.head(), "not killed mid-stream"
+        killed_at = _position(settings)
+        assert 0 < killed_at
         _assert_matches(container, upto=killed_at)  # what was committed is whole
 
-        gen.run(limit=300)  # the log grows while no worker runs
-        worker = _spawn_worker(container.settings, log)
+        # 2. Killed inside an open transaction: its rows are written but not committed.
+        gen.run(limit=200)  # the log grows while no worker runs
+        mark = tmp_path / "in-transaction"
+        worker = _spawn_worker(settings, log, SLOW_WORKER, mark)
+        _until(mark.exists, 60, "a batch to be written", log)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+        assert _position(settings) == killed_at, "an uncommitted batch moved the position"
+        _assert_matches(container, upto=killed_at)
+
+        # 3. Restarted while the writing goes on; it must reach the head and match.
+        worker = _spawn_worker(settings, log)
         while not gen.done:
             gen.run(limit=25)
-            time.sleep(0.005)
+            time.sleep(0.002)
         head = container.projector.head()
-        deadline = time.monotonic() + 90
-        while _position(container) < head:
-            assert worker.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, (
-                f"stuck at {_position(container)} of {head}:\n{log.read_text()}"
-            )
-            time.sleep(0.1)
+        _until(lambda: _position(settings) >= head, 90, f"position {head}", log)
+        assert worker.poll() is None, log.read_text()
     finally:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGKILL)
-            worker.wait(timeout=10)
-    assert _position(container) == container.projector.head()
+        _kill(worker)
+    assert container.projector.positions() == {"ledger": container.projector.head()}
     _assert_matches(container)
 
 
 # ----- (d) a failure inside the transaction --------------------------------------------------
 
 
-def _fail_on_call(monkeypatch: pytest.MonkeyPatch, target: Any, name: str, nth: int) -> list[int]:
-    """Make ``target.name`` do its work and then raise on its nth call."""
+def _fail_on_call(monkeypatch: pytest.MonkeyPatch, target: Any, name: str, nth: int) -> None:
+    """Make ``target.name`` do its work and then raise, on its nth call."""
     original = getattr(target, name)
     calls = [0]
 
@@ -203,61 +264,34 @@ def _fail_on_call(monkeypatch: pytest.MonkeyPatch, target: Any, name: str, nth: 
         return result
 
     monkeypatch.setattr(target, name, failing)
-    return calls
 
 
-@pytest.mark.parametrize("where", ["ledger.apply", "tracking.advance"])
-def test_failure_inside_a_transaction_rolls_back_that_event_only(
-    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, where: str
+@pytest.mark.parametrize("page", [1, 64])
+@pytest.mark.parametrize("where", ["ledger.write", "tracking.advance"])
+def test_failure_inside_a_transaction_rolls_back_that_transaction_only(
+    container: Container,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+    page: int,
 ) -> None:
+    """With one event per transaction, failing on event N leaves the position at N-1; with
+    pages, at the end of the last whole page. Either way the view matches that prefix."""
     HistoryGenerator(container.service, clock, n_cases=80).run()
     ids = _ids(container)
-    nth = 250
-    if where == "ledger.apply":  # the view rows of event N were written, then it fails
-        _fail_on_call(monkeypatch, projections.ledger, "apply", nth)
-    else:  # rows and tracking were written, the failure comes before commit
+    monkeypatch.setattr(projections.runner, "PULL_BATCH", page)
+    nth = 250 // page + 1  # the failing transaction holds event 250 (1-based) or starts there
+    if where == "ledger.write":  # the view rows were written, then the failure
+        _fail_on_call(monkeypatch, projections.ledger, "write", nth)
+    else:  # rows and the new position were written, the failure comes before commit
         _fail_on_call(monkeypatch, SqlView, "_advance", nth)
     with pytest.raises(RuntimeError, match="injected failure"):
         container.projector.catch_up()
-    assert container.projector.positions() == {"ledger": ids[nth - 2]}
-    _assert_matches(container, upto=ids[nth - 2])
+    applied = (nth - 1) * page
+    assert container.projector.positions() == {"ledger": ids[applied - 1]}
+    _assert_matches(container, upto=ids[applied - 1])
 
     monkeypatch.undo()
-    assert container.projector.catch_up() == len(ids) - (nth - 1)
+    assert container.projector.catch_up() == len(ids) - applied
     assert container.projector.positions() == {"ledger": ids[-1]}
-    _assert_matches(container)
-
-
-# ----- concurrent projectors ------------------------------------------------------------------
-
-
-def _race(settings: Settings, clock: FakeClock, n: int) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(n)
-
-    def work() -> None:
-        with build_container(settings, clock=clock) as c:
-            barrier.wait()
-            try:
-                c.projector.catch_up()
-            except BaseException as e:  # noqa: BLE001 - reported by the test
-                errors.append(e)
-
-    threads = [threading.Thread(target=work) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return errors
-
-
-def test_projectors_racing_on_a_started_view_apply_each_event_once(
-    container: Container, clock: FakeClock
-) -> None:
-    HistoryGenerator(container.service, clock, n_cases=100).run()
-    container.projector.projections[0].view.insert_tracking(
-        Tracking(container.service.name, 0)
-    )  # the tracking row exists, as after any first run
-    errors = _race(container.settings, clock, 3)
-    assert not errors, errors
     _assert_matches(container)

@@ -126,12 +126,13 @@ def test_final_case_refusal_names_the_status(final):
     assert isinstance(info.value, RuleViolation)
 
 
+@pytest.mark.parametrize("at", [T0 - timedelta(days=1), NAIVE], ids=["earlier", "naive"])
 @pytest.mark.parametrize("final", FINAL_CASES)
-def test_final_check_comes_before_time_checks(final):
+def test_final_check_comes_before_time_checks(final, at):
     case = FINAL_CASES[final][0]()
 
     with refused(case, CaseIsFinal):
-        case.note(actor=GRID_LEAD, at=T0 - timedelta(days=1), text="x")
+        case.note(actor=GRID_LEAD, at=at, text="x")
 
 
 def test_commands_table_covers_every_instance_command():

@@ -1,0 +1,73 @@
+"""``python -m bench [--size tiny|small|full] [--only NAME] [--json PATH]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from bench import db
+from bench.report import SECTIONS
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--size", choices=("tiny", "small", "full"), default="small")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        help="run only this section (repeatable); memory runs http, projections and dashboards",
+    )
+    parser.add_argument("--json", type=Path, help="write the figures here as JSON")
+    parser.add_argument("--out", type=Path, help="directory for the district file and server logs")
+    parser.add_argument(
+        "--database-url", default=db.bench_url(), help="PostgreSQL database (created if missing)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark schemas")
+    args = parser.parse_args(argv)
+
+    from bench.run import SIZES, Bench
+
+    console = Console(width=160) if not sys.stdout.isatty() else Console()
+    wanted = set(args.only or SECTIONS)
+    run_sections = set(wanted)
+    if "memory" in wanted:
+        run_sections |= {"http", "projections", "dashboards"}
+    try:
+        db.ensure_database(args.database_url)
+    except Exception as e:
+        console.print(f"[red]PostgreSQL unreachable at {args.database_url}: {e}[/red]")
+        return 2
+    out = args.out or Path(tempfile.mkdtemp(prefix="chuishao-bench-"))
+    out.mkdir(parents=True, exist_ok=True)
+    bench = Bench(SIZES[args.size], args.database_url, out, console, keep=args.keep)
+    bench.log(f"size {args.size}; sections {sorted(run_sections)}; files in {out}")
+    t0 = time.perf_counter()
+    try:
+        if "command_path" in run_sections:
+            bench.command_path()
+        if "http" in run_sections:
+            bench.http()
+        history = run_sections & {"projections", "dashboards", "audit", "memory"}
+        if history:
+            bench.history(history)
+    finally:
+        bench.cleanup()
+    bench.results.meta["seconds"] = round(time.perf_counter() - t0, 1)
+    for name in list(bench.results.sections):
+        if name not in wanted:
+            del bench.results.sections[name]
+    bench.results.print(console)
+    if args.json:
+        bench.results.write(args.json)
+        console.print(f"JSON: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
