@@ -14,7 +14,10 @@ from infrastructure.event_store import SQLITE_FILE, event_store_env
 from infrastructure.settings import Settings
 
 
-def make_engine(settings: Settings) -> Engine:
+def make_engine(settings: Settings, *, for_reads: bool = False) -> Engine:
+    """The engine for writes (SQLite: every transaction takes the write lock at BEGIN, so
+    a read-then-write never deadlocks), or with ``for_reads`` one whose SQLite
+    transactions take no lock at all (WAL readers never wait for writers)."""
     env = event_store_env(settings)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
         engine = create_engine(
@@ -22,8 +25,8 @@ def make_engine(settings: Settings) -> Engine:
             connect_args={"timeout": 30, "check_same_thread": False},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Take the write lock at BEGIN: no deadlock upgrading a read to a write.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        begin = "BEGIN" if for_reads else "BEGIN IMMEDIATE"
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         return engine
     options = f"-c search_path={env['POSTGRES_SCHEMA'] or 'public'}"
     return create_engine(

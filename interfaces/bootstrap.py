@@ -45,8 +45,11 @@ def build_case_service(
     return service
 
 
-def build_projector(service: CaseService, engine: Engine) -> Projector:
-    return Projector(service, [CaseLedger(LedgerView(engine, CaseLedger.name))])
+def build_projector(
+    service: CaseService, engine: Engine, reader: Engine | None = None
+) -> Projector:
+    view = LedgerView(engine, CaseLedger.name, reader)
+    return Projector(service, [CaseLedger(view, log=service.recorder)])
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Container:
     settings: Settings
     service: CaseService
     engine: Engine
+    reader: Engine
     policy: AccessPolicy
     users: SqlUserDirectory
     idempotency: SqlIdempotencyStore
@@ -68,6 +72,7 @@ class Container:
         self.projector.stop()
         self.service.close()
         self.engine.dispose()
+        self.reader.dispose()
 
     def __enter__(self) -> Container:
         return self
@@ -79,16 +84,18 @@ class Container:
 def build_container(settings: Settings | None = None, *, clock: Clock = utc_now) -> Container:
     settings = settings or Settings()
     engine = make_engine(settings)
+    reader = make_engine(settings, for_reads=True) if settings.database_url is None else engine
     service = build_case_service(settings, clock=clock, engine=engine)
     return Container(
         settings=settings,
         service=service,
         engine=engine,
+        reader=reader,
         policy=AccessPolicy(service.jurisdiction),
         users=SqlUserDirectory(engine),
         idempotency=SqlIdempotencyStore(engine),
-        ledger=LedgerQueries(engine),
-        dashboards=Dashboards(engine),
+        ledger=LedgerQueries(reader),
+        dashboards=Dashboards(reader),
         weights=Weights(
             basically_satisfied=settings.basically_satisfied_weight,
             response=settings.composite_response_weight,
@@ -96,5 +103,5 @@ def build_container(settings: Settings | None = None, *, clock: Clock = utc_now)
             satisfaction=settings.composite_satisfaction_weight,
             target=settings.target_rate,
         ),
-        projector=build_projector(service, engine),
+        projector=build_projector(service, engine, reader),
     )

@@ -77,6 +77,7 @@ class Projector:
 
     def start(self, *, poll_interval: float = 0.1) -> None:
         """Follow the log in the background until ``stop``."""
+        self._stop.clear()
         target = self._supervise if self._is_postgres else self._poll
         thread = threading.Thread(
             target=target, args=(poll_interval,), daemon=True, name="chuishao-projector"

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 tracking_metadata = MetaData()
 tracking_table = Table(
@@ -29,8 +30,10 @@ class SqlView(TrackingRecorder):
 
     metadata: MetaData  # the view's own tables
 
-    def __init__(self, engine: Engine, projection_name: str) -> None:
+    def __init__(self, engine: Engine, projection_name: str, reader: Engine | None = None) -> None:
         self.engine = engine
+        self.reader = reader or engine  # SQLite: an engine whose reads take no write lock
+        self._ensured: set[str] = set()
         self.projection_name = projection_name
         self.create_tables()
 
@@ -39,46 +42,64 @@ class SqlView(TrackingRecorder):
         self.metadata.create_all(self.engine)
 
     @contextmanager
-    def transaction(self, tracking: Tracking) -> Iterator[Connection | None]:
-        """Yield a connection to change the view, or None if the event was already applied.
-
-        The tracking row is locked and advanced in the same transaction as the view.
-        """
-        with self.engine.begin() as conn:
-            current = self._position(conn, tracking.application_name, lock=True)
-            if current is not None and current >= tracking.notification_id:
-                yield None
-                return
-            yield conn
-            self._advance(conn, tracking, insert=current is None)
-
-    @contextmanager
     def batch(self, last: Tracking) -> Iterator[tuple[Connection, int]]:
         """Yield (connection, current position); the caller applies only events after it.
 
         The position then moves to ``last`` in the same transaction as the view rows.
         """
+        self._ensure_tracking_row(last.application_name)
         with self.engine.begin() as conn:
-            current = self._position(conn, last.application_name, lock=True)
-            yield conn, current or 0
-            if current is None or current < last.notification_id:
-                self._advance(conn, last, insert=current is None)
+            current = self._position(conn, last.application_name, lock=True) or 0
+            yield conn, current
+            if current < last.notification_id:
+                self._advance(conn, last)
+
+    def _ensure_tracking_row(self, application_name: str) -> None:
+        """Create the position row (at 0) once, so there is always a row to lock:
+        two projectors starting on an empty view then queue instead of colliding."""
+        if application_name in self._ensured:
+            return
+        with self.engine.connect() as conn:
+            if self._position(conn, application_name, lock=False) is not None:
+                self._ensured.add(application_name)
+                return
+        insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(tracking_table)
+                .on_conflict_do_nothing()
+                .values(
+                    projection=self.projection_name,
+                    application_name=application_name,
+                    notification_id=0,
+                )
+            )
+        self._ensured.add(application_name)
 
     def insert_tracking(self, tracking: Tracking) -> None:
-        with self.transaction(tracking):
+        with self.batch(tracking):
             pass
 
     def max_tracking_id(self, application_name: str) -> int | None:
-        with self.engine.connect() as conn:
-            return self._position(conn, application_name, lock=False)
+        with self.reader.connect() as conn:
+            return self._position(conn, application_name, lock=False) or None
 
     def reset(self) -> None:
         """Empty the view and its position (for a rebuild from the event log)."""
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # wait for, then block, any projector
+                conn.execute(
+                    select(tracking_table)
+                    .where(tracking_table.c.projection == self.projection_name)
+                    .with_for_update()
+                )
             for table in reversed(self.metadata.sorted_tables):
                 conn.execute(table.delete())
+            # Back to 0, not deleted: the row stays there for projectors to lock.
             conn.execute(
-                tracking_table.delete().where(tracking_table.c.projection == self.projection_name)
+                tracking_table.update()
+                .where(tracking_table.c.projection == self.projection_name)
+                .values(notification_id=0)
             )
 
     def _position(self, conn: Connection, application_name: str, *, lock: bool) -> int | None:
@@ -90,21 +111,12 @@ class SqlView(TrackingRecorder):
             query = query.with_for_update()
         return conn.execute(query).scalar_one_or_none()
 
-    def _advance(self, conn: Connection, tracking: Tracking, *, insert: bool) -> None:
-        if insert:
-            conn.execute(
-                tracking_table.insert().values(
-                    projection=self.projection_name,
-                    application_name=tracking.application_name,
-                    notification_id=tracking.notification_id,
-                )
+    def _advance(self, conn: Connection, tracking: Tracking) -> None:
+        conn.execute(
+            tracking_table.update()
+            .where(
+                tracking_table.c.projection == self.projection_name,
+                tracking_table.c.application_name == tracking.application_name,
             )
-        else:
-            conn.execute(
-                tracking_table.update()
-                .where(
-                    tracking_table.c.projection == self.projection_name,
-                    tracking_table.c.application_name == tracking.application_name,
-                )
-                .values(notification_id=tracking.notification_id)
-            )
+            .values(notification_id=tracking.notification_id)
+        )

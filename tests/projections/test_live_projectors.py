@@ -2,8 +2,9 @@
 
 Each event must still be applied exactly once when two projectors meet (a worker and a
 server, or a worker and ``projections rebuild``), and reading a view must not wait for
-whoever is writing it. The tests that expose product bugs are marked xfail (strict) on
-the backend where the bug lives; the other backend shows the expected behaviour.
+whoever is writing it. These once exposed four bugs (an empty view's position row was
+not lockable, a reset under a live runner lost events, SQLite reads took the write
+lock, a stopped projector could not start again); they now guard against their return.
 """
 
 from __future__ import annotations
@@ -24,38 +25,8 @@ from projections.queries import Scope
 from projections.view import tracking_table
 from tests.conftest import FakeClock
 from tests.projections.checks import all_mismatches, report, snapshot
-from tests.projections.conftest import backend
 from tests.projections.generator import HistoryGenerator
 from tests.projections.recount import Recount, read_log
-
-EMPTY_VIEW_RACE = (
-    "PostgreSQL: SqlView.batch/transaction lock the tracking row with SELECT … FOR UPDATE, "
-    "but while the row does not exist yet (first run, or after reset()) nothing is locked, so "
-    "two projectors both apply the first page and all but one die with IntegrityError "
-    "(duplicate key on ledger_cases) instead of skipping what the other applied"
-)
-REBUILD_UNDER_LIVE_RUNNER = (
-    "PostgreSQL: reset() deletes the tracking row, but a running library projection runner "
-    "keeps its in-memory position; the next event it receives is applied to the empty view "
-    "and writes that event's id as the position, so the rebuild's catch_up starts after it "
-    "and the rebuilt ledger silently lacks every earlier case"
-)
-READS_TAKE_THE_WRITE_LOCK = (
-    "SQLite: infrastructure/sql.py issues BEGIN IMMEDIATE for every transaction, including "
-    "the implicit one of engine.connect(), so pure reads (positions(), dashboards, status) "
-    "take the database write lock and wait for (or are starved by) any writer, which WAL "
-    "mode would otherwise let them read past"
-)
-RESTART_AFTER_STOP = (
-    "Projector.stop() sets a threading.Event that start() never clears, so the thread a "
-    "second start() creates (the SQLite polling loop, the PostgreSQL runner supervisor) "
-    "sees it set, exits at once, and the view silently stops following the log"
-)
-
-
-def _xfail_on(request: pytest.FixtureRequest, settings: Settings, name: str, reason: str) -> None:
-    if backend(settings) == name:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
 
 
 def test_projectors_racing_on_a_started_view_apply_each_event_once(
@@ -91,7 +62,6 @@ def test_two_projectors_meeting_on_an_empty_view(
     container: Container, clock: FakeClock, request: pytest.FixtureRequest
 ) -> None:
     """Projector A holds the first page's transaction open; B arrives with the same page."""
-    _xfail_on(request, container.settings, "postgres", EMPTY_VIEW_RACE)
     HistoryGenerator(container.service, clock, n_cases=20).run()
     items = [(e, Tracking(container.service.name, i)) for i, e in read_log(container.service)]
     errors: list[BaseException] = []
@@ -120,7 +90,6 @@ def test_rebuild_while_the_live_projector_runs(
     settings: Settings, clock: FakeClock, request: pytest.FixtureRequest
 ) -> None:
     """`chuishao projections rebuild` while `chuishao project` (or the server) follows the log."""
-    _xfail_on(request, settings, "postgres", REBUILD_UNDER_LIVE_RUNNER)
     with build_container(settings, clock=clock) as live:
         HistoryGenerator(live.service, clock, n_cases=60).run()
         live.projector.start(poll_interval=0.01)
@@ -145,7 +114,6 @@ def test_rebuild_while_the_live_projector_runs(
 def test_reading_a_view_does_not_wait_for_a_writer(
     container: Container, clock: FakeClock, request: pytest.FixtureRequest
 ) -> None:
-    _xfail_on(request, container.settings, "sqlite", READS_TAKE_THE_WRITE_LOCK)
     HistoryGenerator(container.service, clock, n_cases=20).run()
     container.projector.catch_up()
     held, release = threading.Event(), threading.Event()
@@ -235,7 +203,6 @@ def test_a_stopped_projector_follows_again_when_restarted(
 ) -> None:
     """The HTTP app starts the projector on startup and stops it on shutdown; a second
     startup of the same container must follow the log again."""
-    request.applymarker(pytest.mark.xfail(strict=True, reason=RESTART_AFTER_STOP))
     gen = HistoryGenerator(container.service, clock, n_cases=40)
     gen.run(limit=100)
     projector = container.projector

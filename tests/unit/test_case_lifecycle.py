@@ -412,7 +412,7 @@ def test_pledges_add_up_and_unit_is_optional():
     assert last_event(case).currency == "CNY"
 
 
-def test_pledge_is_not_a_state_change_of_status():
+def test_pledge_leaves_the_status_alone():
     case = reported_case()
     case.pledge(actor=COORDINATOR, at=later(case), party_kind="other", party_name="p", amount_fen=1)
 
