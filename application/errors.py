@@ -22,8 +22,10 @@ class CaseNotFound(ApplicationError):
 class VersionNotFound(ApplicationError):
     code = "version_not_found"
 
-    def __init__(self, case_id: UUID, what: str) -> None:
-        super().__init__(f"案件 {case_id} 没有{what}的状态", f"case {case_id} has no state {what}")
+    def __init__(self, case_id: UUID, what_zh: str, what_en: str) -> None:
+        super().__init__(
+            f"案件 {case_id} 没有{what_zh}的状态", f"case {case_id} has no state {what_en}"
+        )
 
 
 class StaleVersion(ApplicationError):

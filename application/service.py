@@ -359,12 +359,14 @@ class CaseService(AuditMixin, Application[UUID]):
                 if event.timestamp <= as_of:
                     version = event.originator_version
             if version is None:
-                raise VersionNotFound(case_id, f"于 {as_of.isoformat()} ")
+                raise VersionNotFound(
+                    case_id, f"于 {as_of.isoformat()} ", f"as of {as_of.isoformat()}"
+                )
         current = self._load(case_id)
         if version is None:
             return CaseSnapshot.of(current)
         if not 1 <= version <= current.version:
-            raise VersionNotFound(case_id, f"版本 {version} ")
+            raise VersionNotFound(case_id, f"版本 {version} ", f"at version {version}")
         return CaseSnapshot.of(self._guard(lambda: self.repository.get(case_id, version=version)))
 
     def close(self) -> None:

@@ -35,6 +35,10 @@ from bench import db, district
 ROOT = Path(__file__).resolve().parent.parent
 
 
+BACKGROUND = ("ConnectionPool.worker", "Scheduler.run", "_listen (")
+TRIVIAL = ("Thread.", "<module>", "_run_module_as_main", "_run_code", "main (", "main.<locals>")
+
+
 def summarize_collapsed(path: Path, top: int = 20) -> str:
     """Own and inclusive sample shares per function from py-spy's raw (collapsed) output."""
     own: collections.Counter[str] = collections.Counter()
@@ -42,8 +46,8 @@ def summarize_collapsed(path: Path, top: int = 20) -> str:
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack:
-            continue
+        if not stack or any(b in stack for b in BACKGROUND):
+            continue  # idle pool and scheduler threads: not the work being measured
         n = int(count)
         frames = [
             f
@@ -55,7 +59,8 @@ def summarize_collapsed(path: Path, top: int = 20) -> str:
         total += n
         own[_short(frames[-1])] += n
         for f in {_short(f) for f in frames}:
-            incl[f] += n
+            if not f.startswith(TRIVIAL):
+                incl[f] += n
     out = [f"{total} samples", "", "own time:"]
     out += [f"  {100 * n / total:5.1f}%  {f}" for f, n in own.most_common(top)]
     out += ["", "inclusive time:"]

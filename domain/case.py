@@ -166,6 +166,8 @@ class Case(Aggregate):
         if isinstance(unit_ids, str):
             raise InvalidValue("召集单位须为列表", "unit_ids must be a list of unit ids")
         units = list(unit_ids)
+        if any(not isinstance(u, str) or not u.strip() for u in units):
+            raise InvalidValue("召集单位编号不能为空", "unit ids must not be blank")
         if not units:
             raise InvalidValue("吹哨至少要召集一个单位", "a whistle must summon at least one unit")
         if len(set(units)) != len(units):

@@ -74,15 +74,18 @@ class Placement:
     grid_id: str
 
 
-def _index(items: Iterable, what: str) -> dict:
+def _index(items: Iterable, what: str, what_en: str) -> dict:
     out: dict = {}
     for item in items:
         if item.id in out:
             raise InvalidValue(
-                f"辖区文件中{what}编号重复：{item.id}", f"duplicate {what} id {item.id}"
+                f"辖区文件中{what}编号重复：{item.id}", f"duplicate {what_en} id {item.id}"
             )
         out[item.id] = item
     return out
+
+
+_KIND_EN = {"区": "district", "街道": "street", "社区": "community", "上级网格": "parent grid"}
 
 
 @dataclass
@@ -110,12 +113,12 @@ class Jurisdiction:
         """Index the reference data and check that every parent exists."""
         j = cls(
             name=name,
-            districts=_index(districts, "区"),
-            streets=_index(streets, "街道"),
-            communities=_index(communities, "社区"),
-            grids=_index(grids, "网格"),
-            units=_index(units, "单位"),
-            categories=_index(categories, "类别"),
+            districts=_index(districts, "区", "district"),
+            streets=_index(streets, "街道", "street"),
+            communities=_index(communities, "社区", "community"),
+            grids=_index(grids, "网格", "grid"),
+            units=_index(units, "单位", "unit"),
+            categories=_index(categories, "类别", "category"),
         )
         j._check_parents()
         return j
@@ -149,7 +152,7 @@ class Jurisdiction:
     @staticmethod
     def _require(ok: bool, kind_zh: str, ref: str) -> None:
         if not ok:
-            raise UnknownReference(kind_zh, "parent", ref)
+            raise UnknownReference(kind_zh, _KIND_EN.get(kind_zh, "parent"), ref)
 
     def grid(self, grid_id: str) -> Grid:
         try:

@@ -105,3 +105,13 @@ def test_key_and_events_are_written_in_one_transaction(api: Api) -> None:
         first["version"],
         first["position"],
     )
+
+
+def test_duplicate_link_to_a_case_out_of_scope_is_refused(api: Api) -> None:
+    """Marking a duplicate must not reveal whether another scope's case exists."""
+    theirs = api.post("grid_lead", "/cases", CASE).json()["case_id"]
+    mine = api.post("admin", "/cases", CASE | {"grid_id": "jintai"}).json()["case_id"]
+    before = api.event_count()
+    r = api.post("other_coordinator", f"/cases/{mine}/duplicate-of", {"original_case_id": theirs})
+    assert r.status_code == 403
+    assert api.event_count() == before

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import uuid4
 
@@ -13,6 +13,7 @@ from domain.case import Case
 from domain.errors import CaseIsFinal, InvalidValue, RuleViolation, WhistleNotFound
 from domain.rules import (
     MAX_PLEDGE_FEN,
+    MAX_REPORT_IN_WAIT,
     MAX_UNITS_PER_WHISTLE,
     NOTE_MAX,
     REASON_MAX,
@@ -21,6 +22,7 @@ from domain.rules import (
 )
 from domain.values import Level, PartyKind, Satisfaction, Solved, Status
 from tests.unit.conftest import (
+    BEIJING,
     COMMANDS,
     COORDINATOR,
     ENTERPRISE,
@@ -284,6 +286,18 @@ def test_deadline_must_be_in_future(offset):
 
     with refused(case, InvalidValue):
         blow(case, at=at, report_in_deadline=at + offset)
+
+
+def test_deadline_is_at_most_90_days_ahead():
+    case = escalated_case()
+    at = later(case)
+
+    with refused(case, InvalidValue):
+        blow(case, at=at, report_in_deadline=at + MAX_REPORT_IN_WAIT + timedelta(seconds=1))
+
+    blow(case, at=at, report_in_deadline=at + MAX_REPORT_IN_WAIT)
+    assert MAX_REPORT_IN_WAIT == timedelta(days=90)
+    assert case.whistle("W1").report_in_deadline == at + timedelta(days=90)
 
 
 def test_deadline_must_be_timezone_aware():
@@ -773,6 +787,70 @@ def test_report_text_at_limits_is_accepted():
     assert len(case.description) == TEXT_MAX
 
 
+@pytest.mark.parametrize("control", ["\x00", "\x07", "\x1b", "\x7f"], ids=repr)
+@pytest.mark.parametrize(("field", "max_len", "required", "make", "act"), TEXT_FIELDS, ids=TEXT_IDS)
+def test_text_with_control_characters_is_refused(field, max_len, required, make, act, control):
+    case = make()
+
+    with refused(case, InvalidValue):
+        act(case, later(case), f"消防{control}通道")
+
+
+@pytest.mark.parametrize("field", ["title", "description"])
+def test_report_text_with_a_nul_is_refused(field):
+    with pytest.raises(InvalidValue):
+        reported_case(**{field: "消防\x00通道"})
+
+
+def test_line_breaks_and_tabs_inside_text_are_kept():
+    case = reported_case(description="第一行\r\n第二行\t备注")
+    case.note(actor=GRID_LEAD, at=later(case), text="走访\n三户")
+
+    assert case.description == "第一行\r\n第二行\t备注"
+    assert last_event(case).text == "走访\n三户"
+
+
+# ----- time range ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "at",
+    [datetime(1989, 12, 31, 23, 59, tzinfo=UTC), datetime(2200, 1, 1, 0, 0, 1, tzinfo=UTC)],
+    ids=["before-1990", "after-2200"],
+)
+def test_report_time_must_lie_between_1990_and_2200(at):
+    with pytest.raises(InvalidValue):
+        reported_case(at=at)
+
+
+def test_report_at_the_edges_of_the_time_range_is_accepted():
+    assert reported_case(at=datetime(1990, 1, 1, tzinfo=UTC)).version == 1
+    assert reported_case(at=datetime(2200, 1, 1, tzinfo=UTC)).version == 1
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_refuses_a_time_after_2200(command):
+    case = reported_case()
+
+    with refused(case, InvalidValue):
+        COMMANDS[command](case, datetime(2200, 1, 2, tzinfo=UTC))
+
+
+def test_deadline_after_2200_is_refused():
+    case = reported_case(at=datetime(2199, 12, 31, tzinfo=UTC))
+    case.escalate(actor=GRID_LEAD, at=later(case), to_level=Level.STREET, reason="r")
+
+    with refused(case, InvalidValue):
+        blow(case, report_in_deadline=datetime(2200, 1, 1, 12, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("at", [datetime.max, datetime.min], ids=["max", "min"])
+@pytest.mark.parametrize("tz", [UTC, BEIJING, timezone(timedelta(hours=-12))], ids=str)
+def test_time_far_beyond_the_range_is_refused_not_overflowing(at, tz):
+    with pytest.raises(InvalidValue):
+        reported_case(at=at.replace(tzinfo=tz))
+
+
 # ----- refused inputs that once slipped through as raw exceptions ---------
 
 
@@ -819,3 +897,16 @@ def test_unknown_enum_value_is_an_invalid_value(make, act):
 def test_unknown_enum_value_in_a_report_is_an_invalid_value(field):
     with pytest.raises(InvalidValue):
         reported_case(**{field: "fax"})
+
+
+def test_blank_unit_ids_are_refused_in_a_whistle():
+    case = escalated_case()
+    at = later(case)
+    with refused(case, InvalidValue):
+        case.blow_whistle(
+            actor=COORDINATOR,
+            at=at,
+            unit_ids=["", "  "],
+            report_in_deadline=at + timedelta(hours=1),
+            reason="r",
+        )

@@ -1,6 +1,6 @@
 """Random command sequences never break the case's invariants.
 
-Each example reports a case and then applies up to 60 commands drawn from all the
+Each example reports a case and then applies up to 40 commands drawn from all the
 case's commands, with plausible (often invalid) arguments and time mostly moving forward.
 After every step the history is checked against the rules in DOMAIN.md.
 """
@@ -335,7 +335,7 @@ def step(case: Case, name: str, args: dict[str, Any], actor: Actor, minutes: int
 @given(
     report=REPORTS,
     opening=st.sampled_from(OPENINGS),
-    steps=st.lists(STEPS, min_size=20, max_size=60) | st.lists(STEPS, min_size=1, max_size=60),
+    steps=st.lists(STEPS, min_size=15, max_size=40) | st.lists(STEPS, min_size=1, max_size=40),
 )
 def test_random_command_sequences_keep_the_invariants(report, opening, steps):
     # Reporting, the first of the 13 commands; an invalid title is refused.

@@ -217,6 +217,8 @@ def mark_duplicate(
     case_id: UUID, body: DuplicateCreate, cmd: CommandsDep, c: ContainerDep
 ) -> JSONResponse:
     """Mark the case a duplicate of an earlier one."""
+    # Linking to a case the user may not see would reveal whether it exists.
+    c.policy.require(cmd.user, Action.READ, c.service.get_case(body.original_case_id))
     return cmd.on_case(
         case_id,
         Action.MARK_DUPLICATE,
