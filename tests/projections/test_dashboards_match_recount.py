@@ -8,7 +8,7 @@ computes from the events alone. Period and scope filters are checked the same wa
 
 from __future__ import annotations
 
-import time
+import os
 from datetime import timedelta
 
 import pytest
@@ -26,19 +26,18 @@ from tests.projections.checks import (
     report,
     unit_mismatches,
 )
-from tests.projections.conftest import backend
 from tests.projections.generator import HistoryGenerator
 from tests.projections.recount import BEIJING, Recount, read_log
 
-# ≈ 10,000 commands. Measured: SQLite ≈ 13 s; PostgreSQL ≈ 3.5 ms per command, ≈ 45 s.
-N_CASES = {"sqlite": 1500, "postgres": 1500}
+# ≈ 10,000 commands (SQLite ≈ 13 s, PostgreSQL ≈ 45 s). The 10,000-case district:
+# CHUISHAO_RECOUNT_CASES=10000 pytest tests/projections -k equal_the_recount
+N_CASES = int(os.environ.get("CHUISHAO_RECOUNT_CASES", "1500"))
 
 
 def test_dashboards_equal_the_recount(
     container: Container, clock: FakeClock, settings: Settings
 ) -> None:
-    started = time.perf_counter()
-    gen = HistoryGenerator(container.service, clock, n_cases=N_CASES[backend(settings)])
+    gen = HistoryGenerator(container.service, clock, n_cases=N_CASES)
     gen.run()
     applied = container.projector.catch_up()
     recount = Recount.of(container.service)
@@ -49,8 +48,6 @@ def test_dashboards_equal_the_recount(
 
     problems = all_mismatches(container, recount)
     assert not problems, report(problems)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 90, f"keep this test under a minute (took {elapsed:.0f} s)"
 
 
 def test_filters_scopes_and_case_lists_equal_the_recount(
