@@ -23,6 +23,7 @@ import cProfile
 import os
 import pstats
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -36,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 BACKGROUND = ("ConnectionPool.worker", "Scheduler.run", "_listen (")
+IDLE = ("select (", "EpollSelector.select", "Condition.wait", "Event.wait", "wait (threading", "get (queue", "Queue.get", "sleep")
+OURS = ("interfaces/", "application/", "projections/", "infrastructure/", "domain/", "eventsourcing/", "bench/workers", "bench/profile")
 TRIVIAL = ("Thread.", "<module>", "_run_module_as_main", "_run_code", "main (", "main.<locals>")
 
 
@@ -48,6 +51,9 @@ def summarize_collapsed(path: Path, top: int = 20) -> str:
         stack, _, count = line.rpartition(" ")
         if not stack or any(b in stack for b in BACKGROUND):
             continue  # idle pool and scheduler threads: not the work being measured
+        leaf = stack.rsplit(";", 1)[-1]
+        if leaf.startswith(IDLE) and not any(m in stack for m in OURS):
+            continue  # an idle event loop or worker thread waiting for work
         n = int(count)
         frames = [
             f
@@ -202,8 +208,6 @@ def profile_server(args: argparse.Namespace, spy: str, workload: str) -> Path:
                 "--idle",
                 "-r",
                 "200",
-                "-d",
-                str(int(args.seconds)),
                 "-o",
                 str(out),
             ],
@@ -230,7 +234,8 @@ def profile_server(args: argparse.Namespace, spy: str, workload: str) -> Path:
         p.start()
         q.get(timeout=3600)
         p.join()
-        spy_proc.wait()
+        spy_proc.send_signal(signal.SIGINT)  # py-spy writes its output when interrupted
+        spy_proc.wait(60)
     finally:
         server.terminate()
         server.wait(30)

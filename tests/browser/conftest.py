@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import demo_server
+
 CHROMIUM = Path("/usr/bin/chromium")
-CLI = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 ARTIFACTS = Path(os.environ.get("CHUISHAO_ARTIFACTS", Path(__file__).parents[2] / "artifacts"))
 # Closed network here: keep Chromium from phoning home (see the machine notes).
 CHROMIUM_ARGS = [
@@ -40,47 +37,10 @@ class Served:
         return httpx.request(method, self.base + path, headers=headers, timeout=10, **kwargs)  # type: ignore[arg-type]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    data = tmp_path_factory.mktemp("browser-data")
-    env = {**os.environ, "CHUISHAO_DATA_DIR": str(data), "COLUMNS": "200"}
-    env.pop("CHUISHAO_DATABASE_URL", None)
-    demo = subprocess.run(
-        [*CLI, "demo", "--no-histories"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    tokens = dict(re.findall(r"│ (\S+)\s+│ \S+\s+│ (cs_\S+)", demo.stdout))
-    port = _free_port()
-    server = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("server did not start")
+    with demo_server(tmp_path_factory.mktemp("browser-data")) as (base, tokens):
         yield Served(base, tokens)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

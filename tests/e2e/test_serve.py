@@ -2,61 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-CLI = [sys.executable, "-c", "from interfaces.cli import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.conftest import demo_server
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    env = {**os.environ, "CHUISHAO_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
-    env.pop("CHUISHAO_DATABASE_URL", None)
-    demo = subprocess.run(
-        [*CLI, "demo", "--no-histories"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    tokens = dict(re.findall(r"│ (\S+)\s+│ \S+\s+│ (cs_\S+)", demo.stdout))
-    port = free_port()
-    server = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("server did not start")
-        yield base, tokens
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with demo_server(tmp_path) as running:
+        yield running
 
 
 def test_serve_answers_with_the_demo_cases(served: tuple[str, dict[str, str]]) -> None:
