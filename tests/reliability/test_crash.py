@@ -11,7 +11,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -27,9 +26,8 @@ from infrastructure.settings import Settings
 from interfaces.bootstrap import build_container
 from interfaces.cli.users import add_user
 from projections.ledger_tables import cases
-from tests.conftest import free_port
+from tests.conftest import CLI, free_port
 
-CLI = [sys.executable, "-c", "from interfaces.cli import main; main()"]
 WRITERS = 6
 LOAD_SECONDS = 10
 CASE = {"grid_id": "binhewan", "category_id": "ebike", "title": "崩溃测试"}
