@@ -205,7 +205,7 @@ def profile_server(args: argparse.Namespace, spy: str, workload: str) -> Path:
                 str(server.pid),
                 "--format",
                 "raw",
-                "--idle",
+                *([] if args.cpu else ["--idle"]),
                 "-r",
                 "200",
                 "-o",
@@ -255,6 +255,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/chuishao-profile"))
     parser.add_argument("--database-url", default=db.bench_url())
     parser.add_argument("--work", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--cpu", action="store_true", help="sample only threads on CPU (py-spy without --idle)"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     db.ensure_database(args.database_url)
@@ -291,7 +294,7 @@ def main() -> None:
         if args.schema:
             cmd += ["--schema", args.schema]
         subprocess.run(
-            [spy, "record", "--format", "raw", "--idle", "-r", "200", "-o", str(out), "--", *cmd],
+            [spy, "record", "--format", "raw", *([] if args.cpu else ["--idle"]), "-r", "200", "-o", str(out), "--", *cmd],
             check=True,
             cwd=ROOT,
             env=dict(os.environ, PYTHONPATH=str(ROOT)),
