@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
@@ -46,6 +46,14 @@ T = TypeVar("T")
 _ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 _ACTOR_FIELDS = {"actor_id", "actor_role"}
 VERIFY_PAGE = 1000
+
+
+def replay(case: Any, events: Iterable[Any]) -> Any:
+    """Fold events into a case. The library's default projector asserts a runtime
+    protocol check on every event, which costs a fifth of a replay; ours are typed."""
+    for event in events:
+        case = event.mutate(case)
+    return case
 
 
 def utc_now() -> datetime:
@@ -353,21 +361,24 @@ class CaseService(AuditMixin, Application[UUID]):
         """The case as it was at a version, or as of a moment (the last event at or before it)."""
         if as_of is not None:
             check_aware(as_of, field="as_of")
-            version = None
             events: list[Any] = self._guard(lambda: list(self.events.get(case_id)))
-            for event in events:
-                if event.timestamp <= as_of:
-                    version = event.originator_version
-            if version is None:
+            if not events:
+                raise CaseNotFound(case_id)
+            fold = [e for e in events if e.timestamp <= as_of]
+            if not fold:
                 raise VersionNotFound(
                     case_id, f"于 {as_of.isoformat()} ", f"as of {as_of.isoformat()}"
                 )
-        current = self._load(case_id)
+            return CaseSnapshot.of(replay(None, fold))
         if version is None:
-            return CaseSnapshot.of(current)
-        if not 1 <= version <= current.version:
+            return CaseSnapshot.of(self._load(case_id))
+        if version < 1:
             raise VersionNotFound(case_id, f"版本 {version} ", f"at version {version}")
-        return CaseSnapshot.of(self._guard(lambda: self.repository.get(case_id, version=version)))
+        # One read up to the version; a shorter history means the version does not exist.
+        case = self._load(case_id, version=version)
+        if case.version != version:
+            raise VersionNotFound(case_id, f"版本 {version} ", f"at version {version}")
+        return CaseSnapshot.of(case)
 
     def close(self) -> None:
         super().close()
@@ -405,9 +416,11 @@ class CaseService(AuditMixin, Application[UUID]):
     def _exists(self, case_id: UUID) -> bool:
         return bool(self._guard(lambda: self.recorder.select_events(case_id, limit=1)))
 
-    def _load(self, case_id: UUID) -> Case:
+    def _load(self, case_id: UUID, version: int | None = None) -> Case:
         try:
-            return self._guard(lambda: self.repository.get(case_id))
+            return self._guard(
+                lambda: self.repository.get(case_id, version=version, projector_func=replay)
+            )
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
+
+import psycopg
 
 from domain.errors import InvalidValue
 from infrastructure.settings import Settings
@@ -40,3 +44,30 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_MAX_OVERFLOW": str(settings.pool_max_overflow),
         "POSTGRES_CONNECT_TIMEOUT": "5",
     }
+
+
+@contextmanager
+def startup_lock(settings: Settings) -> Iterator[None]:
+    """Serialise table creation across processes starting together.
+
+    The library re-creates its tables and functions on every start; several processes
+    doing so at once on PostgreSQL fail with "tuple concurrently updated".
+    """
+    env = event_store_env(settings)
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        yield
+        return
+    with psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        dbname=env["POSTGRES_DBNAME"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        connect_timeout=5,
+        autocommit=True,
+    ) as conn:
+        conn.execute("SELECT pg_advisory_lock(7223311)")
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(7223311)")

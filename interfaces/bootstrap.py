@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from application.access import AccessPolicy
 from application.service import CaseService, Clock, utc_now
 from infrastructure.append_only import install_append_only_guards
-from infrastructure.event_store import event_store_env
+from infrastructure.event_store import event_store_env, startup_lock
 from infrastructure.group_commit import GroupCommitRecorder
 from infrastructure.idempotency_sql import SqlIdempotencyStore
 from infrastructure.jurisdiction_file import load_jurisdiction
@@ -33,15 +33,16 @@ def build_case_service(
 ) -> CaseService:
     settings = settings or Settings()
     engine = engine or make_engine(settings)
-    service = CaseService(
-        event_store_env(settings),
-        jurisdiction=load_jurisdiction(settings.jurisdiction_file),
-        clock=clock,
-        batch_writes=GroupCommitRecorder if settings.group_commit else None,
-        residents=SqlResidentRegistry(engine),
-        seals=SqlSealStore(engine),
-    )
-    install_append_only_guards(service.recorder)
+    with startup_lock(settings):
+        service = CaseService(
+            event_store_env(settings),
+            jurisdiction=load_jurisdiction(settings.jurisdiction_file),
+            clock=clock,
+            batch_writes=GroupCommitRecorder if settings.group_commit else None,
+            residents=SqlResidentRegistry(engine),
+            seals=SqlSealStore(engine),
+        )
+        install_append_only_guards(service.recorder)
     return service
 
 

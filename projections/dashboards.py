@@ -89,11 +89,18 @@ class Dashboards:
             return Counts.of(conn.execute(query).one())
 
     def pulling_down(
-        self, group: str, key: str, period: Period, scope: Scope, limit: int = 20
-    ) -> list[dict[str, Any]]:
-        """Open cases of a place or category, oldest first: what keeps its rates down."""
-        query = (
-            select(
+        self, group: str, keys: list[str], period: Period, scope: Scope, limit: int = 20
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Open cases of each place or category, oldest first: what keeps its rates down."""
+        return self._first_per_key(
+            GROUPS[group],
+            keys,
+            period,
+            scope,
+            limit,
+            where=[cases.c.status.in_(OPEN)],
+            order=cases.c.reported_at,
+            columns=[
                 cases.c.case_id,
                 cases.c.title,
                 cases.c.status,
@@ -102,43 +109,59 @@ class Dashboards:
                 cases.c.response_due,
                 cases.c.resolution_due,
                 cases.c.first_response_at,
-            )
-            .where(
-                *period.conditions(),
-                *scope_conditions(scope),
-                GROUPS[group] == key,
-                cases.c.status.in_(OPEN),
-            )
-            .order_by(cases.c.reported_at)
-            .limit(limit)
+            ],
         )
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
 
     def left_grid(
-        self, grid_id: str, period: Period, scope: Scope, limit: int = 20
-    ) -> list[dict[str, Any]]:
-        """Cases of a grid that were escalated out of it, newest first."""
-        query = (
-            select(
+        self, grid_ids: list[str], period: Period, scope: Scope, limit: int = 20
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Cases of each grid that were escalated out of it, newest first."""
+        return self._first_per_key(
+            cases.c.grid_id,
+            grid_ids,
+            period,
+            scope,
+            limit,
+            where=[cases.c.level != "grid"],
+            order=cases.c.reported_at.desc(),
+            columns=[
                 cases.c.case_id,
                 cases.c.title,
                 cases.c.level,
                 cases.c.status,
                 cases.c.resolved_level,
                 cases.c.reported_at,
-            )
-            .where(
-                *period.conditions(),
-                *scope_conditions(scope),
-                cases.c.grid_id == grid_id,
-                cases.c.level != "grid",
-            )
-            .order_by(cases.c.reported_at.desc())
-            .limit(limit)
+            ],
         )
+
+    def _first_per_key(
+        self,
+        key: Any,
+        keys: list[str],
+        period: Period,
+        scope: Scope,
+        limit: int,
+        *,
+        where: list[Any],
+        order: Any,
+        columns: list[Any],
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The first ``limit`` rows for each key, in one query (not one per key)."""
+        out: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
+        if not keys:
+            return out
+        rank = func.row_number().over(partition_by=key, order_by=order).label("rank")
+        ranked = (
+            select(key.label("key"), *columns, rank)
+            .where(*period.conditions(), *scope_conditions(scope), key.in_(keys), *where)
+            .subquery()
+        )
+        query = select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.key, ranked.c.rank)
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            for row in conn.execute(query):
+                m = dict(row._mapping)
+                out[m.pop("key")].append({k: v for k, v in m.items() if k != "rank"})
+        return out
 
     def units(self, period: Period, scope: Scope, unit_id: str | None = None) -> list[UnitRecord]:
         query = (

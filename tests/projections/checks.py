@@ -214,14 +214,16 @@ def list_mismatches(container: Any, recount: Recount) -> list[str]:
     open_statuses = ("reported", "in_progress")
     for group, attr in GROUP_ATTRS.items():
         for key in sorted({getattr(f, attr) for f in counted}):
-            got = {r["case_id"] for r in d.pulling_down(group, key, Period(), EVERYTHING, big)}
+            got = {
+                r["case_id"] for r in d.pulling_down(group, [key], Period(), EVERYTHING, big)[key]
+            }
             want = {
                 f.case_id for f in counted if getattr(f, attr) == key and f.status in open_statuses
             }
             if got != want:
                 out.append(f"pulling_down {group}={key}: {len(got)} cases, recount {len(want)}")
     for grid_id in sorted({f.grid_id for f in recount.cases.values()}):
-        got = {r["case_id"] for r in d.left_grid(grid_id, Period(), EVERYTHING, big)}
+        got = {r["case_id"] for r in d.left_grid([grid_id], Period(), EVERYTHING, big)[grid_id]}
         want = {f.case_id for f in counted if f.grid_id == grid_id and f.level != "grid"}
         if got != want:
             out.append(f"left_grid {grid_id}: {len(got)} cases, recount {len(want)}")

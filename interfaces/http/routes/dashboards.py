@@ -77,12 +77,15 @@ def rates(
     """办结率、按期办结率、响应率、解决率、满意率、吹哨率 by place or category, with the monthly
     trend, against the target line, listing places below it and the open cases pulling them down."""
     d = ctx.c.dashboards
-    rows = []
-    for key, counts in sorted(d.counts_by(by, ctx.period, ctx.scope).items()):
-        row = {"key": key, "name": ctx.name(by, key), **ctx.figures(counts)}
+    rows = [
+        {"key": key, "name": ctx.name(by, key), **ctx.figures(counts)}
+        for key, counts in sorted(d.counts_by(by, ctx.period, ctx.scope).items())
+    ]
+    below = [r["key"] for r in rows if r["below_target"]]
+    open_cases = d.pulling_down(by, below, ctx.period, ctx.scope)
+    for row in rows:
         if row["below_target"]:
-            row["pulling_down"] = d.pulling_down(by, key, ctx.period, ctx.scope)
-        rows.append(row)
+            row["pulling_down"] = open_cases[row["key"]]
     trend = [
         {"month": month, **ctx.figures(counts)}
         for month, counts in sorted(d.counts_by("month", ctx.period, ctx.scope).items())
@@ -142,7 +145,9 @@ def grids(ctx: Ctx) -> dict[str, Any]:
     """小事不出网格 / 大事不出社区: share resolved in the grid (community) and the cases that left."""
     d = ctx.c.dashboards
     grid_rows = []
-    for key, counts in sorted(d.counts_by("grid", ctx.period, ctx.scope).items()):
+    by_grid = d.counts_by("grid", ctx.period, ctx.scope)
+    left = d.left_grid([k for k, n in by_grid.items() if n.left_grid], ctx.period, ctx.scope)
+    for key, counts in sorted(by_grid.items()):
         rates = counts.rates(ctx.c.weights)
         grid_rows.append(
             {
@@ -153,7 +158,7 @@ def grids(ctx: Ctx) -> dict[str, Any]:
                 "resolved_in_grid": counts.resolved_in_grid,
                 "grid_rate": rates.grid_rate,
                 "left_grid": counts.left_grid,
-                "cases_left": d.left_grid(key, ctx.period, ctx.scope) if counts.left_grid else [],
+                "cases_left": left.get(key, []),
             }
         )
     community_rows = [
