@@ -135,7 +135,9 @@ def serve(
     from interfaces.http.app import create_app
 
     with build_container(Settings()) as container:
-        console.print(f"chuishao 控制台：http://{host}:{port}/ui/  接口文档：http://{host}:{port}/docs")
+        console.print(
+            f"chuishao 控制台：http://{host}:{port}/ui/  接口文档：http://{host}:{port}/docs"
+        )
         uvicorn.run(create_app(container, run_projections=projections), host=host, port=port)
 
 
