@@ -32,7 +32,10 @@ def render(data: dict[str, Any]) -> str:
         if not section:
             continue
         out += [f"#### {name.replace('_', ' ')}", ""]
-        out += ["| figure | value | baseline | ratio | target | detail |", "|---|---:|---|---:|---|---|"]
+        out += [
+            "| figure | value | baseline | ratio | target | detail |",
+            "|---|---:|---|---:|---|---|",
+        ]
         for f in section["figures"]:
             met = "" if f.get("met") is None else (" — **met**" if f["met"] else " — **missed**")
             ratio = "n/a" if f["ratio"] is None else f"{f['ratio']:.2f}×"

@@ -37,8 +37,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 BACKGROUND = ("ConnectionPool.worker", "Scheduler.run", "_listen (")
-IDLE = ("select (", "EpollSelector.select", "Condition.wait", "Event.wait", "wait (threading", "get (queue", "Queue.get", "sleep")
-OURS = ("interfaces/", "application/", "projections/", "infrastructure/", "domain/", "eventsourcing/", "bench/workers", "bench/profile")
+IDLE = (
+    "select (",
+    "EpollSelector.select",
+    "Condition.wait",
+    "Event.wait",
+    "wait (threading",
+    "get (queue",
+    "Queue.get",
+    "sleep",
+)
+OURS = (
+    "interfaces/",
+    "application/",
+    "projections/",
+    "infrastructure/",
+    "domain/",
+    "eventsourcing/",
+    "bench/workers",
+    "bench/profile",
+)
 TRIVIAL = ("Thread.", "<module>", "_run_module_as_main", "_run_code", "main (", "main.<locals>")
 
 
@@ -294,7 +312,19 @@ def main() -> None:
         if args.schema:
             cmd += ["--schema", args.schema]
         subprocess.run(
-            [spy, "record", "--format", "raw", *([] if args.cpu else ["--idle"]), "-r", "200", "-o", str(out), "--", *cmd],
+            [
+                spy,
+                "record",
+                "--format",
+                "raw",
+                *([] if args.cpu else ["--idle"]),
+                "-r",
+                "200",
+                "-o",
+                str(out),
+                "--",
+                *cmd,
+            ],
             check=True,
             cwd=ROOT,
             env=dict(os.environ, PYTHONPATH=str(ROOT)),
