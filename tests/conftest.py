@@ -142,6 +142,19 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
 
 
 @pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Point the CLI (``Settings()`` from the environment) at the test's database."""
+    monkeypatch.setenv("CHUISHAO_DATA_DIR", str(settings.data_dir))
+    if settings.database_url:
+        monkeypatch.setenv("CHUISHAO_DATABASE_URL", settings.database_url)
+        monkeypatch.setenv("CHUISHAO_DATABASE_SCHEMA", settings.database_schema)
+    else:
+        monkeypatch.delenv("CHUISHAO_DATABASE_URL", raising=False)
+        monkeypatch.delenv("CHUISHAO_DATABASE_SCHEMA", raising=False)
+    return settings
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from typer.testing import CliRunner
 
 from domain.values import Status
@@ -13,17 +12,6 @@ from interfaces.demo import scenarios
 from tests.conftest import RawDb
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("CHUISHAO_DATA_DIR", str(settings.data_dir))
-    if settings.database_url:
-        monkeypatch.setenv("CHUISHAO_DATABASE_URL", settings.database_url)
-        monkeypatch.setenv("CHUISHAO_DATABASE_SCHEMA", settings.database_schema)
-    else:
-        monkeypatch.delenv("CHUISHAO_DATABASE_URL", raising=False)
-    return settings
 
 
 def test_demo_plays_the_five_seed_cases_through_the_service(cli_env: Settings) -> None:

@@ -64,14 +64,8 @@ def test_bad_phone_is_refused_and_nothing_is_written(
     assert raw.count() == 0
 
 
-def test_cli_forget(
-    settings: Settings, service: CaseService, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_forget(cli_env: Settings, service: CaseService) -> None:
     case_id = report_with_contact(service)
-    monkeypatch.setenv("CHUISHAO_DATA_DIR", str(settings.data_dir))
-    if settings.database_url:
-        monkeypatch.setenv("CHUISHAO_DATABASE_URL", settings.database_url)
-        monkeypatch.setenv("CHUISHAO_DATABASE_SCHEMA", settings.database_schema)
     result = CliRunner().invoke(app, ["forget", str(case_id)])
     assert result.exit_code == 0, result.output
     assert "已删除" in result.output

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -16,18 +15,7 @@ from interfaces.cli import app
 runner = CliRunner()
 
 
-@pytest.fixture
-def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("CHUISHAO_DATA_DIR", str(settings.data_dir))
-    if settings.database_url:
-        monkeypatch.setenv("CHUISHAO_DATABASE_URL", settings.database_url)
-        monkeypatch.setenv("CHUISHAO_DATABASE_SCHEMA", settings.database_schema)
-    else:
-        monkeypatch.delenv("CHUISHAO_DATABASE_URL", raising=False)
-    return settings
-
-
-def test_add_prints_a_token_once_and_stores_only_its_hash(cli: Settings) -> None:
+def test_add_prints_a_token_once_and_stores_only_its_hash(cli_env: Settings) -> None:
     added = runner.invoke(
         app,
         [
@@ -45,7 +33,7 @@ def test_add_prints_a_token_once_and_stores_only_its_hash(cli: Settings) -> None
     assert added.exit_code == 0, added.output
     token = re.search(r"cs_\S+", added.output)
     assert token is not None
-    with build_container(cli) as c:
+    with build_container(cli_env) as c:
         user = c.users.by_token_hash(hash_token(token.group()))
         assert user is not None and user.scopes == {"grid:binhewan"}
         with c.engine.connect() as conn:
@@ -57,7 +45,7 @@ def test_add_prints_a_token_once_and_stores_only_its_hash(cli: Settings) -> None
     assert "wang" in listed.output and token.group() not in listed.output
 
 
-def test_bad_role_scope_pairs_are_refused(cli: Settings) -> None:
+def test_bad_role_scope_pairs_are_refused(cli_env: Settings) -> None:
     for args in (
         ["--role", "grid_lead"],
         ["--role", "liaison", "--scope", "grid:binhewan"],
@@ -66,16 +54,16 @@ def test_bad_role_scope_pairs_are_refused(cli: Settings) -> None:
     ):
         result = runner.invoke(app, ["users", "add", "x1", *args])
         assert result.exit_code != 0
-    with build_container(cli) as c:
+    with build_container(cli_env) as c:
         assert c.users.all() == []
 
 
-def test_revoke_stops_the_token_at_once(cli: Settings) -> None:
+def test_revoke_stops_the_token_at_once(cli_env: Settings) -> None:
     added = runner.invoke(app, ["users", "add", "aud", "--role", "auditor"])
     token = re.search(r"cs_\S+", added.output)
     assert token is not None
     assert runner.invoke(app, ["users", "revoke", "aud"]).exit_code == 0
     assert runner.invoke(app, ["users", "revoke", "nobody"]).exit_code == 1
-    with build_container(cli) as c:
+    with build_container(cli_env) as c:
         user = c.users.by_token_hash(hash_token(token.group()))
         assert user is not None and user.revoked
