@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from application.views import CaseSnapshot
+from domain.case import Case
 from domain.errors import DomainError, InvalidValue
 from domain.jurisdiction import Jurisdiction, Placement
 from domain.values import Actor, Level, Role
@@ -151,7 +152,7 @@ class AccessPolicy:
     def __init__(self, jurisdiction: Jurisdiction) -> None:
         self.jurisdiction = jurisdiction
 
-    def require(self, user: User, action: Action, case: CaseSnapshot | None = None) -> None:
+    def require(self, user: User, action: Action, case: CaseSnapshot | Case | None = None) -> None:
         if action not in _ALLOWED[user.role]:
             raise Forbidden(
                 f"{user.role.label}无权执行此操作", f"role {user.role.value} may not {action.value}"
@@ -167,11 +168,12 @@ class AccessPolicy:
         if not self.covers_place(user, placement):
             raise Forbidden("该网格不在您的管辖范围内", "that grid is outside your scope")
 
-    def can_see(self, user: User, case: CaseSnapshot) -> bool:
+    def can_see(self, user: User, case: CaseSnapshot | Case) -> bool:
         if user.sees_everything:
             return True
         if user.role is Role.LIAISON:
-            return any(user.unit_id in w.unit_ids for w in case.whistles) or any(
+            whistles = case.whistles.values() if isinstance(case.whistles, dict) else case.whistles
+            return any(user.unit_id in w.unit_ids for w in whistles) or any(
                 p.unit_id == user.unit_id for p in case.pledges
             )
         return self.covers_place(
@@ -199,7 +201,7 @@ class AccessPolicy:
         return out
 
     @staticmethod
-    def _grid_lead_limits(action: Action, case: CaseSnapshot) -> None:
+    def _grid_lead_limits(action: Action, case: CaseSnapshot | Case) -> None:
         # 小事不出网格: a grid lead acts while the case is in the grid, not after it left.
         if action in (Action.RESOLVE, Action.ESCALATE) and case.level is not Level.GRID:
             raise Forbidden(

@@ -8,10 +8,11 @@ other. The key travels down to the store in a context variable set by the caller
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,21 @@ def keyed(key: RequestKey) -> Iterator[None]:
 
 def current_key() -> RequestKey | None:
     return _current.get()
+
+
+# A check the caller wants run on the case a command loads, before the command: access
+# control on the very state being changed, without loading the case a second time.
+_guard: ContextVar[Callable[[Any], None] | None] = ContextVar("chuishao_guard", default=None)
+
+
+@contextmanager
+def guarded(check: Callable[[Any], None]) -> Iterator[None]:
+    token = _guard.set(check)
+    try:
+        yield
+    finally:
+        _guard.reset(token)
+
+
+def current_guard() -> Callable[[Any], None] | None:
+    return _guard.get()

@@ -22,7 +22,7 @@ from application.errors import (
     VersionNotFound,
 )
 from application.integrity import ChainedEventStore, ChainMapper
-from application.requests import KeyedWrite, current_key
+from application.requests import KeyedWrite, current_guard, current_key
 from application.residents import Contact, ResidentRegistry, check_contact
 from application.views import CaseSnapshot, WriteResult
 from domain.case import Case
@@ -428,6 +428,9 @@ class CaseService(AuditMixin, Application[UUID]):
         self, case_id: UUID, expected_version: int | None, command: Callable[[Case, datetime], Any]
     ) -> WriteResult:
         case = self._load(case_id)
+        guard = current_guard()
+        if guard is not None:
+            guard(case)
         if expected_version is not None and case.version != expected_version:
             raise StaleVersion(case_id, expected_version, case.version)
         # Server clocks can disagree by a little; a case's own time never runs backwards.
