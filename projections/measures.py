@@ -86,11 +86,6 @@ class Counts:
         m = row._mapping
         return cls(**{f.name: int(m[f.name] or 0) for f in fields(cls)})
 
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(
-            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
-        )
-
     def rates(self, w: Weights) -> Rates:
         def ratio(part: float, whole: int) -> float | None:
             return round(part / whole, 4) if whole else None

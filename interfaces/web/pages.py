@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from application.access import Action
+from application.requests import guarded
 from domain.errors import DomainError
 from domain.events import EVENT_LABELS
 from domain.values import Level, Role, Status, fen_to_yuan_text
@@ -216,10 +217,10 @@ def report_in(
     unit_id = user.unit_id
     if unit_id is None:
         raise SignInRequired("/ui/inbox")
-    c.policy.require(user, Action.REPORT_IN, c.service.get_case(case_id))
-    result = c.service.report_in(
-        case_id, actor=user.actor, whistle_id=whistle_id, unit_id=unit_id, note=note
-    )
+    with guarded(lambda case: c.policy.require(user, Action.REPORT_IN, case)):
+        result = c.service.report_in(
+            case_id, actor=user.actor, whistle_id=whistle_id, unit_id=unit_id, note=note
+        )
     c.projector.wait(result.position, timeout=5)
     return RedirectResponse(f"/ui/inbox?done={whistle_id}", status_code=303)
 
