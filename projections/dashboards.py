@@ -6,11 +6,12 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Table, func, select
 
+from projections import rollups
 from projections.ledger_tables import cases, pledges, summons
 from projections.measures import COUNT_COLUMNS, OPEN, Counts, counted
-from projections.queries import Scope, scope_conditions
+from projections.queries import Scope, scope_columns, scope_conditions
 
 GROUPS = {
     "street": cases.c.street_id,
@@ -32,21 +33,31 @@ class Period:
     grid_id: str | None = None
     category_id: str | None = None
 
-    def conditions(self) -> list[Any]:
-        out = [counted()]
+    def conditions(self, table: Table = cases) -> list[Any]:
+        """WHERE clauses on the ledger, or on a rollup (which holds counted cases only)."""
+        out = [counted()] if table is cases else []
         if self.first_month:
-            out.append(cases.c.reported_month >= self.first_month)
+            out.append(table.c.reported_month >= self.first_month)
         if self.last_month:
-            out.append(cases.c.reported_month <= self.last_month)
-        for column, value in (
-            (cases.c.street_id, self.street_id),
-            (cases.c.community_id, self.community_id),
-            (cases.c.grid_id, self.grid_id),
-            (cases.c.category_id, self.category_id),
-        ):
-            if value:
-                out.append(column == value)
+            out.append(table.c.reported_month <= self.last_month)
+        for name, value in self._places():
+            out.append(table.c[name] == value)
         return out
+
+    def columns(self) -> set[str]:
+        return {"reported_month", *(name for name, _ in self._places())}
+
+    def _places(self) -> list[tuple[str, str]]:
+        return [
+            (name, value)
+            for name, value in (
+                ("street_id", self.street_id),
+                ("community_id", self.community_id),
+                ("grid_id", self.grid_id),
+                ("category_id", self.category_id),
+            )
+            if value
+        ]
 
 
 @dataclass
@@ -72,21 +83,37 @@ class Dashboards:
         self.engine = engine
 
     def counts_by(self, group: str, period: Period, scope: Scope) -> dict[str, Counts]:
-        key = GROUPS[group]
+        name = GROUPS[group].name
+        table = self._source(period, scope, name)
+        key = table.c[name]
         query = (
-            select(key.label("key"), *(col.label(name) for name, col in COUNT_COLUMNS.items()))
-            .where(*period.conditions(), *scope_conditions(scope))
+            select(key.label("key"), *self._counts(table))
+            .where(*period.conditions(table), *scope_conditions(scope, table))
             .group_by(key)
         )
         with self.engine.connect() as conn:
             return {row.key: Counts.of(row) for row in conn.execute(query)}
 
     def total(self, period: Period, scope: Scope) -> Counts:
-        query = select(*(col.label(name) for name, col in COUNT_COLUMNS.items())).where(
-            *period.conditions(), *scope_conditions(scope)
+        table = self._source(period, scope)
+        query = select(*self._counts(table)).where(
+            *period.conditions(table), *scope_conditions(scope, table)
         )
         with self.engine.connect() as conn:
             return Counts.of(conn.execute(query).one())
+
+    def _source(self, period: Period, scope: Scope, *group: str) -> Table:
+        """The smallest rollup that can answer, or the ledger itself for a unit's scope
+        (which cases involve a unit is not a column of any rollup)."""
+        if scope.unit_id is not None and not scope.everything:
+            return cases
+        return rollups.pick({*group, *period.columns(), *scope_columns(scope)})
+
+    @staticmethod
+    def _counts(table: Table) -> list[Any]:
+        if table is cases:
+            return [col.label(name) for name, col in COUNT_COLUMNS.items()]
+        return rollups.summed(table)
 
     def pulling_down(
         self, group: str, keys: list[str], period: Period, scope: Scope, limit: int = 20

@@ -15,13 +15,15 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import events as ev
 from domain.values import Status
+from projections import rollups
 from projections.ledger_tables import CST, case_units, cases, metadata, pledges, summons
-from projections.view import SqlView
+from projections.rollups import TABLES, Contribution, Deltas, contribution
+from projections.view import SqlView, tracking_table
 
 __all__ = ["CaseLedger", "LedgerView", "cases", "case_units", "metadata", "pledges", "summons"]
 CASE_COLUMNS = [c.name for c in cases.columns]
@@ -29,6 +31,22 @@ CASE_COLUMNS = [c.name for c in cases.columns]
 
 class LedgerView(SqlView):
     metadata = metadata
+
+    def create_tables(self) -> None:
+        # A ledger from before the rollups existed gets them filled from its rows, under
+        # the position lock so no batch lands in between.
+        existing = set(inspect(self.engine).get_table_names())
+        missing = cases.name in existing and not {t.name for t in TABLES.values()} <= existing
+        super().create_tables()
+        if missing:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(
+                        select(tracking_table)
+                        .where(tracking_table.c.projection == self.projection_name)
+                        .with_for_update()
+                    )
+                rollups.recount(conn)
 
 
 @dataclass
@@ -41,6 +59,7 @@ class Batch:
     summons_updates: list[dict[str, Any]] = field(default_factory=list)
     new_pledges: list[dict[str, Any]] = field(default_factory=list)
     involved: set[tuple[str, str]] = field(default_factory=set)
+    counted_before: dict[str, Contribution | None] = field(default_factory=dict)
 
 
 class MissedEvents(Exception):
@@ -82,7 +101,8 @@ def fold_all(conn: Connection, events: list[Any]) -> Batch:
     known = {str(e.originator_id) for e in events if not isinstance(e, ev.CaseReported)}
     if known:
         for r in conn.execute(select(cases).where(cases.c.case_id.in_(known))):
-            batch.rows[r.case_id] = dict(r._mapping)
+            row = batch.rows[r.case_id] = dict(r._mapping)
+            batch.counted_before[r.case_id] = contribution(row)
     for e in events:
         fold(batch, e)
     return batch
@@ -244,3 +264,7 @@ def write(conn: Connection, b: Batch) -> None:
             insert(case_units).on_conflict_do_nothing(),
             [{"case_id": c, "unit_id": u} for c, u in sorted(b.involved)],
         )
+    deltas = Deltas()
+    for case_id, row in b.rows.items():
+        deltas.change(b.counted_before.get(case_id), contribution(row))
+    deltas.write(conn)

@@ -7,6 +7,7 @@ a weight needs no rebuild. Withdrawn and duplicate cases count nowhere.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -57,6 +58,45 @@ COUNT_COLUMNS = {
     ),
     "left_grid": _flag(c.level != Level.GRID.value),
 }
+
+
+COUNT_NAMES = tuple(COUNT_COLUMNS)
+
+
+def case_counts(row: Mapping[str, Any]) -> tuple[int, ...] | None:
+    """What one ledger row adds to each of COUNT_COLUMNS, in Python (None: counts nowhere).
+
+    The rollup tables are kept with this while the projection writes; it must say
+    exactly what COUNT_COLUMNS says in SQL (tests compare the two on generated histories).
+    """
+    status = row["status"]
+    if status in EXCLUDED:
+        return None
+    resolved = status in RESOLVED
+    first_response, first_resolved = row["first_response_at"], row["first_resolved_at"]
+    satisfaction, solved, level = row["satisfaction"], row["solved"], row["resolved_level"]
+    return (
+        1,
+        resolved,
+        resolved and first_resolved is not None and first_resolved <= row["resolution_due"],
+        first_response is not None and first_response <= row["response_due"],
+        satisfaction is not None,
+        solved == SOLVED,
+        solved == PARTLY,
+        satisfaction == SATISFIED,
+        satisfaction == BASICALLY,
+        satisfaction == UNSATISFIED,
+        row["whistles"] > 0,
+        resolved and level == GRID,
+        resolved and level in GRID_OR_COMMUNITY,
+        row["level"] != GRID,
+    )  # bools are ints: True + True == 2
+
+
+SOLVED, PARTLY = Solved.SOLVED.value, Solved.PARTLY.value
+SATISFIED, BASICALLY = Satisfaction.SATISFIED.value, Satisfaction.BASICALLY.value
+UNSATISFIED = Satisfaction.UNSATISFIED.value
+GRID, GRID_OR_COMMUNITY = Level.GRID.value, (Level.GRID.value, Level.COMMUNITY.value)
 
 
 def counted() -> Any:

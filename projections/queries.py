@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Table, false, func, or_, select
 
 from domain.values import FINAL_STATUSES
 from projections.ledger_tables import case_units, cases, summons
@@ -88,15 +88,28 @@ class LedgerQueries:
         return out
 
 
-def scope_conditions(scope: Scope) -> list[Any]:
-    """WHERE clauses restricting ledger rows to what a user may see."""
+def scope_conditions(scope: Scope, table: Table = cases) -> list[Any]:
+    """WHERE clauses restricting ledger (or rollup) rows to what a user may see."""
     if scope.everything:
         return []
     if scope.unit_id is not None:
+        assert table is cases, "a unit's scope needs the ledger (rollups hold no units)"
         involved = select(case_units.c.case_id).where(case_units.c.unit_id == scope.unit_id)
         return [cases.c.case_id.in_(involved)]
+    places = [table.c[name].in_(sorted(ids)) for name, ids in _scope_places(scope) if ids]
+    return [or_(*places)] if places else [false()]
+
+
+def scope_columns(scope: Scope) -> set[str]:
+    """The place columns a scope restricts on (what a rollup needs to answer for it)."""
+    if scope.everything:
+        return set()
+    return {name for name, ids in _scope_places(scope) if ids}
+
+
+def _scope_places(scope: Scope) -> list[tuple[str, frozenset[str]]]:
     return [
-        cases.c.grid_id.in_(scope.grid_ids)
-        | cases.c.community_id.in_(scope.community_ids)
-        | cases.c.street_id.in_(scope.street_ids)
+        ("grid_id", scope.grid_ids),
+        ("community_id", scope.community_ids),
+        ("street_id", scope.street_ids),
     ]
