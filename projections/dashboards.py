@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Connection, Engine, Table, func, null, select, true
+from sqlalchemy.dialects import postgresql
 
 from projections import rollups
 from projections.ledger_tables import cases, pledges, summons
@@ -36,6 +37,8 @@ class Period:
     def conditions(self, table: Table = cases) -> list[Any]:
         """WHERE clauses on the ledger, or on a rollup (which holds counted cases only)."""
         out = [counted()] if table is cases else []
+        if "counted" in table.c:  # summons rows say whether their case counts
+            out.append(table.c.counted.is_(True))
         if self.first_month:
             out.append(table.c.reported_month >= self.first_month)
         if self.last_month:
@@ -60,22 +63,15 @@ class Period:
         ]
 
 
-@dataclass
+@dataclass(frozen=True)
 class UnitRecord:
     unit_id: str
     whistles: int = 0
     reported_in: int = 0
     on_time: int = 0
-    delays_minutes: list[float] = field(default_factory=list)
-    scores: list[int] = field(default_factory=list)
-
-    @property
-    def median_delay_minutes(self) -> float | None:
-        return round(statistics.median(self.delays_minutes), 1) if self.delays_minutes else None
-
-    @property
-    def mean_score(self) -> float | None:
-        return round(statistics.fmean(self.scores), 1) if self.scores else None
+    median_delay_minutes: float | None = None
+    mean_score: float | None = None
+    scores: int = 0
 
 
 class Dashboards:
@@ -173,17 +169,34 @@ class Dashboards:
         order: Any,
         columns: list[Any],
     ) -> dict[str, list[dict[str, Any]]]:
-        """The first ``limit`` rows for each key, in one query (not one per key)."""
+        """The first ``limit`` rows for each key, in one query (not one per key).
+
+        PostgreSQL walks a partial index per key (LATERAL … LIMIT), so the cost is the rows
+        returned, not the rows matching; SQLite (the embedded, small case) ranks them.
+        """
         out: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
         if not keys:
             return out
-        rank = func.row_number().over(partition_by=key, order_by=order).label("rank")
-        ranked = (
-            select(key.label("key"), *columns, rank)
-            .where(*period.conditions(), *scope_conditions(scope), key.in_(keys), *where)
-            .subquery()
-        )
-        query = select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.key, ranked.c.rank)
+        conditions = [*period.conditions(), *scope_conditions(scope), *where]
+        if self.engine.dialect.name == "postgresql":
+            wanted = func.unnest(postgresql.array(sorted(keys))).table_valued("key").render_derived("k")
+            first = (
+                select(*columns)
+                .where(key == wanted.c.key, *conditions)
+                .order_by(order)
+                .limit(limit)
+                .lateral("first")
+            )
+            query = (
+                select(wanted.c.key, first)
+                .select_from(wanted.join(first, true()))
+                .order_by(wanted.c.key)
+            )
+        else:
+            rank = func.row_number().over(partition_by=key, order_by=order).label("rank")
+            ranked = select(key.label("key"), *columns, rank).where(key.in_(keys), *conditions)
+            sub = ranked.subquery()
+            query = select(sub).where(sub.c.rank <= limit).order_by(sub.c.key, sub.c.rank)
         with self.engine.connect() as conn:
             for row in conn.execute(query):
                 m = dict(row._mapping)
@@ -191,25 +204,44 @@ class Dashboards:
         return out
 
     def units(self, period: Period, scope: Scope, unit_id: str | None = None) -> list[UnitRecord]:
-        query = (
-            select(summons)
-            .join(cases, cases.c.case_id == summons.c.case_id)
-            .where(*period.conditions(), *scope_conditions(scope))
-        )
+        """Per unit: summonses, report-ins, on time, median delay, mean score — aggregated
+        in SQL over the summons rows alone (they carry their case's place and cohort)."""
+        s = summons.c
+        conditions = [*period.conditions(summons), *scope_conditions(scope, summons)]
         if unit_id is not None:
-            query = query.where(summons.c.unit_id == unit_id)
-        records: dict[str, UnitRecord] = {}
+            conditions.append(s.unit_id == unit_id)
+        postgres = self.engine.dialect.name == "postgresql"
+        delay = func.extract("epoch", s.reported_in_at - s.blown_at) / 60
+        median = func.percentile_cont(0.5).within_group(delay) if postgres else null()
+        query = (
+            select(
+                s.unit_id,
+                func.count().label("whistles"),
+                func.count(s.reported_in_at).label("reported_in"),
+                func.count(s.reported_in_at).filter(s.late.is_(False)).label("on_time"),
+                median.label("median"),
+                func.avg(s.score).label("mean_score"),
+                func.count(s.score).label("scores"),
+            )
+            .where(*conditions)
+            .group_by(s.unit_id)
+            .order_by(s.unit_id)
+        )
         with self.engine.connect() as conn:
-            for r in conn.execute(query):
-                rec = records.setdefault(r.unit_id, UnitRecord(r.unit_id))
-                rec.whistles += 1
-                if r.reported_in_at is not None:
-                    rec.reported_in += 1
-                    rec.on_time += 0 if r.late else 1
-                    rec.delays_minutes.append((r.reported_in_at - r.blown_at).total_seconds() / 60)
-                if r.score is not None:
-                    rec.scores.append(r.score)
-        return sorted(records.values(), key=lambda u: u.unit_id)
+            rows = conn.execute(query).all()
+            medians = {r.unit_id: r.median for r in rows} if postgres else _medians(conn, conditions)
+        return [
+            UnitRecord(
+                unit_id=r.unit_id,
+                whistles=r.whistles,
+                reported_in=r.reported_in,
+                on_time=r.on_time,
+                median_delay_minutes=_one_decimal(medians.get(r.unit_id)),
+                mean_score=_one_decimal(r.mean_score),
+                scores=r.scores,
+            )
+            for r in rows
+        ]
 
     def funding(self, period: Period, scope: Scope) -> list[dict[str, Any]]:
         """Pledged fen per community and party kind."""
@@ -250,3 +282,19 @@ class Dashboards:
             return [
                 dict(r._mapping) | {"amount_fen": int(r.amount_fen)} for r in conn.execute(query)
             ]
+
+
+def _medians(conn: Connection, conditions: list[Any]) -> dict[str, float]:
+    """SQLite has no percentile aggregate: the median delay per unit, in Python."""
+    s = summons.c
+    delays: dict[str, list[float]] = {}
+    query = select(s.unit_id, s.blown_at, s.reported_in_at).where(
+        *conditions, s.reported_in_at.is_not(None)
+    )
+    for r in conn.execute(query):
+        delays.setdefault(r.unit_id, []).append((r.reported_in_at - r.blown_at).total_seconds() / 60)
+    return {unit_id: statistics.median(d) for unit_id, d in delays.items()}
+
+
+def _one_decimal(value: Any) -> float | None:
+    return None if value is None else round(float(value), 1)

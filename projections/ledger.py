@@ -15,38 +15,24 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from sqlalchemy import Connection, bindparam, inspect, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import events as ev
 from domain.values import Status
-from projections import rollups
 from projections.ledger_tables import CST, case_units, cases, metadata, pledges, summons
-from projections.rollups import TABLES, Contribution, Deltas, contribution
-from projections.view import SqlView, tracking_table
+from projections.rollups import Contribution, Deltas, contribution
+from projections.view import SqlView
 
 __all__ = ["CaseLedger", "LedgerView", "cases", "case_units", "metadata", "pledges", "summons"]
 CASE_COLUMNS = [c.name for c in cases.columns]
+SUMMONS_PLACE = ("reported_month", "street_id", "community_id", "grid_id", "category_id")
 
 
 class LedgerView(SqlView):
     metadata = metadata
 
-    def create_tables(self) -> None:
-        # A ledger from before the rollups existed gets them filled from its rows, under
-        # the position lock so no batch lands in between.
-        existing = set(inspect(self.engine).get_table_names())
-        missing = cases.name in existing and not {t.name for t in TABLES.values()} <= existing
-        super().create_tables()
-        if missing:
-            with self.engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(
-                        select(tracking_table)
-                        .where(tracking_table.c.projection == self.projection_name)
-                        .with_for_update()
-                    )
-                rollups.recount(conn)
+    schema_version = 2  # 2: rollup tables, partial indexes, places on summons
 
 
 @dataclass
@@ -60,6 +46,7 @@ class Batch:
     new_pledges: list[dict[str, Any]] = field(default_factory=list)
     involved: set[tuple[str, str]] = field(default_factory=set)
     counted_before: dict[str, Contribution | None] = field(default_factory=dict)
+    counted_after: dict[str, Contribution | None] = field(default_factory=dict)
 
 
 class MissedEvents(Exception):
@@ -167,6 +154,7 @@ def fold(b: Batch, e: Any) -> None:
                     "reported_in_at": None,
                     "late": None,
                     "score": None,
+                    **{k: row[k] for k in SUMMONS_PLACE},
                 }
                 b.involved.add((case_id, unit_id))
         case ev.UnitReportedIn():
@@ -231,6 +219,7 @@ def _summons(b: Batch, case_id: str, whistle_id: str, unit_id: str, **values: An
 
 def write(conn: Connection, b: Batch) -> None:
     """Write a folded batch with a handful of bulk statements."""
+    b.counted_after = {case_id: contribution(row) for case_id, row in b.rows.items()}
     new = [b.rows[k] for k in b.new_cases]
     old = [b.rows[k] for k in b.rows if k not in b.new_cases]
     if new:
@@ -244,7 +233,21 @@ def write(conn: Connection, b: Batch) -> None:
             ],
         )
     if b.new_summons:
+        for s in b.new_summons.values():
+            s["counted"] = b.counted_after[s["case_id"]] is not None
         conn.execute(summons.insert(), list(b.new_summons.values()))
+    recounted = [  # withdrawn or marked duplicate: their summons stop counting
+        {"k_case": case_id, "counted": after is not None}
+        for case_id, after in b.counted_after.items()
+        if case_id in b.counted_before and (b.counted_before[case_id] is None) != (after is None)
+    ]
+    if recounted:
+        conn.execute(
+            summons.update()
+            .where(summons.c.case_id == bindparam("k_case"))
+            .values(counted=bindparam("counted")),
+            recounted,
+        )
     for update in b.summons_updates:  # few: report-ins and scores of earlier whistles
         values = {k: v for k, v in update.items() if not k.startswith("k_")}
         conn.execute(
@@ -265,6 +268,6 @@ def write(conn: Connection, b: Batch) -> None:
             [{"case_id": c, "unit_id": u} for c, u in sorted(b.involved)],
         )
     deltas = Deltas()
-    for case_id, row in b.rows.items():
-        deltas.change(b.counted_before.get(case_id), contribution(row))
+    for case_id, after in b.counted_after.items():
+        deltas.change(b.counted_before.get(case_id), after)
     deltas.write(conn)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, text
 
+from domain.values import Status
 from projections.types import UtcDateTime
 
 CST = ZoneInfo("Asia/Shanghai")
+OPEN_STATUSES = (Status.REPORTED.value, Status.IN_PROGRESS.value)
+IS_OPEN = text("status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES)))
 metadata = MetaData()
 cases = Table(
     "ledger_cases",
@@ -45,6 +48,25 @@ cases = Table(
     Index("ledger_cases_place", "street_id", "community_id", "grid_id"),
     Index("ledger_cases_reported", "reported_at"),
     Index("ledger_cases_month", "reported_month", "street_id"),
+    # The open cases pulling each place down, and the cases that left each grid, are
+    # listed per key, oldest/newest first: small partial indexes make that a short walk.
+    *(
+        Index(
+            f"ledger_cases_open_{column}",
+            column,
+            "reported_at",
+            postgresql_where=IS_OPEN,
+            sqlite_where=IS_OPEN,
+        )
+        for column in ("street_id", "community_id", "grid_id", "category_id")
+    ),
+    Index(
+        "ledger_cases_left_grid",
+        "grid_id",
+        "reported_at",
+        postgresql_where=text("level <> 'grid'"),
+        sqlite_where=text("level <> 'grid'"),
+    ),
 )
 summons = Table(
     "ledger_summons",
@@ -58,7 +80,16 @@ summons = Table(
     Column("reported_in_at", UtcDateTime()),
     Column("late", Boolean),
     Column("score", Integer),
+    # The case's cohort and place (fixed once reported) and whether it counts (not
+    # withdrawn or a duplicate), so accountability needs no join with the cases.
+    Column("reported_month", String(7), nullable=False),
+    Column("street_id", String(64), nullable=False),
+    Column("community_id", String(64), nullable=False),
+    Column("grid_id", String(64), nullable=False),
+    Column("category_id", String(64), nullable=False),
+    Column("counted", Boolean, nullable=False),
     Index("ledger_summons_unit", "unit_id"),
+    Index("ledger_summons_month", "reported_month"),
 )
 case_units = Table(  # every unit a case involves (summoned or pledging): liaisons' read scope
     "ledger_case_units",

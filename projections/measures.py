@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import Integer, and_, case, func
 
 from domain.values import Level, Satisfaction, Solved, Status
-from projections.ledger_tables import cases
+from projections.ledger_tables import OPEN_STATUSES, cases
 
 RESOLVED = (Status.RESOLVED.value, Status.EVALUATED.value, Status.CLOSED.value)
 EXCLUDED = (Status.WITHDRAWN.value, Status.DUPLICATE.value)
-OPEN = (Status.REPORTED.value, Status.IN_PROGRESS.value)
+OPEN = OPEN_STATUSES
 
 
 @dataclass(frozen=True)

@@ -93,9 +93,9 @@ def scope_conditions(scope: Scope, table: Table = cases) -> list[Any]:
     if scope.everything:
         return []
     if scope.unit_id is not None:
-        assert table is cases, "a unit's scope needs the ledger (rollups hold no units)"
+        assert "case_id" in table.c, "a unit's scope needs case rows (rollups hold no units)"
         involved = select(case_units.c.case_id).where(case_units.c.unit_id == scope.unit_id)
-        return [cases.c.case_id.in_(involved)]
+        return [table.c.case_id.in_(involved)]
     places = [table.c[name].in_(sorted(ids)) for name, ids in _scope_places(scope) if ids]
     return [or_(*places)] if places else [false()]
 

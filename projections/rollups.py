@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Column, Connection, Integer, String, Table, bindparam, func, select
+from sqlalchemy import Column, Connection, Integer, String, Table, bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 from projections.ledger_tables import metadata
@@ -118,18 +118,6 @@ class Deltas:
                     ),
                     emptied,
                 )
-
-
-def recount(conn: Connection) -> None:
-    """Fill the rollups from the ledger rows (after a migration that added them)."""
-    from projections.ledger_tables import cases
-
-    deltas = Deltas()
-    for row in conn.execute(select(cases)):
-        deltas.add(contribution(dict(row._mapping)), 1)
-    for table in TABLES.values():
-        conn.execute(table.delete())
-    deltas.write(conn)
 
 
 def summed(table: Table) -> list[Any]:

@@ -12,7 +12,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
-from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 tracking_metadata = MetaData()
@@ -23,12 +34,21 @@ tracking_table = Table(
     Column("application_name", String(64), primary_key=True),
     Column("notification_id", BigInteger, nullable=False),
 )
+versions_table = Table(  # which shape of its tables each view was built with
+    "chuishao_view_versions",
+    tracking_metadata,
+    Column("projection", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
 
 
 class SqlView(TrackingRecorder):
     """Base of every view: its tables plus one tracking row per (view, application)."""
 
     metadata: MetaData  # the view's own tables
+    # Bump when the tables or what is folded into them change: a view built with another
+    # version is dropped and rebuilt from the event log (the log is the truth; views are not).
+    schema_version: int = 1
 
     def __init__(self, engine: Engine, projection_name: str, reader: Engine | None = None) -> None:
         self.engine = engine
@@ -39,7 +59,34 @@ class SqlView(TrackingRecorder):
 
     def create_tables(self) -> None:
         tracking_metadata.create_all(self.engine)
-        self.metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # one starting process migrates at a time
+                conn.execute(
+                    select(func.pg_advisory_xact_lock(func.hashtext(versions_table.name)))
+                )
+            built = conn.execute(
+                select(versions_table.c.version).where(
+                    versions_table.c.projection == self.projection_name
+                )
+            ).scalar_one_or_none()
+            if built == self.schema_version:
+                self.metadata.create_all(conn)
+                return
+            self.metadata.drop_all(conn)
+            self.metadata.create_all(conn)
+            conn.execute(
+                tracking_table.update()
+                .where(tracking_table.c.projection == self.projection_name)
+                .values(notification_id=0)
+            )
+            conn.execute(
+                versions_table.delete().where(versions_table.c.projection == self.projection_name)
+            )
+            conn.execute(
+                versions_table.insert().values(
+                    projection=self.projection_name, version=self.schema_version
+                )
+            )
 
     @contextmanager
     def batch(self, last: Tracking) -> Iterator[tuple[Connection, int]]:

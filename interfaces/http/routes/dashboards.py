@@ -140,13 +140,25 @@ def rankings(
     return {"level": level, "months": out}
 
 
+LISTED_GRIDS = 40
+
+
 @router.get("/grids")
 def grids(ctx: Ctx) -> dict[str, Any]:
-    """小事不出网格 / 大事不出社区: share resolved in the grid (community) and the cases that left."""
+    """小事不出网格 / 大事不出社区: share resolved in the grid (community) and the cases that left.
+
+    The cases that left each grid are listed when the answer covers at most
+    ``LISTED_GRIDS`` grids (a community, a grid lead's own); for more, ``cases_left`` is
+    null: ask again with ``community=`` or ``grid=`` (a district's 589 lists would be MBs)."""
     d = ctx.c.dashboards
     grid_rows = []
     by_grid = d.counts_by("grid", ctx.period, ctx.scope)
-    left = d.left_grid([k for k, n in by_grid.items() if n.left_grid], ctx.period, ctx.scope)
+    listed = len(by_grid) <= LISTED_GRIDS
+    left = (
+        d.left_grid([k for k, n in by_grid.items() if n.left_grid], ctx.period, ctx.scope)
+        if listed
+        else {}
+    )
     for key, counts in sorted(by_grid.items()):
         rates = counts.rates(ctx.c.weights)
         grid_rows.append(
@@ -158,7 +170,7 @@ def grids(ctx: Ctx) -> dict[str, Any]:
                 "resolved_in_grid": counts.resolved_in_grid,
                 "grid_rate": rates.grid_rate,
                 "left_grid": counts.left_grid,
-                "cases_left": left.get(key, []),
+                "cases_left": left.get(key, []) if listed else None,
             }
         )
     community_rows = [
@@ -192,7 +204,7 @@ def units(ctx: Ctx) -> dict[str, Any]:
                 "on_time_rate": round(u.on_time / u.whistles, 4) if u.whistles else None,
                 "median_delay_minutes": u.median_delay_minutes,
                 "mean_score": u.mean_score,
-                "scores": len(u.scores),
+                "scores": u.scores,
             }
         )
     return {"units": rows}
