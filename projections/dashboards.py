@@ -10,8 +10,8 @@ from sqlalchemy import Connection, Engine, Table, func, null, select, true
 from sqlalchemy.dialects import postgresql
 
 from projections import rollups
-from projections.ledger_tables import cases, pledges, summons
-from projections.measures import COUNT_COLUMNS, OPEN, Counts, counted
+from projections.ledger_tables import IS_OPEN, LEFT_GRID, cases, pledges, summons
+from projections.measures import COUNT_COLUMNS, Counts, counted
 from projections.queries import Scope, scope_columns, scope_conditions
 
 GROUPS = {
@@ -121,7 +121,7 @@ class Dashboards:
             period,
             scope,
             limit,
-            where=[cases.c.status.in_(OPEN)],
+            where=[IS_OPEN],
             order=cases.c.reported_at,
             columns=[
                 cases.c.case_id,
@@ -145,7 +145,7 @@ class Dashboards:
             period,
             scope,
             limit,
-            where=[cases.c.level != "grid"],
+            where=[LEFT_GRID],
             order=cases.c.reported_at.desc(),
             columns=[
                 cases.c.case_id,
