@@ -244,7 +244,7 @@ class Dashboards:
         ]
 
     def funding(self, period: Period, scope: Scope) -> list[dict[str, Any]]:
-        """Pledged fen per community and party kind."""
+        """Pledged fen per community and party kind (pledge rows carry their case's place)."""
         query = (
             select(
                 pledges.c.community_id,
@@ -252,8 +252,7 @@ class Dashboards:
                 func.sum(pledges.c.amount_fen).label("amount_fen"),
                 func.count().label("pledges"),
             )
-            .join(cases, cases.c.case_id == pledges.c.case_id)
-            .where(*period.conditions(), *scope_conditions(scope))
+            .where(*period.conditions(pledges), *scope_conditions(scope, pledges))
             .group_by(pledges.c.community_id, pledges.c.party_kind)
             .order_by(pledges.c.community_id, pledges.c.party_kind)
         )

@@ -26,13 +26,13 @@ from projections.view import SqlView
 
 __all__ = ["CaseLedger", "LedgerView", "cases", "case_units", "metadata", "pledges", "summons"]
 CASE_COLUMNS = [c.name for c in cases.columns]
-SUMMONS_PLACE = ("reported_month", "street_id", "community_id", "grid_id", "category_id")
+CASE_PLACE = ("reported_month", "street_id", "community_id", "grid_id", "category_id")
 
 
 class LedgerView(SqlView):
     metadata = metadata
 
-    schema_version = 2  # 2: rollup tables, partial indexes, places on summons
+    schema_version = 2  # 2: rollup tables, partial indexes, places on summons and pledges
 
 
 @dataclass
@@ -154,7 +154,7 @@ def fold(b: Batch, e: Any) -> None:
                     "reported_in_at": None,
                     "late": None,
                     "score": None,
-                    **{k: row[k] for k in SUMMONS_PLACE},
+                    **{k: row[k] for k in CASE_PLACE},
                 }
                 b.involved.add((case_id, unit_id))
         case ev.UnitReportedIn():
@@ -165,8 +165,7 @@ def fold(b: Batch, e: Any) -> None:
                 {
                     "case_id": case_id,
                     "version": e.originator_version,
-                    "community_id": row["community_id"],
-                    "street_id": row["street_id"],
+                    **{k: row[k] for k in CASE_PLACE},
                     "party_kind": e.party_kind,
                     "party_name": e.party_name,
                     "unit_id": e.unit_id,
@@ -233,18 +232,18 @@ def write(conn: Connection, b: Batch) -> None:
             ],
         )
     if b.new_summons:
-        for s in b.new_summons.values():
-            s["counted"] = b.counted_after[s["case_id"]] is not None
+        for summoned in b.new_summons.values():
+            summoned["counted"] = b.counted_after[summoned["case_id"]] is not None
         conn.execute(summons.insert(), list(b.new_summons.values()))
-    recounted = [  # withdrawn or marked duplicate: their summons stop counting
+    recounted = [  # withdrawn or marked duplicate: their summons and pledges stop counting
         {"k_case": case_id, "counted": after is not None}
         for case_id, after in b.counted_after.items()
         if case_id in b.counted_before and (b.counted_before[case_id] is None) != (after is None)
     ]
-    if recounted:
+    for table in (summons, pledges) if recounted else ():
         conn.execute(
-            summons.update()
-            .where(summons.c.case_id == bindparam("k_case"))
+            table.update()
+            .where(table.c.case_id == bindparam("k_case"))
             .values(counted=bindparam("counted")),
             recounted,
         )
@@ -260,6 +259,8 @@ def write(conn: Connection, b: Batch) -> None:
             .values(**values)
         )
     if b.new_pledges:
+        for pledge in b.new_pledges:
+            pledge["counted"] = b.counted_after[pledge["case_id"]] is not None
         conn.execute(pledges.insert(), b.new_pledges)
     if b.involved:
         insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

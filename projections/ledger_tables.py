@@ -115,5 +115,11 @@ pledges = Table(
     Column("unit_id", String(64)),
     Column("amount_fen", BigInteger, nullable=False),
     Column("pledged_at", UtcDateTime(), nullable=False),
+    # as on the summons rows: the case's cohort, place and whether it counts, so funding
+    # is summed over pledges alone
+    Column("reported_month", String(7), nullable=False),
+    Column("grid_id", String(64), nullable=False),
+    Column("category_id", String(64), nullable=False),
+    Column("counted", Boolean, nullable=False),
     Index("ledger_pledges_community", "community_id", "party_kind"),
 )

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from domain.errors import DomainError
 from interfaces.bootstrap import Container
 from interfaces.http import problems
+from interfaces.http.answers import AnswerCache
 from interfaces.http.limits import BodyLimit
 from interfaces.http.routes import audit, cases, commands, dashboards, inbox, ledger
 from interfaces.web import pages
@@ -55,6 +56,7 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
         lifespan=lifespan,
     )
     app.state.container = container
+    app.state.answers = AnswerCache()
     problems.install(app)
     for module in (cases, commands, inbox, dashboards, ledger, audit):
         app.include_router(module.router)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from application.access import Action
 from domain.errors import InvalidValue
 from domain.values import PartyKind, Role
+from interfaces.http.answers import AnswerCache
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
 from interfaces.http.schemas import ID_PATTERN
 from interfaces.http.waiting import wait_for_position
@@ -69,7 +70,6 @@ class Context:
 Ctx = Annotated[Context, Depends(Context)]
 
 
-@router.get("/rates")
 def rates(
     ctx: Ctx,
     by: Literal["street", "community", "grid", "category"] = "street",
@@ -101,7 +101,6 @@ def rates(
     }
 
 
-@router.get("/rankings")
 def rankings(
     ctx: Ctx,
     level: Literal["street", "community"] = "street",
@@ -143,7 +142,6 @@ def rankings(
 LISTED_GRIDS = 40
 
 
-@router.get("/grids")
 def grids(ctx: Ctx) -> dict[str, Any]:
     """小事不出网格 / 大事不出社区: share resolved in the grid (community) and the cases that left.
 
@@ -187,7 +185,6 @@ def grids(ctx: Ctx) -> dict[str, Any]:
     return {"grids": grid_rows, "communities": community_rows}
 
 
-@router.get("/units")
 def units(ctx: Ctx) -> dict[str, Any]:
     """Whistle accountability per unit: received, reported in, on time, median delay, score."""
     unit_id = ctx.user.unit_id if ctx.user.role is Role.LIAISON else None
@@ -210,7 +207,6 @@ def units(ctx: Ctx) -> dict[str, Any]:
     return {"units": rows}
 
 
-@router.get("/funding")
 def funding(ctx: Ctx) -> dict[str, Any]:
     """Pledged funding (fen) by party kind, per community and per case."""
     d = ctx.c.dashboards
@@ -240,3 +236,42 @@ def funding(ctx: Ctx) -> dict[str, Any]:
         "communities": list(by_community.values()),
         "cases": list(by_case.values()),
     }
+
+
+# The HTTP answers: the same functions, kept by the ledger's position (answers.py).
+
+
+def _kept(request: Request, ctx: Context, question: tuple[Any, ...], compute: Any) -> Response:
+    cache: AnswerCache = request.app.state.answers
+    key = (*question, ctx.period, ctx.scope, ctx.user.role, ctx.user.unit_id)
+    position = tuple(sorted(ctx.c.projector.positions().items()))
+    return cache.answer(key, position, compute)
+
+
+@router.get("/rates", response_model=dict[str, Any], description=rates.__doc__)
+def rates_answer(
+    request: Request, ctx: Ctx, by: Literal["street", "community", "grid", "category"] = "street"
+) -> Response:
+    return _kept(request, ctx, ("rates", by), lambda: rates(ctx, by))
+
+
+@router.get("/rankings", response_model=dict[str, Any], description=rankings.__doc__)
+def rankings_answer(
+    request: Request, ctx: Ctx, level: Literal["street", "community"] = "street"
+) -> Response:
+    return _kept(request, ctx, ("rankings", level), lambda: rankings(ctx, level))
+
+
+@router.get("/grids", response_model=dict[str, Any], description=grids.__doc__)
+def grids_answer(request: Request, ctx: Ctx) -> Response:
+    return _kept(request, ctx, ("grids",), lambda: grids(ctx))
+
+
+@router.get("/units", response_model=dict[str, Any], description=units.__doc__)
+def units_answer(request: Request, ctx: Ctx) -> Response:
+    return _kept(request, ctx, ("units",), lambda: units(ctx))
+
+
+@router.get("/funding", response_model=dict[str, Any], description=funding.__doc__)
+def funding_answer(request: Request, ctx: Ctx) -> Response:
+    return _kept(request, ctx, ("funding",), lambda: funding(ctx))

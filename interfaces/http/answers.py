@@ -1,0 +1,70 @@
+"""Dashboard answers kept by the ledger's position.
+
+A dashboard is a pure function of the question (path, parameters, the reader's scope
+and role) and of the views, and the views change only when their position moves (rows
+and position commit together). So an answer computed at position P is the answer to
+the same question for as long as the position is still P: it is kept as JSON bytes
+and served again without a query. Never stale: any new event moves the position, and
+the next request recomputes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from fastapi import Response
+from pydantic import TypeAdapter
+
+_json = TypeAdapter(dict[str, Any])  # what FastAPI itself uses for these routes' answers
+MAX_ENTRIES = 256
+MAX_BYTES = 64 * 1024 * 1024
+
+
+class AnswerCache:
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
+        self._entries: OrderedDict[Hashable, tuple[Hashable, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self.hits = self.misses = 0
+
+    def answer(
+        self, key: Hashable, position: Hashable, compute: Callable[[], dict[str, Any]]
+    ) -> Response:
+        """The kept answer if it was computed at ``position``, else a fresh one.
+
+        ``position`` must be read before computing: the answer then reflects at least it.
+        """
+        with self._lock:
+            kept = self._entries.get(key)
+            if kept is not None and kept[0] == position:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return _response(kept[1], hit=True)
+            self.misses += 1
+        body = _json.dump_json(compute())
+        self._keep(key, position, body)
+        return _response(body, hit=False)
+
+    def _keep(self, key: Hashable, position: Hashable, body: bytes) -> None:
+        if len(body) > self.max_bytes // 4:  # one huge answer must not flush all others
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[1])
+            self._entries[key] = (position, body)
+            self._bytes += len(body)
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= len(dropped)
+
+
+def _response(body: bytes, *, hit: bool) -> Response:
+    # X-Answer: whether this was served from memory (for operators and the benchmark).
+    return Response(
+        body, media_type="application/json", headers={"X-Answer": "kept" if hit else "computed"}
+    )

@@ -1,0 +1,79 @@
+"""Dashboard answers are kept until the ledger's position moves, never longer."""
+
+from __future__ import annotations
+
+import pytest
+
+from interfaces.http.answers import AnswerCache
+from tests.e2e import helpers as h
+from tests.e2e.conftest import Api
+
+PATHS = ["/dashboards/rates", "/dashboards/rankings", "/dashboards/grids", "/dashboards/units",
+         "/dashboards/funding"]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_same_question_at_the_same_position_is_answered_from_memory(
+    api: Api, path: str
+) -> None:
+    h.report(api)
+    first = api.get("admin", path, min_position=api.event_count())
+    again = api.get("admin", path)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert first.headers["X-Answer"] == "computed"
+    assert again.headers["X-Answer"] == "kept"
+    assert again.content == first.content
+    assert again.headers["content-type"] == "application/json"
+
+
+def test_a_new_event_makes_the_next_answer_fresh(api: Api) -> None:
+    h.report(api)
+    before = api.get("admin", "/dashboards/rates", min_position=api.event_count())
+    assert before.json()["total"]["counts"]["reported"] == 1
+    h.report(api)
+    after = api.get("admin", "/dashboards/rates", min_position=api.event_count())
+    assert after.headers["X-Answer"] == "computed"
+    assert after.json()["total"]["counts"]["reported"] == 2
+
+
+def test_readers_with_other_scopes_or_parameters_get_their_own_answers(api: Api) -> None:
+    h.report(api)
+    h.report(api, user="other_grid_lead", grid_id="jintai")
+    position = api.event_count()
+    admin = api.get("admin", "/dashboards/rates", min_position=position).json()
+    lead = api.get("grid_lead", "/dashboards/rates").json()
+    by_grid = api.get("admin", "/dashboards/rates", by="grid").json()
+    assert admin["total"]["counts"]["reported"] == 2
+    assert lead["total"]["counts"]["reported"] == 1
+    assert {r["key"] for r in by_grid["rows"]} == {"chengshi-huating", "jintai"}
+    assert api.get("grid_lead", "/dashboards/rates").json() == lead  # kept, still theirs
+
+
+def test_refused_questions_are_not_answered_from_memory(api: Api) -> None:
+    h.report(api)
+    api.get("admin", "/dashboards/rates", min_position=api.event_count())
+    response = api.client.get("/dashboards/rates")  # no token
+    assert response.status_code == 401
+
+
+def _compute(n: int):  # type: ignore[no-untyped-def]
+    return lambda: {"n": n, "pad": "x" * 100}
+
+
+def test_the_cache_keeps_at_most_its_entries_and_drops_the_least_recent() -> None:
+    cache = AnswerCache(max_entries=2)
+    cache.answer("a", 1, _compute(1))
+    cache.answer("b", 1, _compute(2))
+    assert cache.answer("a", 1, _compute(99)).headers["X-Answer"] == "kept"  # a is recent now
+    cache.answer("c", 1, _compute(3))  # drops b
+    assert cache.answer("b", 1, _compute(4)).headers["X-Answer"] == "computed"
+    assert cache.answer("a", 2, _compute(5)).body == b'{"n":5,"pad":"' + b"x" * 100 + b'"}'
+
+
+def test_the_cache_keeps_at_most_its_bytes() -> None:
+    cache = AnswerCache(max_entries=100, max_bytes=1000)
+    for key in range(20):
+        cache.answer(key, 1, _compute(key))
+    assert cache._bytes <= 1000
+    assert cache.answer(19, 1, _compute(0)).headers["X-Answer"] == "kept"
+    assert cache.answer(0, 1, _compute(0)).headers["X-Answer"] == "computed"
