@@ -22,6 +22,7 @@ from application.service import CaseService
 from projections.view import SqlView
 
 PULL_BATCH = 5000
+ANALYZE_AFTER = 50_000  # events applied in one catch-up (a rebuild): refresh statistics
 
 
 class Projector:
@@ -60,6 +61,7 @@ class Projector:
         """
         done = 0
         for projection in self.projections:
+            before = done
             start = (projection.view.max_tracking_id(self.service.name) or 0) + 1
             with ThreadPoolExecutor(1, thread_name_prefix="chuishao-read") as reader:
                 page = reader.submit(self._read, start)
@@ -73,6 +75,8 @@ class Projector:
                         progress(len(items))
                     if len(items) < PULL_BATCH:
                         break
+            if done - before >= ANALYZE_AFTER:
+                projection.view.analyze()
         return done
 
     def start(self, *, poll_interval: float = 0.1) -> None:

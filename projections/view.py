@@ -123,6 +123,19 @@ class SqlView(TrackingRecorder):
             )
         self._ensured.add(application_name)
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics (and PostgreSQL's visibility map, for index-only
+        counts) after bulk work such as a rebuild; autovacuum would get there later."""
+        names = [table.name for table in self.metadata.sorted_tables]
+        if self.engine.dialect.name != "postgresql":
+            with self.engine.begin() as conn:
+                for name in names:
+                    conn.exec_driver_sql(f'ANALYZE "{name}"')
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for name in names:  # VACUUM cannot run inside a transaction
+                conn.exec_driver_sql(f'VACUUM (ANALYZE) "{name}"')
+
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.batch(tracking):
             pass

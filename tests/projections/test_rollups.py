@@ -93,3 +93,32 @@ def test_a_view_of_the_current_version_is_kept(container: Container, clock: Fake
     LedgerView(container.engine, CaseLedger.name)
     assert snapshot(container.engine) == before
     assert container.projector.positions() == {"ledger": container.projector.head()}
+
+
+def test_a_large_catch_up_refreshes_the_planner_statistics(
+    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections import runner
+
+    HistoryGenerator(container.service, clock, n_cases=30, seed=2).run()
+    monkeypatch.setattr(runner, "ANALYZE_AFTER", 10)
+    container.projector.catch_up()
+    with container.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            analyzed = conn.execute(
+                text(
+                    "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                    "WHERE relname = 'ledger_cases' AND schemaname = current_schema()"
+                )
+            ).scalar_one()
+        else:
+            analyzed = conn.execute(
+                text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'ledger_cases'")
+            ).scalar_one()
+    assert analyzed
+    # and the views still answer: 30 cases, less the withdrawn and duplicates
+    everything = Scope(everything=True)
+    total = container.dashboards.total(Period(), everything).reported
+    streets = container.dashboards.counts_by("street", Period(), everything)
+    assert 20 <= total <= 30
+    assert total == sum(c.reported for c in streets.values())
