@@ -5,7 +5,8 @@ and role) and of the views, and the views change only when their position moves 
 and position commit together). So an answer computed at position P is the answer to
 the same question for as long as the position is still P: it is kept as JSON bytes
 and served again without a query. Never stale: any new event moves the position, and
-the next request recomputes.
+the next request recomputes. A request with ``Cache-Control: no-cache`` is always
+answered afresh (and the fresh answer kept).
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from fastapi import Response
+from fastapi import Request, Response
 from pydantic import TypeAdapter
+
+from application.access import User
+from interfaces.bootstrap import Container
+from interfaces.http.deps import scope_of
 
 _json = TypeAdapter(dict[str, Any])  # what FastAPI itself uses for these routes' answers
 MAX_ENTRIES = 256
@@ -32,7 +37,12 @@ class AnswerCache:
         self.hits = self.misses = 0
 
     def answer(
-        self, key: Hashable, position: Hashable, compute: Callable[[], dict[str, Any]]
+        self,
+        key: Hashable,
+        position: Hashable,
+        compute: Callable[[], dict[str, Any]],
+        *,
+        fresh: bool = False,
     ) -> Response:
         """The kept answer if it was computed at ``position``, else a fresh one.
 
@@ -40,7 +50,7 @@ class AnswerCache:
         """
         with self._lock:
             kept = self._entries.get(key)
-            if kept is not None and kept[0] == position:
+            if kept is not None and kept[0] == position and not fresh:
                 self._entries.move_to_end(key)
                 self.hits += 1
                 return _response(kept[1], hit=True)
@@ -68,3 +78,18 @@ def _response(body: bytes, *, hit: bool) -> Response:
     return Response(
         body, media_type="application/json", headers={"X-Answer": "kept" if hit else "computed"}
     )
+
+
+def kept(
+    request: Request,
+    c: Container,
+    user: User,
+    question: tuple[Hashable, ...],
+    compute: Callable[[], dict[str, Any]],
+) -> Response:
+    """Answer ``question`` (everything it depends on besides the reader) for ``user``."""
+    cache: AnswerCache = request.app.state.answers
+    key = (*question, user.role, user.unit_id, scope_of(user, c))
+    position = tuple(sorted(c.projector.positions().items()))  # read before computing
+    fresh = "no-cache" in request.headers.get("cache-control", "")
+    return cache.answer(key, position, compute, fresh=fresh)

@@ -9,7 +9,7 @@ from tests.e2e import helpers as h
 from tests.e2e.conftest import Api
 
 PATHS = ["/dashboards/rates", "/dashboards/rankings", "/dashboards/grids", "/dashboards/units",
-         "/dashboards/funding"]  # fmt: skip
+         "/dashboards/funding", "/ledger"]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -34,6 +34,26 @@ def test_a_new_event_makes_the_next_answer_fresh(api: Api) -> None:
     after = api.get("admin", "/dashboards/rates", min_position=api.event_count())
     assert after.headers["X-Answer"] == "computed"
     assert after.json()["total"]["counts"]["reported"] == 2
+
+
+def test_no_cache_asks_for_a_fresh_answer(api: Api) -> None:
+    h.report(api)
+    first = api.get("admin", "/dashboards/units", min_position=api.event_count())
+    fresh = api.client.get(
+        "/dashboards/units", headers=api.headers("admin", **{"Cache-Control": "no-cache"})
+    )
+    assert (first.headers["X-Answer"], fresh.headers["X-Answer"]) == ("computed", "computed")
+    assert fresh.content == first.content
+    assert api.get("admin", "/dashboards/units").headers["X-Answer"] == "kept"
+
+
+def test_ledger_pages_are_kept_per_page(api: Api) -> None:
+    for _ in range(3):
+        h.report(api)
+    first = api.get("admin", "/ledger", limit=2, min_position=api.event_count()).json()
+    second = api.get("admin", "/ledger", limit=2, offset=2).json()
+    assert [len(first["items"]), len(second["items"])] == [2, 1]
+    assert first["total"] == second["total"] == 3
 
 
 def test_readers_with_other_scopes_or_parameters_get_their_own_answers(api: Api) -> None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from application.access import Action
 from domain.errors import InvalidValue
 from domain.values import PartyKind, Role
-from interfaces.http.answers import AnswerCache
+from interfaces.http.answers import kept
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
 from interfaces.http.schemas import ID_PATTERN
 from interfaces.http.waiting import wait_for_position
@@ -242,10 +242,7 @@ def funding(ctx: Ctx) -> dict[str, Any]:
 
 
 def _kept(request: Request, ctx: Context, question: tuple[Any, ...], compute: Any) -> Response:
-    cache: AnswerCache = request.app.state.answers
-    key = (*question, ctx.period, ctx.scope, ctx.user.role, ctx.user.unit_id)
-    position = tuple(sorted(ctx.c.projector.positions().items()))
-    return cache.answer(key, position, compute)
+    return kept(request, ctx.c, ctx.user, (*question, ctx.period), compute)
 
 
 @router.get("/rates", response_model=dict[str, Any], description=rates.__doc__)

@@ -9,12 +9,13 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from openpyxl import Workbook
 
 from application.access import Action
 from domain.values import Channel, Level, Satisfaction, Solved, Status, Urgency
+from interfaces.http.answers import kept
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
 from interfaces.http.schemas import ID_PATTERN
 from interfaces.http.waiting import wait_for_position
@@ -62,7 +63,7 @@ class LedgerQuery:
     ) -> None:
         c.policy.require(user, Action.READ)
         wait_for_position(c, min_position)
-        self.c = c
+        self.c, self.user = c, user
         self.scope = scope_of(user, c)
         self.filter = CaseFilter(
             grid, community, street, status.value if status else None, category
@@ -115,21 +116,26 @@ class LedgerQuery:
 Ledger = Annotated[LedgerQuery, Depends(LedgerQuery)]
 
 
-@router.get("/ledger")
+@router.get("/ledger", response_model=dict[str, Any])
 def ledger_json(
+    request: Request,
     q: Ledger,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> dict[str, Any]:
+) -> Response:
     """The ledger rows in the caller's scope, with Chinese labels, newest first."""
-    rows, total = q.c.ledger.list_cases(q.filter, q.scope, limit=limit, offset=offset)
-    return {
-        "columns": dict(COLUMNS),
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "items": [q.readable(r) for r in rows],
-    }
+
+    def page() -> dict[str, Any]:
+        rows, total = q.c.ledger.list_cases(q.filter, q.scope, limit=limit, offset=offset)
+        return {
+            "columns": dict(COLUMNS),
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "items": [q.readable(r) for r in rows],
+        }
+
+    return kept(request, q.c, q.user, ("ledger", q.filter, limit, offset), page)
 
 
 @router.get("/ledger.csv", response_class=StreamingResponse)
