@@ -237,7 +237,8 @@ def profile_server(args: argparse.Namespace, spy: str, workload: str) -> Path:
         if workload == "dashboards":
             reps = max(1, int(args.seconds))
             p = ctx.Process(
-                target=workers.get_latencies, args=(base, token, bench_run.DASHBOARD_PATHS, reps, q)
+                target=workers.get_latencies,
+                args=(base, token, bench_run.DASHBOARD_PATHS, reps, {"Cache-Control": "no-cache"}, q),
             )
         else:
             refs = {

@@ -393,7 +393,13 @@ def _workload(
 
 
 def get_latencies(
-    base_url: str, token: str, paths: list[str], reps: int, out: Any, budget: float = 60.0
+    base_url: str,
+    token: str,
+    paths: list[str],
+    reps: int,
+    headers: dict[str, str] | None,
+    out: Any,
+    budget: float = 60.0,
 ) -> None:
     """One client, sequential GETs: the latency of each path (seconds), after a warm-up.
 
@@ -401,7 +407,9 @@ def get_latencies(
     try:
         res: dict[str, Any] = {}
         with httpx.Client(
-            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=120
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}", **(headers or {})},
+            timeout=120,
         ) as http:
             for path in paths:
                 r = http.get(path)

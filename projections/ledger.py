@@ -8,7 +8,8 @@ batches of hundreds. Either way each event is applied exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import singledispatchmethod
 from typing import Any
@@ -26,6 +27,7 @@ from projections.view import SqlView
 
 __all__ = ["CaseLedger", "LedgerView", "cases", "case_units", "metadata", "pledges", "summons"]
 CASE_COLUMNS = [c.name for c in cases.columns]
+MAX_ROWS = 30_000  # case rows kept in memory across a catch-up's transactions (≈ 3 KB each)
 CASE_PLACE = ("reported_month", "street_id", "community_id", "grid_id", "category_id")
 
 
@@ -37,16 +39,41 @@ class LedgerView(SqlView):
 
 @dataclass
 class Batch:
-    """Everything one batch of events changes, ready to write in bulk."""
+    """Case rows folded in memory, and what the next write must store.
 
-    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
-    new_cases: set[str] = field(default_factory=set)
+    It lives for one transaction on the live path, and for a whole catch-up on the bulk
+    path, where rows stay in memory between transactions: a case's row is then read from
+    the view at most once and written once per transaction that touched it.
+    """
+
+    rows: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)  # LRU first
+    stored: dict[str, Contribution | None] = field(default_factory=dict)  # counted, as in the view
+    dirty: set[str] = field(default_factory=set)
     new_summons: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
-    summons_updates: list[dict[str, Any]] = field(default_factory=list)
+    summons_updates: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     new_pledges: list[dict[str, Any]] = field(default_factory=list)
     involved: set[tuple[str, str]] = field(default_factory=set)
-    counted_before: dict[str, Contribution | None] = field(default_factory=dict)
-    counted_after: dict[str, Contribution | None] = field(default_factory=dict)
+    max_rows: int = MAX_ROWS
+
+    def load(self, conn: Connection, events: Sequence[Any]) -> None:
+        """Read the stored rows of the cases these events continue (those not in memory)."""
+        wanted = {
+            str(e.originator_id) for e in events if not isinstance(e, ev.CaseReported)
+        } - self.rows.keys()
+        for chunk in _chunks(sorted(wanted), 5000):
+            for r in conn.execute(select(cases).where(cases.c.case_id.in_(chunk))):
+                row = self.rows[r.case_id] = dict(r._mapping)
+                self.stored[r.case_id] = contribution(row)
+
+    def written(self, counted: dict[str, Contribution | None]) -> None:
+        """The pending changes are stored: start the next write from here."""
+        self.stored.update(counted)
+        self.dirty.clear()
+        self.new_summons, self.summons_updates = {}, {}
+        self.new_pledges, self.involved = [], set()
+        while len(self.rows) > self.max_rows:  # forget the least recently touched
+            case_id, _ = self.rows.popitem(last=False)
+            self.stored.pop(case_id, None)
 
 
 class MissedEvents(Exception):
@@ -65,15 +92,41 @@ class CaseLedger(Projection[LedgerView]):
         self.process_batch([(domain_event, tracking)])
 
     def process_batch(self, items: Sequence[tuple[Any, Tracking]]) -> None:
-        """Apply events in log order; those already applied are skipped."""
-        if not items:
-            return
-        last = items[-1][1]
-        with self.view.batch(last) as (conn, position):
-            todo = [(e, t) for e, t in items if t.notification_id > position]
-            if todo:
-                self._check_nothing_skipped(position, todo[0][1].notification_id)
-                write(conn, fold_all(conn, [e for e, _ in todo]))
+        """Apply events in log order, in one transaction; those already applied are skipped."""
+        self.process_pages([items], per_transaction=len(items))
+
+    def process_pages(
+        self, pages: Iterable[Sequence[tuple[Any, Tracking]]], per_transaction: int
+    ) -> int:
+        """Apply pages of events in log order, about ``per_transaction`` events per
+        transaction, each advancing the position with its rows. Rows stay in memory from
+        one transaction to the next unless someone else moved the position in between.
+        Returns how many events were applied (those already applied are skipped)."""
+        batch = Batch()
+        applied, ours = 0, -1  # ours: the position our last transaction left
+        queue = iter(pages)
+        page = next(queue, None)
+        while page:
+            with self.view.locked(page[0][1].application_name) as tx:
+                if tx.position != ours:
+                    batch = Batch()  # another projector wrote: our rows may be stale
+                done, in_tx = tx.position, 0
+                while page and (in_tx == 0 or in_tx + len(page) <= per_transaction):
+                    todo = [(e, t) for e, t in page if t.notification_id > done]
+                    if todo:
+                        if in_tx == 0:
+                            self._check_nothing_skipped(done, todo[0][1].notification_id)
+                        events = [e for e, _ in todo]
+                        batch.load(tx.conn, events)
+                        for e in events:
+                            fold(batch, e)
+                        done, in_tx = todo[-1][1].notification_id, in_tx + len(todo)
+                    page = next(queue, None)
+                if in_tx:
+                    write(tx.conn, batch)
+                    tx.advance(done)
+            ours, applied = done, applied + in_tx
+        return applied
 
     def _check_nothing_skipped(self, position: int, first: int) -> None:
         # Ids may have holes (rolled-back inserts), so ask the log, not arithmetic. A live
@@ -84,22 +137,24 @@ class CaseLedger(Projection[LedgerView]):
 
 
 def fold_all(conn: Connection, events: list[Any]) -> Batch:
+    """A batch of these events, folded onto the stored rows."""
     batch = Batch()
-    known = {str(e.originator_id) for e in events if not isinstance(e, ev.CaseReported)}
-    if known:
-        for r in conn.execute(select(cases).where(cases.c.case_id.in_(known))):
-            row = batch.rows[r.case_id] = dict(r._mapping)
-            batch.counted_before[r.case_id] = contribution(row)
+    batch.load(conn, events)
     for e in events:
         fold(batch, e)
     return batch
 
 
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
 def fold(b: Batch, e: Any) -> None:
     """Change the batch's rows by one event (no I/O)."""
     case_id = str(e.originator_id)
+    b.dirty.add(case_id)
     if isinstance(e, ev.CaseReported):
-        b.new_cases.add(case_id)
         b.rows[case_id] = {
             "case_id": case_id,
             "title": e.title,
@@ -130,6 +185,7 @@ def fold(b: Batch, e: Any) -> None:
             "reopened": 0,
         }
     row = b.rows[case_id]
+    b.rows.move_to_end(case_id)
     row["version"] = e.originator_version
     row["last_event_at"] = e.timestamp
     match e:
@@ -207,20 +263,19 @@ def _respond(row: dict[str, Any], e: Any) -> None:
 
 
 def _summons(b: Batch, case_id: str, whistle_id: str, unit_id: str, **values: Any) -> None:
-    pending = b.new_summons.get((case_id, whistle_id, unit_id))
+    key = (case_id, whistle_id, unit_id)
+    pending = b.new_summons.get(key)
     if pending is not None:
         pending.update(values)
-    else:
-        b.summons_updates.append(
-            {"k_case": case_id, "k_whistle": whistle_id, "k_unit": unit_id, **values}
-        )
+    else:  # summoned in an earlier transaction
+        b.summons_updates.setdefault(key, {}).update(values)
 
 
 def write(conn: Connection, b: Batch) -> None:
-    """Write a folded batch with a handful of bulk statements."""
-    b.counted_after = {case_id: contribution(row) for case_id, row in b.rows.items()}
-    new = [b.rows[k] for k in b.new_cases]
-    old = [b.rows[k] for k in b.rows if k not in b.new_cases]
+    """Store what the batch changed with a handful of bulk statements."""
+    counted = {case_id: contribution(b.rows[case_id]) for case_id in b.dirty}
+    new = [b.rows[k] for k in sorted(b.dirty) if k not in b.stored]
+    old = [b.rows[k] for k in sorted(b.dirty) if k in b.stored]
     if new:
         conn.execute(cases.insert(), new)
     if old:
@@ -233,12 +288,13 @@ def write(conn: Connection, b: Batch) -> None:
         )
     if b.new_summons:
         for summoned in b.new_summons.values():
-            summoned["counted"] = b.counted_after[summoned["case_id"]] is not None
+            summoned["counted"] = counted[summoned["case_id"]] is not None
         conn.execute(summons.insert(), list(b.new_summons.values()))
+    _update_summons(conn, b.summons_updates)
     recounted = [  # withdrawn or marked duplicate: their summons and pledges stop counting
         {"k_case": case_id, "counted": after is not None}
-        for case_id, after in b.counted_after.items()
-        if case_id in b.counted_before and (b.counted_before[case_id] is None) != (after is None)
+        for case_id, after in counted.items()
+        if case_id in b.stored and (b.stored[case_id] is None) != (after is None)
     ]
     for table in (summons, pledges) if recounted else ():
         conn.execute(
@@ -247,20 +303,9 @@ def write(conn: Connection, b: Batch) -> None:
             .values(counted=bindparam("counted")),
             recounted,
         )
-    for update in b.summons_updates:  # few: report-ins and scores of earlier whistles
-        values = {k: v for k, v in update.items() if not k.startswith("k_")}
-        conn.execute(
-            summons.update()
-            .where(
-                summons.c.case_id == update["k_case"],
-                summons.c.whistle_id == update["k_whistle"],
-                summons.c.unit_id == update["k_unit"],
-            )
-            .values(**values)
-        )
     if b.new_pledges:
         for pledge in b.new_pledges:
-            pledge["counted"] = b.counted_after[pledge["case_id"]] is not None
+            pledge["counted"] = counted[pledge["case_id"]] is not None
         conn.execute(pledges.insert(), b.new_pledges)
     if b.involved:
         insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
@@ -269,6 +314,27 @@ def write(conn: Connection, b: Batch) -> None:
             [{"case_id": c, "unit_id": u} for c, u in sorted(b.involved)],
         )
     deltas = Deltas()
-    for case_id, after in b.counted_after.items():
-        deltas.change(b.counted_before.get(case_id), after)
+    for case_id, after in counted.items():
+        deltas.change(b.stored.get(case_id), after)
     deltas.write(conn)
+    b.written(counted)
+
+
+def _update_summons(conn: Connection, updates: dict[tuple[str, str, str], dict[str, Any]]) -> None:
+    """Report-ins and scores of earlier whistles: one executemany per set of columns."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for (case_id, whistle_id, unit_id), values in sorted(updates.items()):
+        groups.setdefault(tuple(sorted(values)), []).append(
+            {"k_case": case_id, "k_whistle": whistle_id, "k_unit": unit_id, **values}
+        )
+    for columns, params in groups.items():
+        conn.execute(
+            summons.update()
+            .where(
+                summons.c.case_id == bindparam("k_case"),
+                summons.c.whistle_id == bindparam("k_whistle"),
+                summons.c.unit_id == bindparam("k_unit"),
+            )
+            .values({c: bindparam(c) for c in columns}),
+            params,
+        )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,6 +22,7 @@ from application.service import CaseService
 from projections.view import SqlView
 
 PULL_BATCH = 5000
+TRANSACTION_EVENTS = 50_000  # a rebuild commits its rows and position every so many events
 ANALYZE_AFTER = 50_000  # events applied in one catch-up (a rebuild): refresh statistics
 
 
@@ -56,28 +57,43 @@ class Projector:
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Pull and apply everything not yet applied; returns how many events were applied.
 
-        The next page is read and decoded in a second thread while this one writes the
-        current page, so database waits overlap with decoding.
+        The next page is read and decoded in a second thread while this one folds and
+        writes, so database waits overlap with decoding. A projection with
+        ``process_pages`` applies about ``TRANSACTION_EVENTS`` events per transaction.
         """
         done = 0
         for projection in self.projections:
-            before = done
             start = (projection.view.max_tracking_id(self.service.name) or 0) + 1
             with ThreadPoolExecutor(1, thread_name_prefix="chuishao-read") as reader:
-                page = reader.submit(self._read, start)
-                while True:
-                    items = page.result()
-                    if len(items) == PULL_BATCH:
-                        page = reader.submit(self._read, items[-1][1].notification_id + 1)
-                    self._apply(projection, items)
-                    done += len(items)
-                    if progress and items:
-                        progress(len(items))
-                    if len(items) < PULL_BATCH:
-                        break
-            if done - before >= ANALYZE_AFTER:
+                pages = self._pages(reader, start, progress)
+                process_pages = getattr(projection, "process_pages", None)
+                if process_pages is not None:
+                    applied = process_pages(pages, per_transaction=TRANSACTION_EVENTS)
+                else:
+                    applied = 0
+                    for items in pages:
+                        self._apply(projection, items)
+                        applied += len(items)
+            if applied >= ANALYZE_AFTER:
                 projection.view.analyze()
+            done += applied
         return done
+
+    def _pages(
+        self, reader: ThreadPoolExecutor, start: int, progress: Callable[[int], None] | None
+    ) -> Iterator[list[tuple[Any, Tracking]]]:
+        """Pages of the log from ``start``, each read while the previous one is applied."""
+        page = reader.submit(self._read, start)
+        while True:
+            items = page.result()
+            if len(items) == PULL_BATCH:
+                page = reader.submit(self._read, items[-1][1].notification_id + 1)
+            if items:
+                yield items
+                if progress:
+                    progress(len(items))
+            if len(items) < PULL_BATCH:
+                return
 
     def start(self, *, poll_interval: float = 0.1) -> None:
         """Follow the log in the background until ``stop``."""

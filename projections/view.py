@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from sqlalchemy import (
@@ -40,6 +41,17 @@ versions_table = Table(  # which shape of its tables each view was built with
     Column("projection", String(64), primary_key=True),
     Column("version", Integer, nullable=False),
 )
+
+
+@dataclass
+class Locked:
+    conn: Connection
+    application_name: str
+    position: int  # the view holds every event up to here
+    advanced_to: int = 0
+
+    def advance(self, notification_id: int) -> None:
+        self.advanced_to = max(self.advanced_to, notification_id)
 
 
 class SqlView(TrackingRecorder):
@@ -94,12 +106,21 @@ class SqlView(TrackingRecorder):
 
         The position then moves to ``last`` in the same transaction as the view rows.
         """
-        self._ensure_tracking_row(last.application_name)
+        with self.locked(last.application_name) as tx:
+            yield tx.conn, tx.position
+            tx.advance(last.notification_id)
+
+    @contextmanager
+    def locked(self, application_name: str) -> Iterator[Locked]:
+        """A transaction holding this view's position row (other projectors wait): the
+        caller writes rows after ``position`` and says how far with ``advance``."""
+        self._ensure_tracking_row(application_name)
         with self.engine.begin() as conn:
-            current = self._position(conn, last.application_name, lock=True) or 0
-            yield conn, current
-            if current < last.notification_id:
-                self._advance(conn, last)
+            position = self._position(conn, application_name, lock=True) or 0
+            tx = Locked(conn, application_name, position)
+            yield tx
+            if tx.advanced_to > position:
+                self._advance(conn, Tracking(application_name, tx.advanced_to))
 
     def _ensure_tracking_row(self, application_name: str) -> None:
         """Create the position row (at 0) once, so there is always a row to lock:

@@ -280,6 +280,7 @@ def test_failure_inside_a_transaction_rolls_back_that_transaction_only(
     HistoryGenerator(container.service, clock, n_cases=80).run()
     ids = _ids(container)
     monkeypatch.setattr(projections.runner, "PULL_BATCH", page)
+    monkeypatch.setattr(projections.runner, "TRANSACTION_EVENTS", page)
     nth = 250 // page + 1  # the failing transaction holds event 250 (1-based) or starts there
     if where == "ledger.write":  # the view rows were written, then the failure
         _fail_on_call(monkeypatch, projections.ledger, "write", nth)

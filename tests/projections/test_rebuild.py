@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
+import pytest
+from eventsourcing.persistence import Tracking
 from typer.testing import CliRunner
 
+import projections.ledger
+import projections.runner
 from infrastructure.settings import Settings
 from interfaces.bootstrap import Container, build_container
 from interfaces.cli import app
@@ -74,3 +81,71 @@ def test_cli_rebuild_prints_progress_and_ends_at_the_head(
     status = runner.invoke(app, ["projections", "status"])
     assert status.exit_code == 0, status.output
     assert "ledger" in status.output and str(head) in status.output
+
+
+@pytest.mark.parametrize(
+    ("page", "per_transaction", "max_rows"),
+    [(7, 7, 100_000), (50, 200, 100_000), (64, 256, 25), (5000, 50_000, 3)],
+)
+def test_rows_kept_in_memory_across_transactions_give_the_same_tables(
+    container: Container,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    page: int,
+    per_transaction: int,
+    max_rows: int,
+) -> None:
+    """Bulk catch-up: pages, transactions and the in-memory row limit in any combination
+    (rows forgotten and read back) store exactly what one event at a time stores."""
+    _incremental_history(container, clock, n_cases=150)
+    incremental = snapshot(container.engine)
+    for view in container.projector.views:
+        view.reset()
+    monkeypatch.setattr(projections.runner, "PULL_BATCH", page)
+    monkeypatch.setattr(projections.runner, "TRANSACTION_EVENTS", per_transaction)
+    monkeypatch.setattr(projections.ledger, "MAX_ROWS", max_rows)
+    monkeypatch.setattr(projections.ledger.Batch, "max_rows", max_rows)
+
+    assert container.projector.catch_up() == container.projector.head()
+    assert snapshot(container.engine) == incremental
+
+
+def test_rows_in_memory_are_dropped_when_another_projector_wrote_in_between(
+    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between two of our transactions another projector applies part of the log: our
+    next transaction sees the position moved, forgets its rows (stale now: the other
+    changed some of them) and goes on after what the other applied."""
+    _incremental_history(container, clock, n_cases=80)
+    incremental = snapshot(container.engine)
+    head = container.projector.head()
+    for view in container.projector.views:
+        view.reset()
+    monkeypatch.setattr(projections.runner, "PULL_BATCH", 100)
+    monkeypatch.setattr(projections.runner, "TRANSACTION_EVENTS", 100)
+    view = container.projector.views[0]
+    log = [(e, Tracking(container.service.name, i)) for i, e in read_log(container.service)]
+    # the other applies events 100..k-1, where a case we fold first goes on after k
+    cases = [str(e.originator_id) for e, _ in log]
+    k = next(
+        k
+        for k in range(101, head)
+        if set(cases[:100]) & set(cases[100:k]) & set(cases[k:])
+    )
+    calls = []
+    original = type(view).locked
+
+    with build_container(container.settings, clock=clock) as other:
+
+        @contextmanager
+        def locked(self: Any, application_name: str) -> Iterator[Any]:
+            calls.append(application_name)
+            if len(calls) == 2:  # after our first transaction committed
+                other.projector.projections[0].process_batch(log[100:k])
+            with original(self, application_name) as tx:
+                yield tx
+
+        monkeypatch.setattr(type(view), "locked", locked)
+        assert container.projector.catch_up() == head - (k - 100)  # the other's are skipped
+    assert container.projector.positions() == {"ledger": head}
+    assert snapshot(container.engine) == incremental
