@@ -8,7 +8,7 @@ a weight needs no rebuild. Withdrawn and duplicate cases count nowhere.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Integer, and_, case, func
@@ -124,7 +124,7 @@ class Counts:
     @classmethod
     def of(cls, row: Any) -> Counts:
         m = row._mapping
-        return cls(**{f.name: int(m[f.name] or 0) for f in fields(cls)})
+        return cls(*[int(m[name] or 0) for name in COUNT_NAMES])  # fields in this order
 
     def rates(self, w: Weights) -> Rates:
         def ratio(part: float, whole: int) -> float | None:

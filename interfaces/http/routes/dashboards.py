@@ -171,17 +171,19 @@ def grids(ctx: Ctx) -> dict[str, Any]:
                 "cases_left": left.get(key, []) if listed else None,
             }
         )
-    community_rows = [
-        {
-            "key": key,
-            "name": ctx.name("community", key),
-            "resolved": counts.resolved,
-            "resolved_in_community": counts.resolved_in_community,
-            "community_rate": counts.rates(ctx.c.weights).community_rate,
-            "grid_rate": counts.rates(ctx.c.weights).grid_rate,
-        }
-        for key, counts in sorted(d.counts_by("community", ctx.period, ctx.scope).items())
-    ]
+    community_rows = []
+    for key, counts in sorted(d.counts_by("community", ctx.period, ctx.scope).items()):
+        rates = counts.rates(ctx.c.weights)
+        community_rows.append(
+            {
+                "key": key,
+                "name": ctx.name("community", key),
+                "resolved": counts.resolved,
+                "resolved_in_community": counts.resolved_in_community,
+                "community_rate": rates.community_rate,
+                "grid_rate": rates.grid_rate,
+            }
+        )
     return {"grids": grid_rows, "communities": community_rows}
 
 
