@@ -7,6 +7,7 @@ import pytest
 from interfaces.http.answers import AnswerCache
 from tests.e2e import helpers as h
 from tests.e2e.conftest import Api
+from tests.e2e.test_console_pages import sign_in
 
 PATHS = ["/dashboards/rates", "/dashboards/rankings", "/dashboards/grids", "/dashboards/units",
          "/dashboards/funding", "/ledger"]  # fmt: skip
@@ -97,3 +98,26 @@ def test_the_cache_keeps_at_most_its_bytes() -> None:
     assert cache._bytes <= 1000
     assert cache.answer(19, 1, _compute(0)).headers["X-Answer"] == "kept"
     assert cache.answer(0, 1, _compute(0)).headers["X-Answer"] == "computed"
+
+
+def test_grids_lists_the_cases_that_left_only_for_a_few_grids(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from interfaces.http.routes import dashboards
+
+    left = h.escalated_case(api)  # escalated out of the grid-lead's grid
+    h.report(api, user="other_grid_lead", grid_id="jintai")
+    position = api.event_count()
+    listed = api.get("admin", "/dashboards/grids", min_position=position).json()["grids"]
+    by_key = {g["key"]: g for g in listed}
+    assert [c["case_id"] for c in by_key["chengshi-huating"]["cases_left"]] == [left]
+    assert by_key["jintai"]["cases_left"] == []
+
+    monkeypatch.setattr(dashboards, "LISTED_GRIDS", 1)  # a district's hundreds of grids
+    fresh = api.headers("admin", **{"Cache-Control": "no-cache"})  # the list above is kept
+    many = api.client.get("/dashboards/grids", headers=fresh).json()["grids"]
+    assert {g["key"]: g["cases_left"] for g in many} == {"chengshi-huating": None, "jintai": None}
+    sign_in(api, "admin")
+    assert "请在下方选择社区查看" in api.client.get("/ui/grids").text
+    one = api.get("admin", "/dashboards/grids", grid="chengshi-huating").json()["grids"]
+    assert [c["case_id"] for c in one[0]["cases_left"]] == [left]
