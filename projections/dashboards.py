@@ -90,6 +90,22 @@ class Dashboards:
         with self.engine.connect() as conn:
             return {row.key: Counts.of(row) for row in conn.execute(query)}
 
+    def monthly(self, group: str, period: Period, scope: Scope) -> dict[str, dict[str, Counts]]:
+        """Counts by month of reporting, then by ``group``, in one query."""
+        name = GROUPS[group].name
+        table = self._source(period, scope, name, "reported_month")
+        month, key = table.c.reported_month, table.c[name]
+        query = (
+            select(month.label("month"), key.label("key"), *self._counts(table))
+            .where(*period.conditions(table), *scope_conditions(scope, table))
+            .group_by(month, key)
+        )
+        out: dict[str, dict[str, Counts]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                out.setdefault(row.month, {})[row.key] = Counts.of(row)
+        return out
+
     def total(self, period: Period, scope: Scope) -> Counts:
         table = self._source(period, scope)
         query = select(*self._counts(table)).where(

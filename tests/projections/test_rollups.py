@@ -122,3 +122,20 @@ def test_a_large_catch_up_refreshes_the_planner_statistics(
     streets = container.dashboards.counts_by("street", Period(), everything)
     assert 20 <= total <= 30
     assert total == sum(c.reported for c in streets.values())
+
+
+@pytest.mark.parametrize("group", ["street", "community", "grid", "category"])
+def test_monthly_counts_are_each_months_counts(
+    container: Container, clock: FakeClock, group: str
+) -> None:
+    HistoryGenerator(container.service, clock, n_cases=120, seed=8).run()
+    container.projector.catch_up()
+    d, everything = container.dashboards, Scope(everything=True)
+    months = sorted(d.counts_by("month", Period(), everything))
+    assert len(months) >= 3
+    expected = {m: d.counts_by(group, Period(m, m), everything) for m in months}
+    assert d.monthly(group, Period(), everything) == expected
+    street = Scope(street_ids=frozenset({"jianshe"}))
+    assert d.monthly(group, Period(), street) == {
+        m: c for m in months if (c := d.counts_by(group, Period(m, m), street))
+    }

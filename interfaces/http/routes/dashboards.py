@@ -106,20 +106,10 @@ def rankings(
     level: Literal["street", "community"] = "street",
 ) -> dict[str, Any]:
     """Monthly ranking by 综合得分 = 0.1×响应率 + 0.5×解决率 + 0.4×满意率 (weights configurable)."""
-    d = ctx.c.dashboards
-    months = sorted(d.counts_by("month", ctx.period, ctx.scope))
     out = []
-    for month in months:
-        period = Period(
-            month,
-            month,
-            ctx.period.street_id,
-            ctx.period.community_id,
-            ctx.period.grid_id,
-            ctx.period.category_id,
-        )
+    for month, by_key in sorted(ctx.c.dashboards.monthly(level, ctx.period, ctx.scope).items()):
         scored: list[dict[str, Any]] = []
-        for key, counts in d.counts_by(level, period, ctx.scope).items():
+        for key, counts in by_key.items():
             r = counts.rates(ctx.c.weights)
             scored.append(
                 {
