@@ -21,14 +21,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import events as ev
 from domain.values import Status
-from projections.ledger_tables import CST, case_units, cases, metadata, pledges, summons
+from projections.ledger_tables import CASE_PLACE, CST, case_units, cases, metadata, pledges, summons
 from projections.rollups import Contribution, Deltas, contribution
 from projections.view import SqlView
 
 __all__ = ["CaseLedger", "LedgerView", "cases", "case_units", "metadata", "pledges", "summons"]
 CASE_COLUMNS = [c.name for c in cases.columns]
 MAX_ROWS = 30_000  # case rows kept in memory across a catch-up's transactions (≈ 3 KB each)
-CASE_PLACE = ("reported_month", "street_id", "community_id", "grid_id", "category_id")
 
 
 class LedgerView(SqlView):
@@ -274,8 +273,9 @@ def _summons(b: Batch, case_id: str, whistle_id: str, unit_id: str, **values: An
 def write(conn: Connection, b: Batch) -> None:
     """Store what the batch changed with a handful of bulk statements."""
     counted = {case_id: contribution(b.rows[case_id]) for case_id in b.dirty}
-    new = [b.rows[k] for k in sorted(b.dirty) if k not in b.stored]
-    old = [b.rows[k] for k in sorted(b.dirty) if k in b.stored]
+    dirty = sorted(b.dirty)
+    new = [b.rows[k] for k in dirty if k not in b.stored]
+    old = [b.rows[k] for k in dirty if k in b.stored]
     if new:
         conn.execute(cases.insert(), new)
     if old:

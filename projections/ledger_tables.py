@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, text
@@ -16,6 +17,19 @@ OPEN_STATUSES = (Status.REPORTED.value, Status.IN_PROGRESS.value)
 IS_OPEN = text("status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES)))
 LEFT_GRID = text("level <> 'grid'")
 metadata = MetaData()
+CASE_PLACE = ("reported_month", "street_id", "community_id", "grid_id", "category_id")
+
+
+def _case_place() -> list[Column[Any]]:
+    """A case's cohort and place (fixed once reported) and whether it counts (not withdrawn
+    or a duplicate), copied onto summons and pledge rows so their dashboards need no join."""
+    return [
+        Column("reported_month", String(7), nullable=False),
+        *(Column(name, String(64), nullable=False) for name in CASE_PLACE[1:]),
+        Column("counted", Boolean, nullable=False),
+    ]
+
+
 cases = Table(
     "ledger_cases",
     metadata,
@@ -83,14 +97,7 @@ summons = Table(
     Column("reported_in_at", UtcDateTime()),
     Column("late", Boolean),
     Column("score", Integer),
-    # The case's cohort and place (fixed once reported) and whether it counts (not
-    # withdrawn or a duplicate), so accountability needs no join with the cases.
-    Column("reported_month", String(7), nullable=False),
-    Column("street_id", String(64), nullable=False),
-    Column("community_id", String(64), nullable=False),
-    Column("grid_id", String(64), nullable=False),
-    Column("category_id", String(64), nullable=False),
-    Column("counted", Boolean, nullable=False),
+    *_case_place(),
     Index("ledger_summons_unit", "unit_id"),
     Index("ledger_summons_month", "reported_month"),
 )
@@ -108,18 +115,11 @@ pledges = Table(
     metadata,
     Column("case_id", String(36), primary_key=True),
     Column("version", Integer, primary_key=True),
-    Column("community_id", String(64), nullable=False),
-    Column("street_id", String(64), nullable=False),
     Column("party_kind", String(32), nullable=False),
     Column("party_name", String(200), nullable=False),
     Column("unit_id", String(64)),
     Column("amount_fen", BigInteger, nullable=False),
     Column("pledged_at", UtcDateTime(), nullable=False),
-    # as on the summons rows: the case's cohort, place and whether it counts, so funding
-    # is summed over pledges alone
-    Column("reported_month", String(7), nullable=False),
-    Column("grid_id", String(64), nullable=False),
-    Column("category_id", String(64), nullable=False),
-    Column("counted", Boolean, nullable=False),
+    *_case_place(),
     Index("ledger_pledges_community", "community_id", "party_kind"),
 )

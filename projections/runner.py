@@ -69,10 +69,11 @@ class Projector:
                 process_pages = getattr(projection, "process_pages", None)
                 if process_pages is not None:
                     applied = process_pages(pages, per_transaction=TRANSACTION_EVENTS)
-                else:
+                else:  # any other projection: one event at a time
                     applied = 0
                     for items in pages:
-                        self._apply(projection, items)
+                        for event, tracking in items:
+                            projection.process_event(event, tracking)
                         applied += len(items)
             if applied >= ANALYZE_AFTER:
                 projection.view.analyze()
@@ -182,12 +183,3 @@ class Projector:
             (self.service.mapper.to_domain_event(n), Tracking(self.service.name, n.id))
             for n in notifications
         ]
-
-    @staticmethod
-    def _apply(projection: Projection[Any], items: list[tuple[Any, Tracking]]) -> None:
-        process_batch = getattr(projection, "process_batch", None)
-        if process_batch is not None:  # one transaction per page
-            process_batch(items)
-        else:
-            for event, tracking in items:
-                projection.process_event(event, tracking)

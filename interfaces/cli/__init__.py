@@ -65,11 +65,7 @@ def demo(
 @app.command()
 def history(case_id: str) -> None:
     """Print a case's timeline: every event, who did it, when, and its hash."""
-    try:
-        uid = UUID(case_id)
-    except ValueError:
-        console.print(f"[red]案件编号格式不正确：{case_id}[/red]")
-        raise typer.Exit(2) from None
+    uid = _case_id(case_id)
     with build_case_service(Settings()) as service:
         try:
             records = service.history(uid)
@@ -82,11 +78,7 @@ def history(case_id: str) -> None:
 @app.command()
 def forget(case_id: str) -> None:
     """Erase a resident's name and phone for a case (PIPL); the history stays verifiable."""
-    try:
-        uid = UUID(case_id)
-    except ValueError:
-        console.print(f"[red]案件编号格式不正确：{case_id}[/red]")
-        raise typer.Exit(2) from None
+    uid = _case_id(case_id)
     with build_case_service(Settings()) as service:
         try:
             erased = service.forget_resident(uid, actor=Actor("cli", Role.ADMIN))
@@ -147,3 +139,11 @@ def main() -> None:
     except DomainError as e:
         console.print(f"[red]{e.zh}[/red]（{e.en}）")
         raise SystemExit(2) from None
+
+
+def _case_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        console.print(f"[red]案件编号格式不正确：{text}[/red]")
+        raise typer.Exit(2) from None

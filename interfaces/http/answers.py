@@ -21,7 +21,7 @@ from pydantic import TypeAdapter
 
 from application.access import User
 from interfaces.bootstrap import Container
-from interfaces.http.deps import scope_of
+from projections.queries import Scope
 
 _json = TypeAdapter(dict[str, Any])  # what FastAPI itself uses for these routes' answers
 MAX_ENTRIES = 256
@@ -84,12 +84,14 @@ def kept(
     request: Request,
     c: Container,
     user: User,
+    scope: Scope,
     question: tuple[Hashable, ...],
     compute: Callable[[], dict[str, Any]],
 ) -> Response:
-    """Answer ``question`` (everything it depends on besides the reader) for ``user``."""
+    """Answer ``question`` (everything it depends on besides the reader) for ``user``,
+    whose ``scope`` the caller has resolved."""
     cache: AnswerCache = request.app.state.answers
-    key = (*question, user.role, user.unit_id, scope_of(user, c))
+    key = (*question, user.role, user.unit_id, scope)
     position = tuple(sorted(c.projector.positions().items()))  # read before computing
     fresh = "no-cache" in request.headers.get("cache-control", "")
     return cache.answer(key, position, compute, fresh=fresh)

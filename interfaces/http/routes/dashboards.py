@@ -234,7 +234,7 @@ def funding(ctx: Ctx) -> dict[str, Any]:
 
 
 def _kept(request: Request, ctx: Context, question: tuple[Any, ...], compute: Any) -> Response:
-    return kept(request, ctx.c, ctx.user, (*question, ctx.period), compute)
+    return kept(request, ctx.c, ctx.user, ctx.scope, (*question, ctx.period), compute)
 
 
 @router.get("/rates", response_model=dict[str, Any], description=rates.__doc__)

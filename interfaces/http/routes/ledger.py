@@ -135,7 +135,7 @@ def ledger_json(
             "items": [q.readable(r) for r in rows],
         }
 
-    return kept(request, q.c, q.user, ("ledger", q.filter, limit, offset), page)
+    return kept(request, q.c, q.user, q.scope, ("ledger", q.filter, limit, offset), page)
 
 
 @router.get("/ledger.csv", response_class=StreamingResponse)
