@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +20,10 @@ class Settings(BaseSettings):
     database_schema: str = ""
     data_dir: Path = Path("data")
     jurisdiction_file: Path | None = None
+    # Secrets (signing keys, server secrets) live here, not beside the database
+    # (infrastructure/config_dir.py).
+    config_dir: Path | None = None
+    xdg_config_home: Path | None = Field(default=None, validation_alias="XDG_CONFIG_HOME")
     # Measures (docs/measures.md): configurable defaults, not law.
     target_rate: float = 0.98
     basically_satisfied_weight: float = 0.9

@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,6 +30,9 @@ from domain.values import Actor, Role
 from infrastructure.event_store import SQLITE_FILE
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service
+
+# Keys and secrets the tests create go to a throwaway directory, never the user's ~/.config.
+os.environ.setdefault("CHUISHAO_CONFIG_DIR", tempfile.mkdtemp(prefix="chuishao-config-"))
 
 PG_URL = os.environ.get(
     "CHUISHAO_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/chuishao_test"
