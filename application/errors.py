@@ -60,3 +60,18 @@ class StorageUnavailable(ApplicationError):
 
     def __init__(self, detail: str) -> None:
         super().__init__("数据库暂时不可用，请稍后重试", f"storage unavailable: {detail}")
+
+
+class KeyMismatch(ApplicationError):
+    """The signing key is not the one that signed the log's newest row."""
+
+    code = "signing_key_mismatch"
+
+    def __init__(self, log_key: str, this_key: str) -> None:
+        super().__init__(
+            f"签名密钥与日志不符：日志最新签名来自密钥 {log_key}，本机密钥为 {this_key}。"
+            "请用正确的密钥文件（CHUISHAO_SIGNING_KEY_FILE），或执行 chuishao keys rotate 轮换密钥",
+            f"the log's newest signature is by key {log_key}, this key is {this_key}: "
+            "use the right key file (CHUISHAO_SIGNING_KEY_FILE) or run `chuishao keys rotate`",
+        )
+        self.log_key, self.this_key = log_key, this_key

@@ -49,6 +49,20 @@ def chain_hash(originator_id: UUID | str, version: int, topic: str, prev: str, i
     return h.hexdigest()
 
 
+def event_hash(originator_id: UUID | str, version: int, topic: str, state: bytes) -> str:
+    """The hash the whole-log chain folds for one stored event: recomputed from its
+    content (so a signature over the log binds the content, whatever the envelope
+    claims), or of the raw row if it is not an envelope at all."""
+    try:
+        link = open_envelope(state)
+    except BrokenEnvelope:
+        h = hashlib.sha256(b"broken\x1f")
+        h.update(f"{originator_id}\x1f{version}\x1f{topic}\x1f".encode())
+        h.update(bytes(state))
+        return h.hexdigest()
+    return chain_hash(originator_id, version, topic, link.prev_hash, link.inner)
+
+
 def seal(stored: StoredEvent, prev: str) -> tuple[StoredEvent, str]:
     """Wrap a stored event's state in its chain envelope; returns it and its hash."""
     digest = chain_hash(

@@ -14,7 +14,7 @@ from eventsourcing.persistence import (
     Mapper,
 )
 
-from application.audit import AuditMixin, SealStore
+from application.audit import AuditMixin, SignatureStore
 from application.errors import (
     CaseNotFound,
     ConcurrencyConflict,
@@ -22,6 +22,7 @@ from application.errors import (
     VersionNotFound,
 )
 from application.integrity import ChainedEventStore, ChainMapper
+from application.log_chain import SignatureCheck, Signer
 from application.requests import KeyedWrite, current_guard, current_key
 from application.residents import Contact, ResidentRegistry, check_contact
 from application.views import CaseSnapshot, WriteResult
@@ -73,14 +74,20 @@ class CaseService(AuditMixin, Application[UUID]):
         clock: Clock = utc_now,
         batch_writes: Callable[[Any], Any] | None = None,
         residents: ResidentRegistry | None = None,
-        seals: SealStore | None = None,
+        signatures: SignatureStore | None = None,
+        signer: Signer | None = None,
+        check_signature: SignatureCheck | None = None,
+        trusted_keys: dict[str, str] | None = None,
     ) -> None:
         """``batch_writes`` wraps the recorder on the write path (group commit);
         ``residents`` keeps contact details outside the event log."""
         self.jurisdiction = jurisdiction
         self.clock = clock
         self.residents = residents
-        self.seals = seals
+        self.signatures = signatures
+        self.signer = signer
+        self.check_signature = check_signature
+        self.trusted_keys = trusted_keys or {}
         self._batch_writes = batch_writes
         super().__init__(env)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from application.log_audit import LogReport
 from domain.case import Case
 from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle
 from domain.values import Channel, Level, Status, Urgency
@@ -104,12 +105,13 @@ class EventRecord:
 
     version: int
     type: str
-    at: datetime
+    at: datetime | None
     actor_id: str
     actor_role: str
     data: dict[str, Any]
     hash: str
     prev_hash: str
+    invalid: str = ""  # why the event does not decode or apply to its case ("" if it does)
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,9 @@ class VerifyReport:
     cases: int = 0
     events: int = 0
     problems: list[ChainProblem] = field(default_factory=list)
+    log: LogReport | None = None  # the whole log against its signatures (None: not checked)
+    checked_at: datetime | None = None
 
     @property
     def intact(self) -> bool:
-        return not self.problems
+        return not self.problems and (self.log is None or self.log.intact)

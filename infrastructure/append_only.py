@@ -12,6 +12,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
+from infrastructure.log_signatures import TABLE as SIGNATURES_TABLE
+
 REFUSAL = "chuishao: events are append-only"
 
 _SQLITE = [
@@ -34,18 +36,25 @@ _POSTGRES = [
 ]
 
 
+def append_only_tables(recorder: Any) -> list[str]:
+    """The tables whose rows are the record: the events and their signed rows."""
+    return [recorder.events_table_name, SIGNATURES_TABLE]
+
+
 def install_append_only_guards(recorder: Any) -> None:
     if isinstance(recorder, SQLiteApplicationRecorder):
         with recorder.datastore.transaction(commit=True) as c:
-            for statement in _SQLITE:
-                c.execute(statement.format(t=recorder.events_table_name))
+            for table in append_only_tables(recorder):
+                for statement in _SQLITE:
+                    c.execute(statement.format(t=table))
     elif isinstance(recorder, PostgresApplicationRecorder):
-        names = {
-            "schema": Identifier(recorder.datastore.schema),
-            "table": Identifier(recorder.events_table_name),
-        }
         with recorder.datastore.transaction(commit=True) as c:
-            for statement in _POSTGRES:
-                c.execute(SQL(statement).format(**names))  # type: ignore[arg-type]
+            for table in append_only_tables(recorder):
+                names = {
+                    "schema": Identifier(recorder.datastore.schema),
+                    "table": Identifier(table),
+                }
+                for statement in _POSTGRES:
+                    c.execute(SQL(statement).format(**names))  # type: ignore[arg-type]
     else:
         raise TypeError(f"no append-only guard for {type(recorder).__name__}")

@@ -1,9 +1,15 @@
-"""The library's recorders, extended to store idempotency keys with the events.
+"""The library's recorders, extended to write more rows in the events' own transaction.
 
-``insert_events(..., idempotency=[(user_id, key, request_hash, case_id, version)])``
-writes each key in the same transaction as the events, with the log position of the
-event it names. A key used twice violates the primary key and the whole insert,
-events included, is refused.
+- ``idempotency=[(user_id, key, request_hash, case_id, version)]`` stores each key with
+  the log position of the event it names; a key used twice violates the primary key
+  and the whole insert, events included, is refused.
+- Every commit batch is signed: a row of ``chuishao_log_signatures`` over the log's
+  head after the batch (``log_signatures.py``), so an event no signature covers is a
+  forgery. A recorder without a signer refuses to write events at all.
+
+On PostgreSQL writers serialise on an advisory lock instead of the library's
+``LOCK TABLE … IN EXCLUSIVE MODE``: the same insert-order = commit-order guarantee,
+without needing UPDATE/DELETE rights on the events table (the app role has none).
 """
 
 from __future__ import annotations
@@ -11,13 +17,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import retry
+from psycopg import Rollback
 from psycopg.sql import SQL, Identifier
+
+from infrastructure import log_signatures
+from infrastructure.log_signatures import BatchSigner
 
 TABLE = "chuishao_idempotency"
 Entry = tuple[str, str, str, str, int]
+
+
+class NoSigningKey(RuntimeError):
+    """Events cannot be written without a signing key (nothing would vouch for them)."""
 
 
 def _positions(
@@ -31,13 +46,25 @@ def _positions(
     return out
 
 
-class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
+class _Signing:
+    batch_signer: BatchSigner | None = None
+
+    def _sign(self, cursor: Any, ids: Sequence[int] | None, events: Sequence[StoredEvent]) -> None:
+        if not events:
+            return
+        if self.batch_signer is None or not ids:
+            raise NoSigningKey("no signing key: refusing to write unsigned events")
+        self.batch_signer.sign(cursor, ids, events)
+
+
+class IdempotentSQLiteRecorder(_Signing, SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {TABLE} (user_id TEXT NOT NULL, key TEXT NOT NULL, "
             "request_hash TEXT NOT NULL, case_id TEXT NOT NULL, version INTEGER NOT NULL, "
             "position INTEGER NOT NULL, PRIMARY KEY (user_id, key))",
+            log_signatures.create_statement(self),
         ]
 
     def _insert_events(
@@ -46,10 +73,11 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
         ids = super()._insert_events(c, stored_events, **kwargs)
         for row in _positions(stored_events, ids, kwargs.get("idempotency") or ()):
             c.execute(f"INSERT INTO {TABLE} VALUES (?,?,?,?,?,?)", row)
+        self._sign(c, ids, stored_events)
         return ids
 
 
-class IdempotentPostgresRecorder(PostgresApplicationRecorder):
+class IdempotentPostgresRecorder(_Signing, PostgresApplicationRecorder):
     def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self._keys = SQL("{schema}.{table}").format(
@@ -62,6 +90,39 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
                 "position bigint NOT NULL, PRIMARY KEY (user_id, key))"
             ).format(keys=self._keys)
         )
+        self.sql_create_statements.append(log_signatures.create_statement(self))
+        self.lock_table_statements = [
+            self.lock_table_statements[0],  # SET LOCAL lock_timeout
+            SQL(f"SELECT pg_advisory_xact_lock({log_signatures.WRITER_LOCK})"),
+        ]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The library's insert, except that a failure after the rows are sent (the keys,
+        the signature) rolls the transaction back: the library keeps the error until the
+        transaction has committed, which would leave events no signature covers."""
+        if self.datastore.enable_db_functions:
+            raise NotImplementedError("the insert function breaks the gap-free log")
+        exc: Exception | None = None
+        ids: Sequence[int] | None = None
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.transaction():
+                with conn.cursor() as curs:
+                    self._insert_events(curs, stored_events, **kwargs)
+                if stored_events:
+                    with conn.cursor() as curs:
+                        try:
+                            self._insert_stored_events(curs, stored_events, **kwargs)
+                            pipeline.sync()
+                            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                        except Exception as e:
+                            exc = e
+                            raise Rollback from None
+            if exc:
+                raise exc
+        return ids
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -72,4 +133,5 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
             curs.executemany(
                 SQL("INSERT INTO {keys} VALUES (%s,%s,%s,%s,%s,%s)").format(keys=self._keys), rows
             )
+        self._sign(curs, ids, stored_events)
         return ids

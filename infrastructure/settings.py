@@ -32,7 +32,11 @@ class Settings(BaseSettings):
     composite_satisfaction_weight: float = 0.4
     # Concurrent commands share one insert transaction (infrastructure/group_commit.py).
     group_commit: bool = True
-    # Seal case heads apart from the events this often (0 = only by `chuishao seal`).
-    seal_interval_seconds: int = 600
+    # The Ed25519 key that signs the log (default: signing.key in the config directory).
+    signing_key_file: Path | None = None
+    # The server writes a signed checkpoint at start, then after this many events or
+    # seconds, whichever comes first (0 turns the timer off; `chuishao seal` still works).
+    checkpoint_interval_seconds: int = 300
+    checkpoint_every_events: int = 10_000
     pool_size: int = 5
     pool_max_overflow: int = 10

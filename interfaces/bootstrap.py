@@ -5,6 +5,8 @@ The only module that knows both the application and the infrastructure.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -16,9 +18,16 @@ from infrastructure.event_store import event_store_env, startup_lock
 from infrastructure.group_commit import GroupCommitRecorder
 from infrastructure.idempotency_sql import SqlIdempotencyStore
 from infrastructure.jurisdiction_file import load_jurisdiction
+from infrastructure.log_signatures import BatchSigner, SignatureLog
 from infrastructure.residents_sql import SqlResidentRegistry
-from infrastructure.seals_sql import SqlSealStore
 from infrastructure.settings import Settings
+from infrastructure.signing_keys import (
+    FileSigner,
+    check_signature,
+    key_file,
+    keyring,
+    load_or_create_signer,
+)
 from infrastructure.sql import make_engine
 from infrastructure.users_sql import SqlUserDirectory
 from projections.dashboards import Dashboards
@@ -29,10 +38,27 @@ from projections.runner import Projector
 
 
 def build_case_service(
-    settings: Settings | None = None, *, clock: Clock = utc_now, engine: Engine | None = None
+    settings: Settings | None = None,
+    *,
+    clock: Clock = utc_now,
+    engine: Engine | None = None,
+    signing: bool = True,
+    announce: Callable[[str], None] | None = None,
 ) -> CaseService:
+    """The case service. ``signing``: load (or on first run create) the signing key and
+    refuse a key the log does not know; without it the service can read and verify
+    (with public keys alone) but not write events."""
     settings = settings or Settings()
     engine = engine or make_engine(settings)
+    signer: FileSigner | None = None
+    if signing:
+        signer, created = load_or_create_signer(settings)
+        if created:
+            (announce or _stderr)(
+                f"已生成日志签名密钥 {key_file(settings)}（密钥编号 {signer.key_id}）；"
+                "请妥善保管并备份，勿与数据库放在一起。"
+                f" / Created the log signing key {key_file(settings)} (key id {signer.key_id})."
+            )
     with startup_lock(settings):
         service = CaseService(
             event_store_env(settings),
@@ -40,10 +66,24 @@ def build_case_service(
             clock=clock,
             batch_writes=GroupCommitRecorder if settings.group_commit else None,
             residents=SqlResidentRegistry(engine),
-            seals=SqlSealStore(engine),
+            signer=signer,
+            check_signature=check_signature,
+            trusted_keys=keyring(settings),
         )
-        install_append_only_guards(service.recorder)
+        try:
+            service.signatures = SignatureLog(service.recorder)
+            install_append_only_guards(service.recorder)
+            if signer is not None:
+                service.recorder.batch_signer = BatchSigner(service.recorder, signer)
+                service.prepare_signing()
+        except BaseException:
+            service.close()
+            raise
     return service
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr)
 
 
 def build_projector(

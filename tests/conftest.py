@@ -90,8 +90,14 @@ class RawDb:
         conn = sqlite3.connect(self.settings.data_dir / SQLITE_FILE, isolation_level=None)
         return conn
 
+    @property
+    def signatures(self) -> str:
+        if self.is_postgres:
+            return f'"{self.settings.database_schema}".chuishao_log_signatures'
+        return "chuishao_log_signatures"
+
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        sql = sql.replace("{events}", self.table)
+        sql = sql.replace("{events}", self.table).replace("{signatures}", self.signatures)
         if not self.is_postgres:
             sql = sql.replace("%s", "?")
         conn = self.connect()
@@ -103,11 +109,12 @@ class RawDb:
 
     def drop_guards(self) -> None:
         """Remove the append-only triggers, as a database superuser could."""
-        if self.is_postgres:
-            self.execute(f"ALTER TABLE {self.table} DISABLE TRIGGER USER")
-        else:
-            self.execute("DROP TRIGGER stored_events_no_update")
-            self.execute("DROP TRIGGER stored_events_no_delete")
+        for table in (self.table, self.signatures):
+            if self.is_postgres:
+                self.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            else:
+                self.execute(f"DROP TRIGGER {table}_no_update")
+                self.execute(f"DROP TRIGGER {table}_no_delete")
 
     def count(self) -> int:
         return int(self.execute("SELECT COUNT(*) FROM {events}")[0][0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
 from uuid import UUID
 
 import typer
@@ -14,13 +16,15 @@ from domain.errors import DomainError
 from domain.values import Actor, Role
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service, build_container
-from interfaces.cli import projections, users
+from interfaces.cli import projections, signing, users
 from interfaces.cli.render import case_summary, timeline, verify_lines
 from interfaces.demo import ScriptedClock, play
 
 app = typer.Typer(help="chuishao：街乡吹哨、部门报到 案件办理", no_args_is_help=True)
 app.add_typer(users.app, name="users")
 app.add_typer(projections.app, name="projections")
+app.add_typer(signing.keys, name="keys")
+app.add_typer(signing.checkpoints, name="checkpoint")
 app.command("project")(projections.project)
 _probe = Console()
 # Piped output (CI logs, files) gets a wide fixed width so Chinese tables stay readable.
@@ -53,6 +57,11 @@ def demo(
         for line in verify_lines(service.verify()):
             console.print(line)
         container.projector.catch_up()
+        checkpoint = service.checkpoint()
+        console.print(
+            f"已写入签名检查点：第 {checkpoint.seq} 条，日志位置 {checkpoint.position}"
+            f"（密钥 {checkpoint.key_id}；导出锚点：chuishao checkpoint export）"
+        )
         tokens = users.issue_demo_tokens(container)
     table = Table(title="演示账号令牌（每次运行 demo 重新签发）")
     for heading in ("用户", "角色", "令牌"):
@@ -66,7 +75,7 @@ def demo(
 def history(case_id: str) -> None:
     """Print a case's timeline: every event, who did it, when, and its hash."""
     uid = _case_id(case_id)
-    with build_case_service(Settings()) as service:
+    with build_case_service(Settings(), signing=False) as service:
         try:
             records = service.history(uid)
         except CaseNotFound as e:
@@ -90,22 +99,37 @@ def forget(case_id: str) -> None:
 
 @app.command()
 def seal() -> None:
-    """Record every case's head hash apart from the events, so truncation is detected later."""
-    with build_case_service(Settings()) as service:
-        cases, digest = service.seal()
-    console.print(f"已封存 {cases} 个案件的链头。封存摘要（请另行保存）：")
-    console.print(digest, markup=False, highlight=False)
+    """Write a signed checkpoint of the whole log now (same as `checkpoint export`)."""
+    signing.export(out=None)
 
 
 @app.command()
-def verify() -> None:
-    """Recompute every case's hash chain; exit 1 and name the broken events if any."""
+def verify(
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--public-key",
+            help="verify with these public keys only (PEM), as an auditor on their own machine",
+        ),
+    ] = None,
+    anchor: Annotated[
+        Path | None, typer.Option(help="a checkpoint anchor (JSON) kept outside the system")
+    ] = None,
+) -> None:
+    """Check every case's chain and events, and the whole log against its signatures;
+    exit 1 and name every problem. Needs no private key."""
+    trusted = signing.read_trusted(public_key) if public_key else None
+    anchor_row = signing.read_anchor(anchor) if anchor else None
     with (
-        build_case_service(Settings()) as service,
+        build_case_service(Settings(), signing=False) as service,
         Progress(console=console, transient=True) as bar,
     ):
-        task = bar.add_task("校验哈希链", total=None)
-        report = service.verify(lambda done, total: bar.update(task, completed=done, total=total))
+        task = bar.add_task("校验哈希链与签名", total=None)
+        report = service.verify(
+            lambda done, total: bar.update(task, completed=done, total=total),
+            trusted=trusted,
+            anchor=anchor_row,
+        )
     for line in verify_lines(report):
         console.print(line)
     if not report.intact:

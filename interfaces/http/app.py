@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from domain.errors import DomainError
 from interfaces.bootstrap import Container
+from interfaces.checkpointer import Checkpointer
 from interfaces.http import problems
 from interfaces.http.answers import AnswerCache
 from interfaces.http.limits import BodyLimit
@@ -29,24 +27,19 @@ to make a write conditional and `Idempotency-Key` to make a retry safe.
 
 
 def create_app(container: Container, *, run_projections: bool = True) -> FastAPI:
-    stop_sealing = threading.Event()
-
-    def seal_periodically(interval: float) -> None:
-        while not stop_sealing.wait(interval):
-            with contextlib.suppress(DomainError):  # database down: try again next time
-                container.service.seal()
+    checkpoints = Checkpointer(
+        container.service,
+        every_seconds=container.settings.checkpoint_interval_seconds,
+        every_events=container.settings.checkpoint_every_events,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if run_projections:
             container.projector.start()
-        interval = container.settings.seal_interval_seconds
-        if interval > 0:
-            threading.Thread(
-                target=seal_periodically, args=(interval,), daemon=True, name="chuishao-sealer"
-            ).start()
+        checkpoints.start()
         yield
-        stop_sealing.set()
+        checkpoints.stop()
         container.projector.stop()
 
     app = FastAPI(

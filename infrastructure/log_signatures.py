@@ -1,0 +1,261 @@
+"""The signed rows of the log (``application/log_chain.py``), stored beside the events.
+
+The table is append-only like the events table. Rows are written under the same
+writer lock as the events: a ``batch`` row inside each commit's own transaction
+(``recorders.py``), other rows through ``SignatureLog.append`` which takes the lock
+itself. Readers (``rows``, ``case_positions``, ``events_in``) serve ``verify``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.sql import SQL, Composable, Identifier
+
+from application.integrity import event_hash
+from application.log_chain import BATCH, GENESIS, LogSignature, Signer, next_head, sign_next
+
+TABLE = "chuishao_log_signatures"
+WRITER_LOCK = 7223312  # PostgreSQL advisory lock held by every writer of events or rows
+_COLUMNS = (
+    "seq",
+    "kind",
+    "first_position",
+    "position",
+    "head",
+    "prev",
+    "signed_at",
+    "key_id",
+    "public_key",
+    "signature",
+    "endorsed_by",
+    "endorsement",
+)
+_SQLITE_CREATE = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
+    "first_position INTEGER NOT NULL, position INTEGER NOT NULL, head TEXT NOT NULL, "
+    "prev TEXT NOT NULL, signed_at TEXT NOT NULL, key_id TEXT NOT NULL, "
+    "public_key TEXT NOT NULL, signature TEXT NOT NULL, endorsed_by TEXT NOT NULL, "
+    "endorsement TEXT NOT NULL)"
+)
+_POSTGRES_CREATE = (
+    "CREATE TABLE IF NOT EXISTS {table} (seq bigint PRIMARY KEY, kind text NOT NULL, "
+    "first_position bigint NOT NULL, position bigint NOT NULL, head text NOT NULL, "
+    "prev text NOT NULL, signed_at text NOT NULL, key_id text NOT NULL, "
+    "public_key text NOT NULL, signature text NOT NULL, endorsed_by text NOT NULL, "
+    "endorsement text NOT NULL)"
+)
+
+
+def utc_stamp() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _row(r: Any) -> LogSignature:
+    return LogSignature(**{c: r[c] for c in _COLUMNS})
+
+
+def _values(sig: LogSignature) -> tuple[Any, ...]:
+    return tuple(getattr(sig, c) for c in _COLUMNS)
+
+
+class _Dialect:
+    """The few statements that differ between SQLite and PostgreSQL."""
+
+    def __init__(self, recorder: Any) -> None:
+        if isinstance(recorder, PostgresApplicationRecorder):
+            self.postgres = True
+            schema = Identifier(recorder.datastore.schema)
+            table = SQL("{}.{}").format(schema, Identifier(TABLE))
+            events = SQL("{}.{}").format(schema, Identifier(recorder.events_table_name))
+            self.create: Composable | str = SQL(_POSTGRES_CREATE).format(table=table)
+            self.last: Composable | str = SQL("SELECT * FROM {} ORDER BY seq DESC LIMIT 1").format(
+                table
+            )
+            self.all: Composable | str = SQL("SELECT * FROM {} ORDER BY seq").format(table)
+            marks = ",".join(["%s"] * len(_COLUMNS))
+            self.insert: Composable | str = SQL("INSERT INTO {} VALUES (" + marks + ")").format(
+                table
+            )
+            self.between: Composable | str = SQL(
+                "SELECT notification_id AS position, originator_id, originator_version, topic, "
+                "state FROM {} WHERE notification_id > %s AND notification_id < %s "
+                "ORDER BY notification_id"
+            ).format(events)
+            self.of_case: Composable | str = SQL(
+                "SELECT notification_id AS position FROM {} WHERE originator_id = %s "
+                "ORDER BY originator_version"
+            ).format(events)
+            self.lock: Composable | str = SQL(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+        elif isinstance(recorder, SQLiteApplicationRecorder):
+            self.postgres = False
+            events_table = recorder.events_table_name
+            self.create = _SQLITE_CREATE
+            self.last = f"SELECT * FROM {TABLE} ORDER BY seq DESC LIMIT 1"
+            self.all = f"SELECT * FROM {TABLE} ORDER BY seq"
+            self.insert = f"INSERT INTO {TABLE} VALUES ({','.join(['?'] * len(_COLUMNS))})"
+            self.between = (
+                "SELECT rowid AS position, originator_id, originator_version, topic, state "
+                f"FROM {events_table} WHERE rowid > ? AND rowid < ? ORDER BY rowid"
+            )
+            self.of_case = (
+                f"SELECT rowid AS position FROM {events_table} WHERE originator_id = ? "
+                "ORDER BY originator_version"
+            )
+            # A write first, so the transaction holds SQLite's write lock before it reads.
+            self.lock = f"UPDATE {TABLE} SET seq = seq WHERE 0"
+        else:
+            raise TypeError(f"no signature table for {type(recorder).__name__}")
+
+    def case_key(self, case_id: UUID) -> Any:
+        return case_id if self.postgres else case_id.hex
+
+
+def create_statement(recorder: Any) -> Any:
+    return _Dialect(recorder).create
+
+
+def _fold(head: str, rows: Iterable[tuple[int, UUID | str, int, str, bytes]]) -> str:
+    for position, originator_id, version, topic, state in rows:
+        head = next_head(head, position, event_hash(originator_id, version, topic, state))
+    return head
+
+
+class BatchSigner:
+    """Signs each commit batch inside the transaction that inserts it (``recorders.py``)."""
+
+    def __init__(self, recorder: Any, signer: Signer) -> None:
+        self.dialect = _Dialect(recorder)
+        self.signer = signer
+
+    def sign(self, cursor: Any, ids: Sequence[int], stored_events: Sequence[StoredEvent]) -> None:
+        if not ids:
+            return
+        append_signed(
+            cursor,
+            self.dialect,
+            kind=BATCH,
+            signer=self.signer,
+            upto=ids[-1],
+            first_position=ids[0],
+            own=[
+                (n, s.originator_id, s.originator_version, s.topic, s.state)
+                for n, s in zip(ids, stored_events, strict=True)
+            ],
+        )
+
+
+def append_signed(
+    cursor: Any,
+    dialect: _Dialect,
+    *,
+    kind: str,
+    signer: Signer,
+    upto: int,
+    first_position: int,
+    own: Sequence[tuple[int, UUID | str, int, str, bytes]] = (),
+    endorser: Signer | None = None,
+) -> LogSignature:
+    """Fold the log from the last signed row up to ``upto`` and append a signed row.
+
+    ``own``: the rows this transaction just inserted (not read back). Anything between
+    the last signed position and them was inserted around the service; it is folded in
+    (the head stays the log's head) but not covered, so ``verify`` names it.
+    """
+    cursor.execute(dialect.last)
+    found = cursor.fetchone()
+    last = _row(found) if found else None
+    head, after = (last.head, last.position) if last else (GENESIS, 0)
+    stop = own[0][0] if own else upto + 1
+    if stop > after + 1:
+        cursor.execute(dialect.between, (after, stop))
+        head = _fold(
+            head,
+            (
+                (
+                    r["position"],
+                    UUID(str(r["originator_id"])),
+                    r["originator_version"],
+                    r["topic"],
+                    bytes(r["state"]),
+                )
+                for r in cursor.fetchall()
+            ),
+        )
+    head = _fold(head, own)
+    row = sign_next(
+        last,
+        kind=kind,
+        first_position=first_position,
+        position=max(upto, after),
+        head=head,
+        signer=signer,
+        at=utc_stamp(),
+        endorser=endorser,
+    )
+    cursor.execute(dialect.insert, _values(row))
+    return row
+
+
+class SignatureLog:
+    """Reads the signed rows and appends the ones written outside a commit."""
+
+    def __init__(self, recorder: Any) -> None:
+        self.recorder = recorder
+        self.dialect = _Dialect(recorder)
+
+    def rows(self) -> list[LogSignature]:
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(self.dialect.all)
+            return [_row(r) for r in c.fetchall()]
+
+    def last(self) -> LogSignature | None:
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(self.dialect.last)
+            found = c.fetchone()
+            return _row(found) if found else None
+
+    def case_positions(self, case_id: UUID) -> list[int]:
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(self.dialect.of_case, (self.dialect.case_key(case_id),))
+            return [int(r["position"]) for r in c.fetchall()]
+
+    def append(
+        self, kind: str, signer: Signer, *, endorser: Signer | None = None, covering: bool = False
+    ) -> LogSignature:
+        """A signed row at the log's current head, under the writer lock. ``covering``
+        (adopt) vouches for every event after the last signed row."""
+        with self.recorder.datastore.transaction(commit=True) as c:
+            c.execute(self.dialect.lock)
+            c.execute(self.dialect.last)
+            found = c.fetchone()
+            after = _row(found).position if found else 0
+            upto = _max_position(c, self.recorder)
+            return append_signed(
+                c,
+                self.dialect,
+                kind=kind,
+                signer=signer,
+                upto=upto,
+                first_position=after + 1 if covering else upto,
+                endorser=endorser,
+            )
+
+
+def _max_position(cursor: Any, recorder: Any) -> int:
+    if isinstance(recorder, PostgresApplicationRecorder):
+        cursor.execute(
+            SQL("SELECT MAX(notification_id) AS m FROM {}.{}").format(
+                Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
+            )
+        )
+    else:
+        cursor.execute(f"SELECT MAX(rowid) AS m FROM {recorder.events_table_name}")
+    found = cursor.fetchone()
+    return int(found["m"] or 0)
