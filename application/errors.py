@@ -75,3 +75,16 @@ class KeyMismatch(ApplicationError):
             "use the right key file (CHUISHAO_SIGNING_KEY_FILE) or run `chuishao keys rotate`",
         )
         self.log_key, self.this_key = log_key, this_key
+
+
+class CaseUnreadable(ApplicationError):
+    """A case's stored events do not replay (an event the domain never records): the
+    case is shown marked in its history and named by verify, but cannot be acted on."""
+
+    code = "case_unreadable"
+
+    def __init__(self, case_id: UUID, reason: str) -> None:
+        super().__init__(
+            f"案件 {case_id} 的事件记录无效，无法读取；请审计员执行校验（chuishao verify）",
+            f"case {case_id} holds an event that does not replay ({reason}); run verify",
+        )

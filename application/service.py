@@ -12,11 +12,13 @@ from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
     Mapper,
+    TopicError,
 )
 
 from application.audit import AuditMixin, SignatureStore
 from application.errors import (
     CaseNotFound,
+    CaseUnreadable,
     ConcurrencyConflict,
     StaleVersion,
     VersionNotFound,
@@ -430,6 +432,8 @@ class CaseService(AuditMixin, Application[UUID]):
             )
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
+        except (ValueError, KeyError, TypeError, AttributeError, TopicError) as e:
+            raise CaseUnreadable(case_id, f"{type(e).__name__}: {e}"[:200]) from None
 
     def _change(
         self, case_id: UUID, expected_version: int | None, command: Callable[[Case, datetime], Any]

@@ -54,14 +54,14 @@ def demo(
                         f"{scenario.title}（{scenario.case_id}）",
                     )
                 )
-        for line in verify_lines(service.verify()):
-            console.print(line)
-        container.projector.catch_up()
         checkpoint = service.checkpoint()
         console.print(
             f"已写入签名检查点：第 {checkpoint.seq} 条，日志位置 {checkpoint.position}"
             f"（密钥 {checkpoint.key_id}；导出锚点：chuishao checkpoint export）"
         )
+        for line in verify_lines(service.verify()):
+            console.print(line)
+        container.projector.catch_up()
         tokens = users.issue_demo_tokens(container)
     table = Table(title="演示账号令牌（每次运行 demo 重新签发）")
     for heading in ("用户", "角色", "令牌"):

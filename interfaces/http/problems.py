@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from application.access import Forbidden, Unauthenticated
 from application.errors import (
     CaseNotFound,
+    CaseUnreadable,
     ConcurrencyConflict,
     StaleVersion,
     StorageUnavailable,
@@ -38,6 +39,7 @@ STATUS_OF: list[tuple[type[DomainError], int]] = [
     (WhistleNotFound, 404),
     (StaleVersion, 412),
     (ConcurrencyConflict, 409),
+    (CaseUnreadable, 409),
     (RuleViolation, 409),
     (InvalidValue, 422),
     (StorageUnavailable, 503),

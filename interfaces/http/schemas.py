@@ -341,11 +341,49 @@ class ChainProblemPublic(BaseModel):
     problem: str
 
 
+class LogProblemPublic(BaseModel):
+    position: int = Field(description="log position concerned (0: none)")
+    seq: int = Field(description="signed row concerned (0: none)")
+    problem: str
+    problem_zh: str
+
+
+class CheckpointPublic(BaseModel):
+    """A signed row of the log, self-contained: verifiable with its public key alone."""
+
+    format: str
+    seq: int
+    kind: str = Field(description="batch | adopt | checkpoint | rotate")
+    first_position: int
+    position: int
+    head: str
+    prev: str
+    signed_at: str
+    key_id: str
+    public_key: str
+    signature: str
+    endorsed_by: str
+    endorsement: str
+
+
+class LogVerifyResult(BaseModel):
+    intact: bool
+    signatures: int
+    signed_position: int
+    trust: str = Field(description="pinned | keyring | first-key")
+    keys: list[str]
+    adopted_position: int
+    newest_checkpoint: CheckpointPublic | None
+    checkpoint_age_seconds: float | None
+    problems: list[LogProblemPublic]
+
+
 class VerifyResult(BaseModel):
     intact: bool
     cases: int
     events: int
     problems: list[ChainProblemPublic]
+    log: LogVerifyResult | None = None
 
 
 class ProjectionHealth(BaseModel):

@@ -160,8 +160,8 @@ def case_page(
             {
                 "version": r.version,
                 "at": r.at,
-                "label": EVENT_LABELS.get(r.type, r.type),
-                "actor": f"{r.actor_id}（{Role(r.actor_role).label}）",
+                "label": "无效事件" if r.invalid else EVENT_LABELS.get(r.type, r.type),
+                "actor": "—" if r.invalid else f"{r.actor_id}（{Role(r.actor_role).label}）",
                 "text": describe(r, j),
                 "hash": r.hash[:12],
                 "late": bool(r.data.get("late")),
@@ -191,6 +191,8 @@ def case_page(
 
 
 def _overdue(r: Any, case: Any) -> bool:
+    if r.at is None:  # an invalid event has no time the domain vouches for
+        return False
     if r.type == "CaseResolved":
         return bool(r.at > case.resolution_due)
     if case.first_response_at is not None and r.at == case.first_response_at:

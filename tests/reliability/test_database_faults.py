@@ -41,7 +41,11 @@ def cluster() -> Iterator[ThrowawayCluster]:
 @pytest.fixture
 def app(cluster: ThrowawayCluster, tmp_path: Path) -> Iterator[tuple[TestClient, Container, str]]:
     settings = Settings(
-        database_url=cluster.url, data_dir=tmp_path, pool_size=4, checkpoint_interval_seconds=0, checkpoint_every_events=0
+        database_url=cluster.url,
+        data_dir=tmp_path,
+        pool_size=4,
+        checkpoint_interval_seconds=0,
+        checkpoint_every_events=0,
     )
     with build_container(settings) as c:
         token = add_user(c, "admin", "admin", Role.ADMIN, [])

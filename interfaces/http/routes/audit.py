@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC, datetime
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import APIRouter
@@ -11,23 +12,59 @@ from sqlalchemy.exc import DBAPIError
 
 from application.access import Action
 from application.errors import StorageUnavailable
+from application.log_chain import LogSignature
 from interfaces.http.deps import ContainerDep, CurrentUser
-from interfaces.http.schemas import ChainProblemPublic, Health, ProjectionHealth, VerifyResult
+from interfaces.http.schemas import (
+    ChainProblemPublic,
+    CheckpointPublic,
+    Health,
+    LogProblemPublic,
+    LogVerifyResult,
+    ProjectionHealth,
+    VerifyResult,
+)
 
 router = APIRouter(tags=["audit"])
 
 
 @router.get("/audit/verify", response_model=VerifyResult)
 def verify(c: ContainerDep, user: CurrentUser) -> VerifyResult:
-    """Recompute every case's hash chain and name the first broken event of each."""
+    """Check every case's hash chain and events, and the whole log against its signatures
+    (every event covered, every signed head reproduced); name every problem."""
     c.policy.require(user, Action.AUDIT)
     report = c.service.verify()
+    log = report.log
     return VerifyResult(
         intact=report.intact,
         cases=report.cases,
         events=report.events,
         problems=[ChainProblemPublic(**asdict(p)) for p in report.problems],
+        log=None
+        if log is None
+        else LogVerifyResult(
+            intact=log.intact,
+            signatures=log.signatures,
+            signed_position=log.signed_position,
+            trust=log.trust,
+            keys=log.keys,
+            adopted_position=log.adopted_position,
+            newest_checkpoint=_public(log.newest_checkpoint),
+            checkpoint_age_seconds=log.checkpoint_age(report.checked_at or datetime.now(UTC)),
+            problems=[LogProblemPublic(**asdict(p)) for p in log.problems],
+        ),
     )
+
+
+@router.get("/audit/checkpoints", response_model=list[CheckpointPublic])
+def checkpoints(c: ContainerDep, user: CurrentUser) -> list[CheckpointPublic]:
+    """Every signed checkpoint, adoption and key rotation, newest first: each is a
+    self-contained anchor (`chuishao verify --anchor FILE` takes one)."""
+    c.policy.require(user, Action.AUDIT)
+    return [CheckpointPublic(**row.as_anchor()) for row in reversed(c.service.checkpoints())]
+
+
+def _public(row: LogSignature | None) -> CheckpointPublic | None:
+    return None if row is None else CheckpointPublic(**row.as_anchor())
 
 
 @router.get("/healthz", response_model=Health)
