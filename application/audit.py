@@ -46,6 +46,7 @@ class SignatureStore(Protocol):
     def rows(self) -> list[LogSignature]: ...
     def last(self) -> LogSignature | None: ...
     def case_positions(self, case_id: UUID) -> list[int]: ...
+    def covering(self, position: int) -> tuple[LogSignature | None, LogSignature | None]: ...
     def append(
         self, kind: str, signer: Signer, *, endorser: Signer | None = None, covering: bool = False
     ) -> LogSignature: ...
@@ -223,30 +224,25 @@ class AuditMixin:
         if self.signatures is None or self.check_signature is None:
             return None
         positions = self._guard(partial(self.signatures.case_positions, case_id))
-        rows = self._guard(self.signatures.rows)
-        auditor = LogAuditor(rows, check=self.check_signature, trusted=self.trusted_keys)
-        bad_rows = {p.seq for p in auditor.report.problems}
-        by_seq = {r.seq: r for r in rows}
         for version, position in enumerate(positions, start=1):
-            row = next(
-                (
-                    r
-                    for r in rows
-                    if r.kind in (ADOPT, "batch") and r.first_position <= position <= r.position
-                ),
-                None,
-            )
+            row, before = self._guard(partial(self.signatures.covering, position))
             problem = None
             if row is None:
                 problem = "no signature covers this event (inserted around the service: forged)"
-            elif row.seq in bad_rows or (row.seq - 1) in bad_rows:
-                problem = "the signature covering this event does not verify"
-            elif not self._refold(by_seq.get(row.seq - 1), row):
+            elif not all(self._trusted_row(r) for r in (row, before) if r is not None):
+                problem = "the signature covering this event does not verify with a trusted key"
+            elif (before is None and row.seq != 1) or not self._refold(before, row):
                 problem = "differs from what was signed (row altered, removed or inserted)"
             if problem is not None:
                 topic = stored_events[version - 1].topic if version <= len(stored_events) else ""
                 return ChainProblem(case_id, version, topic.rsplit(":", 1)[-1], position, problem)
         return None
+
+    def _trusted_row(self, row: LogSignature) -> bool:
+        assert self.check_signature is not None
+        return self.trusted_keys.get(row.key_id) == row.public_key and self.check_signature(
+            row.public_key, row.message(), row.signature
+        )
 
     def _refold(self, before: LogSignature | None, row: LogSignature) -> bool:
         head = before.head if before else GENESIS

@@ -93,6 +93,14 @@ class _Dialect:
                 "ORDER BY originator_version"
             ).format(events)
             self.lock: Composable | str = SQL(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+            self.index: Composable | str = SQL(
+                "CREATE INDEX IF NOT EXISTS chuishao_log_signatures_position ON {} (position)"
+            ).format(table)
+            self.covering: Composable | str = SQL(
+                "SELECT * FROM {} WHERE position >= %s AND kind IN ('batch', 'adopt') "
+                "ORDER BY position, seq LIMIT 1"
+            ).format(table)
+            self.by_seq: Composable | str = SQL("SELECT * FROM {} WHERE seq = %s").format(table)
         elif isinstance(recorder, SQLiteApplicationRecorder):
             self.postgres = False
             events_table = recorder.events_table_name
@@ -110,6 +118,14 @@ class _Dialect:
             )
             # A write first, so the transaction holds SQLite's write lock before it reads.
             self.lock = f"UPDATE {TABLE} SET seq = seq WHERE 0"
+            self.index = (
+                f"CREATE INDEX IF NOT EXISTS chuishao_log_signatures_position ON {TABLE} (position)"
+            )
+            self.covering = (
+                f"SELECT * FROM {TABLE} WHERE position >= ? AND kind IN ('batch', 'adopt') "
+                "ORDER BY position, seq LIMIT 1"
+            )
+            self.by_seq = f"SELECT * FROM {TABLE} WHERE seq = ?"
         else:
             raise TypeError(f"no signature table for {type(recorder).__name__}")
 
@@ -117,8 +133,9 @@ class _Dialect:
         return case_id if self.postgres else case_id.hex
 
 
-def create_statement(recorder: Any) -> Any:
-    return _Dialect(recorder).create
+def create_statements(recorder: Any) -> list[Any]:
+    dialect = _Dialect(recorder)
+    return [dialect.create, dialect.index]
 
 
 def _fold(head: str, rows: Iterable[tuple[int, UUID | str, int, str, bytes]]) -> str:
@@ -220,6 +237,19 @@ class SignatureLog:
             c.execute(self.dialect.last)
             found = c.fetchone()
             return _row(found) if found else None
+
+    def covering(self, position: int) -> tuple[LogSignature | None, LogSignature | None]:
+        """The signed row whose range holds ``position`` (None if none), and the row before
+        it: enough to refold and check one event without reading the whole log."""
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(self.dialect.covering, (position,))
+            found = c.fetchone()
+            row = _row(found) if found else None
+            if row is None or row.first_position > position:
+                return None, None
+            c.execute(self.dialect.by_seq, (row.seq - 1,))
+            before = c.fetchone()
+            return row, _row(before) if before else None
 
     def case_positions(self, case_id: UUID) -> list[int]:
         with self.recorder.datastore.transaction(commit=False) as c:

@@ -64,7 +64,7 @@ class IdempotentSQLiteRecorder(_Signing, SQLiteApplicationRecorder):
             f"CREATE TABLE IF NOT EXISTS {TABLE} (user_id TEXT NOT NULL, key TEXT NOT NULL, "
             "request_hash TEXT NOT NULL, case_id TEXT NOT NULL, version INTEGER NOT NULL, "
             "position INTEGER NOT NULL, PRIMARY KEY (user_id, key))",
-            log_signatures.create_statement(self),
+            *log_signatures.create_statements(self),
         ]
 
     def _insert_events(
@@ -90,7 +90,7 @@ class IdempotentPostgresRecorder(_Signing, PostgresApplicationRecorder):
                 "position bigint NOT NULL, PRIMARY KEY (user_id, key))"
             ).format(keys=self._keys)
         )
-        self.sql_create_statements.append(log_signatures.create_statement(self))
+        self.sql_create_statements.extend(log_signatures.create_statements(self))
         self.lock_table_statements = [
             self.lock_table_statements[0],  # SET LOCAL lock_timeout
             SQL(f"SELECT pg_advisory_xact_lock({log_signatures.WRITER_LOCK})"),

@@ -27,16 +27,15 @@ to make a write conditional and `Idempotency-Key` to make a retry safe.
 
 
 def create_app(container: Container, *, run_projections: bool = True) -> FastAPI:
-    checkpoints = Checkpointer(
-        container.service,
-        every_seconds=container.settings.checkpoint_interval_seconds,
-        every_events=container.settings.checkpoint_every_events,
-    )
-
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if run_projections:
             container.projector.start()
+        checkpoints = Checkpointer(
+            container.service,
+            every_seconds=container.settings.checkpoint_interval_seconds,
+            every_events=container.settings.checkpoint_every_events,
+        )
         checkpoints.start()
         yield
         checkpoints.stop()

@@ -313,3 +313,23 @@ def test_a_service_without_a_key_cannot_write(settings: Settings) -> None:
         )
     with build_case_service(settings, signing=False) as service:
         assert service.log_position() == 0
+
+
+def test_the_server_checkpoints_at_start_and_every_n_events(service: CaseService) -> None:
+    from interfaces.checkpointer import Checkpointer
+
+    def report() -> None:
+        service.report_case(actor=GRID_LEAD, grid_id="binhewan", category_id="ebike", title="充电")
+
+    report()
+    timer = Checkpointer(service, every_seconds=0, every_events=3)
+    assert timer.tick(force=True)  # at start, whatever the last run did
+    assert not timer.tick()  # nothing new
+    report()
+    report()
+    assert not timer.tick()
+    report()
+    assert timer.tick()
+    assert [c.position for c in service.checkpoints()] == [1, 4]
+    restarted = Checkpointer(service, every_seconds=600, every_events=0)
+    assert restarted.tick(force=True)  # a restart does not wait for the timer
