@@ -122,11 +122,15 @@ class Container:
         self.close()
 
 
-def build_container(settings: Settings | None = None, *, clock: Clock = utc_now) -> Container:
+def build_container(
+    settings: Settings | None = None, *, clock: Clock = utc_now, signing: bool = True
+) -> Container:
+    """``signing=False`` for processes that write no events (projection workers, user
+    administration): they never need the private key."""
     settings = settings or Settings()
     engine = make_engine(settings)
     reader = make_engine(settings, for_reads=True) if settings.database_url is None else engine
-    service = build_case_service(settings, clock=clock, engine=engine)
+    service = build_case_service(settings, clock=clock, engine=engine, signing=signing)
     return Container(
         settings=settings,
         service=service,

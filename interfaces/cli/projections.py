@@ -25,7 +25,7 @@ def _console():  # type: ignore[no-untyped-def]
 def rebuild() -> None:
     """Empty every view and rebuild it from the event log (the log is never touched)."""
     console = _console()
-    with build_container(Settings()) as c:
+    with build_container(Settings(), signing=False) as c:
         head = c.projector.head()
         for view in c.projector.views:
             view.reset()
@@ -45,7 +45,7 @@ def rebuild() -> None:
 def status() -> None:
     """Each view's position in the event log and how far behind it is."""
     console = _console()
-    with build_container(Settings()) as c:
+    with build_container(Settings(), signing=False) as c:
         head = c.projector.head()
         table = Table(title=f"统计视图（日志末尾 {head}）")
         for heading in ("视图", "位置", "落后"):
@@ -60,7 +60,7 @@ def project() -> None:
     console = _console()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with build_container(Settings()) as c:
+    with build_container(Settings(), signing=False) as c:
         c.projector.start()
         console.print("统计视图同步中（Ctrl-C 退出）")
         try:

@@ -54,7 +54,7 @@ def add(
     """Add a user and print their bearer token (shown once, stored only as a hash)."""
     from interfaces.cli import console
 
-    with build_container(Settings()) as c:
+    with build_container(Settings(), signing=False) as c:
         token = add_user(c, user_id, name, role, scope or [])
     console.print(f"已创建用户 {user_id}（{role.label}）。令牌只显示这一次，请妥善保存：")
     console.print(token, markup=False, highlight=False)
@@ -65,7 +65,7 @@ def list_users() -> None:
     """List users, their roles and scopes."""
     from interfaces.cli import console
 
-    with build_container(Settings()) as c:
+    with build_container(Settings(), signing=False) as c:
         users = c.users.all()
     table = Table(title="用户")
     for heading in ("编号", "姓名", "角色", "范围", "状态"):
@@ -86,7 +86,7 @@ def revoke(user_id: str) -> None:
     """Revoke a user's token at once."""
     from interfaces.cli import console
 
-    with build_container(Settings()) as c:
+    with build_container(Settings(), signing=False) as c:
         found = c.users.revoke(user_id)
     if not found:
         console.print(f"[red]用户 {user_id} 不存在[/red]")

@@ -151,7 +151,12 @@ main()
 def _spawn_worker(
     settings: Settings, log: Path, code: str = WORKER, mark: Path | None = None
 ) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHUISHAO_")}
+    # The session's own config directory stays: it holds the key that signed the log.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CHUISHAO_") or k == "CHUISHAO_CONFIG_DIR"
+    }
     env["CHUISHAO_DATA_DIR"] = str(settings.data_dir)
     if settings.database_url:
         env["CHUISHAO_DATABASE_URL"] = settings.database_url
