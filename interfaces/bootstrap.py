@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from application.access import AccessPolicy
 from application.service import CaseService, Clock, utc_now
 from infrastructure.append_only import install_append_only_guards
+from infrastructure.db_roles import check_log_tables, role_separation
 from infrastructure.event_store import event_store_env, startup_lock
 from infrastructure.group_commit import GroupCommitRecorder
 from infrastructure.idempotency_sql import SqlIdempotencyStore
@@ -32,17 +33,24 @@ def build_case_service(
     settings: Settings | None = None, *, clock: Clock = utc_now, engine: Engine | None = None
 ) -> CaseService:
     settings = settings or Settings()
+    # With roles separated (`chuishao db setup`) the service's role runs no DDL on the log:
+    # the owner created the tables and triggers, and the role may not touch them.
+    separated = check_log_tables(settings)
+    env = event_store_env(settings)
+    if separated:
+        env["CREATE_TABLE"] = "n"
     engine = engine or make_engine(settings)
     with startup_lock(settings):
         service = CaseService(
-            event_store_env(settings),
+            env,
             jurisdiction=load_jurisdiction(settings.jurisdiction_file),
             clock=clock,
             batch_writes=GroupCommitRecorder if settings.group_commit else None,
             residents=SqlResidentRegistry(engine),
             seals=SqlSealStore(engine),
         )
-        install_append_only_guards(service.recorder)
+        if not separated:
+            install_append_only_guards(service.recorder)
     return service
 
 
@@ -68,6 +76,8 @@ class Container:
     dashboards: Dashboards
     weights: Weights
     projector: Projector
+    # False on SQLite and when the service's role owns the log's tables (single-role mode).
+    role_separation: bool = False
 
     def close(self) -> None:
         self.projector.stop()
@@ -105,4 +115,5 @@ def build_container(settings: Settings | None = None, *, clock: Clock = utc_now)
             target=settings.target_rate,
         ),
         projector=build_projector(service, engine, reader),
+        role_separation=role_separation(settings),
     )

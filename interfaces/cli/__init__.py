@@ -1,4 +1,4 @@
-"""The ``chuishao`` command line: demo, history, verify."""
+"""The ``chuishao`` command line: demo, history, verify, users, projections, db."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from domain.errors import DomainError
 from domain.values import Actor, Role
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service, build_container
-from interfaces.cli import projections, users
+from interfaces.cli import db, projections, users
 from interfaces.cli.render import case_summary, timeline, verify_lines
 from interfaces.demo import ScriptedClock, play
 
 app = typer.Typer(help="chuishao：街乡吹哨、部门报到 案件办理", no_args_is_help=True)
 app.add_typer(users.app, name="users")
 app.add_typer(projections.app, name="projections")
+app.add_typer(db.app, name="db")
 app.command("project")(projections.project)
 _probe = Console()
 # Piped output (CI logs, files) gets a wide fixed width so Chinese tables stay readable.
