@@ -141,7 +141,9 @@ def _check_roles(conn: Any, app_role: str) -> str:
 
 
 def _own_schema(conn: Any, schema: str, app_role: str) -> Step:
-    conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
+    # Only when missing: CREATE SCHEMA needs CREATE on the database even with IF NOT EXISTS.
+    if not conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone():
+        conn.execute(SQL("CREATE SCHEMA {}").format(Identifier(schema)))
     # The owner of a schema may drop any table in it: the service's role must not be one.
     owner, app_owns = conn.execute(
         "SELECT pg_get_userbyid(nspowner), pg_has_role(%s, nspowner, 'USAGE') "

@@ -240,3 +240,69 @@ def test_setup_refuses_a_service_role_that_is_the_owner_or_missing(two_roles: Tw
 def test_single_role_mode_is_reported_as_such(service: CaseService, settings: Settings) -> None:
     # SQLite: the file's owner can do anything; PostgreSQL tests run as the tables' owner.
     assert role_separation(settings) is False
+
+
+@pytest.mark.postgres
+def test_setup_takes_over_the_log_of_a_former_single_role_deployment(
+    two_roles: TwoRoles,
+) -> None:
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("GRANT USAGE, CREATE ON SCHEMA {} TO {}").format(
+                sql.Identifier(two_roles.schema), sql.Identifier(two_roles.role)
+            )
+        )
+    with build_case_service(two_roles.settings) as service:  # the role creates and owns all
+        case_id = report(service).case_id  # type: ignore[attr-defined]
+    assert not role_separation(two_roles.settings)
+    assert "原属" in setup_ok()
+    assert role_separation(two_roles.settings)
+    attempts = attacks(two_roles.schema, EVENTS_TABLE, "originator_id")
+    with psycopg.connect(two_roles.app_url, autocommit=True) as conn:
+        for statement in attempts:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    with build_case_service(two_roles.settings) as service:
+        assert service.get_case(case_id).version == 1
+        report(service)
+        assert service.verify().intact
+
+
+@pytest.mark.postgres
+def test_an_owner_role_that_is_not_a_superuser_sets_up_a_schema_of_its_own(
+    two_roles: TwoRoles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner, password = f"{two_roles.role}_owner", secrets.token_hex(12)
+    schema = f"{two_roles.schema}_own"
+    url = urlsplit(PG_URL)
+    owner_url = urlunsplit(
+        url._replace(netloc=f"{owner}:{password}@{url.hostname}:{url.port or 5432}")
+    )
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(owner), sql.Literal(password)
+            )
+        )
+        conn.execute(
+            sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(
+                sql.Identifier(url.path.strip("/")), sql.Identifier(owner)
+            )
+        )
+    monkeypatch.setenv("CHUISHAO_DATABASE_SCHEMA", schema)
+    settings = two_roles.settings.model_copy(update={"database_schema": schema})
+    try:
+        result = runner.invoke(app, ["db", "setup", "--owner-url", owner_url])
+        assert result.exit_code == 0, result.output
+        with psycopg.connect(two_roles.app_url, autocommit=True) as conn:
+            for statement in attacks(schema, EVENTS_TABLE, "originator_id"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(statement)
+        with build_case_service(settings) as service:
+            report(service)
+            assert service.verify().intact
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(owner)))
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(owner)))
