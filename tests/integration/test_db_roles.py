@@ -5,7 +5,9 @@ but cannot change a row of it, nor drop, disable or neuter its triggers
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -306,3 +308,50 @@ def test_an_owner_role_that_is_not_a_superuser_sets_up_a_schema_of_its_own(
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
             conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(owner)))
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(owner)))
+
+
+@pytest.mark.postgres
+def test_service_refuses_to_start_when_a_table_of_the_owner_is_missing(
+    two_roles: TwoRoles,
+) -> None:
+    setup_ok()
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP TABLE "{two_roles.schema}".chuishao_users')
+    with pytest.raises(DatabaseNotSetUp, match="chuishao_users"):
+        build_case_service(two_roles.settings)
+
+
+@pytest.mark.postgres
+def test_app_role_writers_racing_keep_the_log_in_commit_order(two_roles: TwoRoles) -> None:
+    """The role may not take the library's EXCLUSIVE table lock; the advisory writer lock
+    must keep insert order = commit order, or a follower would skip events."""
+    setup_ok()
+    writers, commands = 8, 25
+    settings = two_roles.settings.model_copy(
+        update={"pool_size": writers + 4, "group_commit": False}
+    )
+    with build_case_service(settings) as service:
+        seen: list[int] = []
+        stop = threading.Event()
+
+        def follow() -> None:
+            last = 0
+            while True:
+                page = service.recorder.select_notifications(last + 1, 500)
+                seen.extend(n.id for n in page)
+                last = seen[-1] if seen else 0
+                if not page and stop.is_set():
+                    return
+
+        def write(i: int) -> None:
+            case_id = report(service).case_id  # type: ignore[attr-defined]
+            for j in range(commands - 1):
+                service.add_note(case_id, actor=GRID_LEAD, text=f"{i}-{j}")
+
+        follower = threading.Thread(target=follow)
+        follower.start()
+        with ThreadPoolExecutor(writers) as pool:
+            list(pool.map(write, range(writers)))
+        stop.set()
+        follower.join(timeout=30)
+    assert seen == list(range(1, writers * commands + 1)), "the follower skipped an event"
