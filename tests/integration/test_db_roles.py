@@ -242,6 +242,8 @@ def test_setup_refuses_a_service_role_that_is_the_owner_or_missing(two_roles: Tw
 def test_single_role_mode_is_reported_as_such(service: CaseService, settings: Settings) -> None:
     # SQLite: the file's owner can do anything; PostgreSQL tests run as the tables' owner.
     assert role_separation(settings) is False
+    if settings.database_url:  # setup names the table the library derives from the app's name
+        assert service.recorder.events_table_name == EVENTS_TABLE  # type: ignore[attr-defined]
 
 
 @pytest.mark.postgres
