@@ -6,6 +6,7 @@ UPDATE or DELETE an event: the database refuses. Installing is idempotent.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -15,6 +16,11 @@ from psycopg.sql import SQL, Identifier
 from infrastructure.log_signatures import TABLE as SIGNATURES_TABLE
 
 REFUSAL = "chuishao: events are append-only"
+EVENTS_TABLE = "chuishao_events"  # the library's name for CaseService.name = "chuishao"
+# Tables whose rows are the evidence: the service role may only SELECT and INSERT them
+# (`chuishao db setup`), and triggers refuse UPDATE, DELETE and TRUNCATE even to their owner.
+# A listed table that does not exist yet is skipped.
+APPEND_ONLY_TABLES = (EVENTS_TABLE, SIGNATURES_TABLE)
 
 _SQLITE = [
     "CREATE TRIGGER IF NOT EXISTS {t}_no_update BEFORE UPDATE ON {t} "
@@ -23,12 +29,13 @@ _SQLITE = [
     f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END",
 ]
 
-_POSTGRES = [
-    # Serialise concurrent installers: DDL on one table from many processes can race.
-    "SELECT pg_advisory_xact_lock(7223310)",
+_LOCK = "SELECT pg_advisory_xact_lock(7223310)"  # concurrent installers' DDL can race
+_POSTGRES_FUNCTION = (
     "CREATE OR REPLACE FUNCTION {schema}.chuishao_refuse_change() RETURNS trigger "
     "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '" + REFUSAL + " (% refused)', TG_OP "
-    "USING ERRCODE = 'insufficient_privilege'; END $$",
+    "USING ERRCODE = 'insufficient_privilege'; END $$"
+)
+_POSTGRES_TRIGGERS = [
     "CREATE OR REPLACE TRIGGER chuishao_append_only BEFORE UPDATE OR DELETE ON {schema}.{table} "
     "FOR EACH ROW EXECUTE FUNCTION {schema}.chuishao_refuse_change()",
     "CREATE OR REPLACE TRIGGER chuishao_no_truncate BEFORE TRUNCATE ON {schema}.{table} "
@@ -49,12 +56,17 @@ def install_append_only_guards(recorder: Any) -> None:
                     c.execute(statement.format(t=table))
     elif isinstance(recorder, PostgresApplicationRecorder):
         with recorder.datastore.transaction(commit=True) as c:
-            for table in append_only_tables(recorder):
-                names = {
-                    "schema": Identifier(recorder.datastore.schema),
-                    "table": Identifier(table),
-                }
-                for statement in _POSTGRES:
-                    c.execute(SQL(statement).format(**names))  # type: ignore[arg-type]
+            install_postgres_guards(c, recorder.datastore.schema, append_only_tables(recorder))
     else:
         raise TypeError(f"no append-only guard for {type(recorder).__name__}")
+
+
+def install_postgres_guards(cursor: Any, schema: str, tables: Iterable[str]) -> None:
+    """The refusing function and the triggers on each table, in the caller's transaction."""
+    cursor.execute(SQL(_LOCK))
+    cursor.execute(SQL(_POSTGRES_FUNCTION).format(schema=Identifier(schema)))  # type: ignore[arg-type]
+    for table in tables:
+        for statement in _POSTGRES_TRIGGERS:
+            cursor.execute(
+                SQL(statement).format(schema=Identifier(schema), table=Identifier(table))  # type: ignore[arg-type]
+            )

@@ -57,7 +57,17 @@ def startup_lock(settings: Settings) -> Iterator[None]:
     if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
         yield
         return
-    with psycopg.connect(
+    with postgres_connect(env) as conn:
+        conn.execute("SELECT pg_advisory_lock(7223311)")
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(7223311)")
+
+
+def postgres_connect(env: dict[str, str]) -> psycopg.Connection[tuple[object, ...]]:
+    """An autocommit connection as the role and database of a PostgreSQL ``env``."""
+    return psycopg.connect(
         host=env["POSTGRES_HOST"],
         port=int(env["POSTGRES_PORT"]),
         dbname=env["POSTGRES_DBNAME"],
@@ -65,9 +75,4 @@ def startup_lock(settings: Settings) -> Iterator[None]:
         password=env["POSTGRES_PASSWORD"] or None,
         connect_timeout=5,
         autocommit=True,
-    ) as conn:
-        conn.execute("SELECT pg_advisory_lock(7223311)")
-        try:
-            yield
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(7223311)")
+    )

@@ -8,6 +8,7 @@ itself. Readers (``rows``, ``case_positions``, ``events_in``) serve ``verify``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -16,13 +17,12 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.sql import SQL, Composable, Identifier
+from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from application.integrity import event_hash
 from application.log_chain import BATCH, GENESIS, LogSignature, Signer, next_head, sign_next
 
 TABLE = "chuishao_log_signatures"
-WRITER_LOCK = 7223312  # PostgreSQL advisory lock held by every writer of events or rows
 _COLUMNS = (
     "seq",
     "kind",
@@ -51,6 +51,17 @@ _POSTGRES_CREATE = (
     "public_key text NOT NULL, signature text NOT NULL, endorsed_by text NOT NULL, "
     "endorsement text NOT NULL)"
 )
+
+
+def writer_lock_key(schema: str, table: str) -> int:
+    """The advisory lock every writer of one events table takes (a signed 64-bit key):
+    events and signed rows are written under it, so insert order is commit order."""
+    digest = hashlib.sha256(f"chuishao-writer:{schema}.{table}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def writer_lock(schema: str, table: str) -> Composed:
+    return SQL("SELECT pg_advisory_xact_lock({})").format(Literal(writer_lock_key(schema, table)))
 
 
 def utc_stamp() -> str:
@@ -92,7 +103,9 @@ class _Dialect:
                 "SELECT notification_id AS position FROM {} WHERE originator_id = %s "
                 "ORDER BY originator_version"
             ).format(events)
-            self.lock: Composable | str = SQL(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+            self.lock: Composable | str = writer_lock(
+                recorder.datastore.schema, recorder.events_table_name
+            )
             self.index: Composable | str = SQL(
                 "CREATE INDEX IF NOT EXISTS chuishao_log_signatures_position ON {} (position)"
             ).format(table)

@@ -91,9 +91,11 @@ class IdempotentPostgresRecorder(_Signing, PostgresApplicationRecorder):
             ).format(keys=self._keys)
         )
         self.sql_create_statements.extend(log_signatures.create_statements(self))
+        # PostgreSQL grants the library's EXCLUSIVE table lock only with UPDATE, DELETE or
+        # TRUNCATE, which the service role behind `chuishao db setup` does not have.
         self.lock_table_statements = [
             self.lock_table_statements[0],  # SET LOCAL lock_timeout
-            SQL(f"SELECT pg_advisory_xact_lock({log_signatures.WRITER_LOCK})"),
+            log_signatures.writer_lock(self.datastore.schema, self.events_table_name),
         ]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)

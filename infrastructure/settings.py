@@ -18,6 +18,9 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     database_schema: str = ""
+    # The role that owns the tables, used only by `chuishao db setup` (docs/reliability.md,
+    # "PostgreSQL roles"); the service itself connects with ``database_url``.
+    owner_database_url: str | None = None
     data_dir: Path = Path("data")
     jurisdiction_file: Path | None = None
     # Secrets (signing keys, server secrets) live here, not beside the database

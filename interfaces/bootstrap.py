@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from application.access import AccessPolicy
 from application.service import CaseService, Clock, utc_now
 from infrastructure.append_only import install_append_only_guards
+from infrastructure.db_roles import check_log_tables, role_separation
 from infrastructure.event_store import event_store_env, startup_lock
 from infrastructure.group_commit import GroupCommitRecorder
 from infrastructure.idempotency_sql import SqlIdempotencyStore
@@ -49,6 +50,12 @@ def build_case_service(
     refuse a key the log does not know; without it the service can read and verify
     (with public keys alone) but not write events."""
     settings = settings or Settings()
+    # With roles separated (`chuishao db setup`) the service's role runs no DDL on the log:
+    # the owner created the tables and triggers, and the role may not touch them.
+    separated = check_log_tables(settings)
+    env = event_store_env(settings)
+    if separated:
+        env["CREATE_TABLE"] = "n"
     engine = engine or make_engine(settings)
     signer: FileSigner | None = None
     if signing:
@@ -61,7 +68,7 @@ def build_case_service(
             )
     with startup_lock(settings):
         service = CaseService(
-            event_store_env(settings),
+            env,
             jurisdiction=load_jurisdiction(settings.jurisdiction_file),
             clock=clock,
             batch_writes=GroupCommitRecorder if settings.group_commit else None,
@@ -72,7 +79,8 @@ def build_case_service(
         )
         try:
             service.signatures = SignatureLog(service.recorder)
-            install_append_only_guards(service.recorder)
+            if not separated:
+                install_append_only_guards(service.recorder)
             if signer is not None:
                 service.recorder.batch_signer = BatchSigner(service.recorder, signer)
                 service.prepare_signing()
@@ -108,6 +116,8 @@ class Container:
     dashboards: Dashboards
     weights: Weights
     projector: Projector
+    # False on SQLite and when the service's role owns the log's tables (single-role mode).
+    role_separation: bool = False
 
     def close(self) -> None:
         self.projector.stop()
@@ -149,4 +159,5 @@ def build_container(
             target=settings.target_rate,
         ),
         projector=build_projector(service, engine, reader),
+        role_separation=role_separation(settings),
     )

@@ -1,4 +1,4 @@
-"""The ``chuishao`` command line: demo, history, verify."""
+"""The ``chuishao`` command line: demo, history, verify, users, projections, db."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from domain.errors import DomainError
 from domain.values import Actor, Role
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service, build_container
-from interfaces.cli import projections, signing, users
+from interfaces.cli import db, projections, signing, users
 from interfaces.cli.render import case_summary, timeline, verify_lines
 from interfaces.demo import ScriptedClock, play
 
@@ -25,6 +25,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(projections.app, name="projections")
 app.add_typer(signing.keys, name="keys")
 app.add_typer(signing.checkpoints, name="checkpoint")
+app.add_typer(db.app, name="db")
 app.command("project")(projections.project)
 _probe = Console()
 # Piped output (CI logs, files) gets a wide fixed width so Chinese tables stay readable.

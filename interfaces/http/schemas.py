@@ -384,6 +384,11 @@ class VerifyResult(BaseModel):
     events: int
     problems: list[ChainProblemPublic]
     log: LogVerifyResult | None = None
+    role_separation: bool = Field(
+        False,
+        description="PostgreSQL: the service's role does not own the log's tables and cannot "
+        "change them (`chuishao db setup`); false on SQLite and in single-role mode",
+    )
 
 
 class ProjectionHealth(BaseModel):

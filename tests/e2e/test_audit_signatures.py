@@ -22,6 +22,7 @@ def test_verify_reports_the_signed_log_and_the_start_checkpoint(api: Api) -> Non
     assert log["signed_position"] == body["events"] == api.event_count()
     assert log["newest_checkpoint"]["kind"] == "checkpoint"  # written when the server started
     assert log["checkpoint_age_seconds"] >= 0
+    assert body["role_separation"] is False  # the tests' single role owns its tables
 
 
 def test_checkpoints_are_self_contained_anchors(api: Api) -> None:

@@ -39,6 +39,7 @@ def verify(c: ContainerDep, user: CurrentUser) -> VerifyResult:
         cases=report.cases,
         events=report.events,
         problems=[ChainProblemPublic(**asdict(p)) for p in report.problems],
+        role_separation=c.role_separation,
         log=None
         if log is None
         else LogVerifyResult(
