@@ -74,7 +74,9 @@ def status_of(error: DomainError) -> int:
 
 
 def problem_response(e: DomainError) -> JSONResponse:
-    return problem(status_of(e), e.code, e.zh, e.en)
+    field = getattr(e, "field", None)
+    extra = {"field": field} if field else {}
+    return problem(status_of(e), e.code, e.zh, e.en, **extra)
 
 
 def install(app: FastAPI) -> None:
