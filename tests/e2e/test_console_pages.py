@@ -51,7 +51,7 @@ def test_ledger_page_shows_only_the_users_scope(api: Api) -> None:
     page = api.client.get("/ui/ledger").text
     assert "本网格的案件" in page and "别的网格的案件" not in page
     other_case = api.client.get(f"/ui/cases/{theirs}")
-    assert other_case.status_code == 403 and "管辖范围" in other_case.text
+    assert other_case.status_code == 404 and "案件不存在" in other_case.text
 
 
 def test_report_in_form_without_csrf_is_refused_and_writes_nothing(api: Api) -> None:
