@@ -18,12 +18,14 @@ from application.requests import guarded
 from domain.errors import DomainError
 from domain.events import EVENT_LABELS
 from domain.values import Level, Role, Status, fen_to_yuan_text
+from interfaces.bootstrap import Container
 from interfaces.cli.render import describe, local
 from interfaces.http.deps import SESSION_COOKIE, ContainerDep, user_of_token
 from interfaces.http.problems import problem_response, status_of
 from interfaces.http.routes import dashboards as api
 from interfaces.http.routes.inbox import inbox as inbox_items
 from interfaces.http.routes.ledger import COLUMNS, LedgerQuery
+from interfaces.http.waiting import WAIT_SECONDS
 from interfaces.web.charts import Series, rate_bar, trend_svg
 from interfaces.web.session import CSRF_COOKIE, Csrf, PageUser, SignInRequired, new_csrf
 
@@ -199,10 +201,12 @@ def _overdue(r: Any, case: Any) -> bool:
 
 
 @router.get("/inbox", response_class=HTMLResponse)
-def inbox(request: Request, c: ContainerDep, user: PageUser, done: str = "") -> HTMLResponse:
+def inbox(
+    request: Request, c: ContainerDep, user: PageUser, done: str = "", catching_up: str = ""
+) -> HTMLResponse:
     """A liaison's open whistles with deadline countdowns and a report-in button."""
     data = inbox_items(c, user, None, None) if user.role is Role.LIAISON else None
-    return render(request, "inbox.html", user, data=data, done=done)
+    return render(request, "inbox.html", user, data=data, done=done, catching_up=bool(catching_up))
 
 
 @router.post("/inbox/{case_id}/{whistle_id}")
@@ -221,8 +225,21 @@ def report_in(
         result = c.service.report_in(
             case_id, actor=user.actor, whistle_id=whistle_id, unit_id=unit_id, note=note
         )
-    c.projector.wait(result.position, timeout=5)
-    return RedirectResponse(f"/ui/inbox?done={whistle_id}", status_code=303)
+    return RedirectResponse(
+        f"/ui/inbox?done={quote(whistle_id)}{_views_catching_up(c, result.position)}",
+        status_code=303,
+    )
+
+
+def _views_catching_up(c: Container, position: int) -> str:
+    """After a committed write: wait for the views as long as a read would, and if they are
+    still behind say so on the next page (the write stands; an error page would invite a
+    retry that only answers 已报到)."""
+    try:
+        c.projector.wait(position, timeout=WAIT_SECONDS)
+    except TimeoutError:
+        return "&catching_up=1"
+    return ""
 
 
 @router.get("/ledger", response_class=HTMLResponse)
