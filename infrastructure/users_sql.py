@@ -66,6 +66,24 @@ class SqlUserDirectory:
             )
         return result.rowcount > 0
 
+    def rotate(self, user_id: str, token_hash: str) -> bool:
+        """A new token for an active user; the old one stops working at once (and with it
+        every console session opened with it). False if no such active user."""
+        return self._set_token(user_id, token_hash, revoked=False)
+
+    def enable(self, user_id: str, token_hash: str) -> bool:
+        """Re-enable a revoked user with a new token. False if no such revoked user."""
+        return self._set_token(user_id, token_hash, revoked=True)
+
+    def _set_token(self, user_id: str, token_hash: str, *, revoked: bool) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                users.update()
+                .where(users.c.user_id == user_id, users.c.revoked == revoked)
+                .values(token_hash=token_hash, revoked=False)
+            )
+        return result.rowcount > 0
+
     def revoke(self, user_id: str) -> bool:
         # Revocation is a flag, not a delete: who held which role stays on record.
         with self.engine.begin() as conn:

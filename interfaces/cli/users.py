@@ -1,4 +1,5 @@
-"""`chuishao users …`: add users (prints a token once), list them, revoke them."""
+"""`chuishao users …`: add users (prints a token once), list, revoke, rotate and re-enable
+them. A new token is printed once; the old one stops working at once, console sessions too."""
 
 from __future__ import annotations
 
@@ -92,3 +93,33 @@ def revoke(user_id: str) -> None:
         console.print(f"[red]用户 {user_id} 不存在[/red]")
         raise typer.Exit(1)
     console.print(f"已吊销 {user_id} 的令牌。")
+
+
+@app.command("rotate")
+def rotate(user_id: str) -> None:
+    """Issue a new token for an active user; the old token stops working at once."""
+    from interfaces.cli import console
+
+    token = new_token()
+    with build_container(Settings()) as c:
+        found = c.users.rotate(user_id, hash_token(token))
+    if not found:
+        console.print(f"[red]用户 {user_id} 不存在或已吊销（重新启用请用 users enable）[/red]")
+        raise typer.Exit(1)
+    console.print(f"已为 {user_id} 签发新令牌，旧令牌及其控制台会话立即失效。令牌只显示这一次：")
+    console.print(token, markup=False, highlight=False)
+
+
+@app.command("enable")
+def enable(user_id: str) -> None:
+    """Re-enable a revoked user with a new token (the revoked one stays dead)."""
+    from interfaces.cli import console
+
+    token = new_token()
+    with build_container(Settings()) as c:
+        found = c.users.enable(user_id, hash_token(token))
+    if not found:
+        console.print(f"[red]用户 {user_id} 不存在或未被吊销（换发令牌请用 users rotate）[/red]")
+        raise typer.Exit(1)
+    console.print(f"已重新启用 {user_id} 并签发新令牌。令牌只显示这一次：")
+    console.print(token, markup=False, highlight=False)
