@@ -15,7 +15,6 @@ from uuid import UUID
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Engine,
     Integer,
     MetaData,
@@ -26,12 +25,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from infrastructure.sql_types import UtcDateTime
+
 metadata = MetaData()
 seals = Table(
     "chuishao_seals",
     metadata,
     Column("seal_id", Integer, primary_key=True, autoincrement=True),
-    Column("sealed_at", DateTime(timezone=True), nullable=False),
+    Column("sealed_at", UtcDateTime(), nullable=False),
     Column("position", BigInteger, nullable=False),
     Column("cases", Integer, nullable=False),
     Column("digest", String(64), nullable=False),

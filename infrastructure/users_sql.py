@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, DateTime, Engine, MetaData, String, Table, Text, select
+from sqlalchemy import Boolean, Column, Engine, MetaData, String, Table, Text, select
 from sqlalchemy.exc import IntegrityError
 
 from application.access import User, UserExists
 from domain.values import Role
+from infrastructure.sql_types import UtcDateTime
 
 metadata = MetaData()
 users = Table(
@@ -20,7 +21,7 @@ users = Table(
     Column("role", String(32), nullable=False),
     Column("scopes", Text, nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
 )
 
