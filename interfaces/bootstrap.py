@@ -6,11 +6,13 @@ The only module that knows both the application and the infrastructure.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
 from application.access import AccessPolicy
 from application.service import CaseService, Clock, utc_now
+from application.sessions import ConsoleSessions, SessionLimits
 from infrastructure.append_only import install_append_only_guards
 from infrastructure.event_store import event_store_env, startup_lock
 from infrastructure.group_commit import GroupCommitRecorder
@@ -18,6 +20,7 @@ from infrastructure.idempotency_sql import SqlIdempotencyStore
 from infrastructure.jurisdiction_file import load_jurisdiction
 from infrastructure.residents_sql import SqlResidentRegistry
 from infrastructure.seals_sql import SqlSealStore
+from infrastructure.sessions_sql import SqlSessionStore
 from infrastructure.settings import Settings
 from infrastructure.sql import make_engine
 from infrastructure.users_sql import SqlUserDirectory
@@ -68,6 +71,7 @@ class Container:
     dashboards: Dashboards
     weights: Weights
     projector: Projector
+    sessions: ConsoleSessions
 
     def close(self) -> None:
         self.projector.stop()
@@ -87,13 +91,14 @@ def build_container(settings: Settings | None = None, *, clock: Clock = utc_now)
     engine = make_engine(settings)
     reader = make_engine(settings, for_reads=True) if settings.database_url is None else engine
     service = build_case_service(settings, clock=clock, engine=engine)
+    users = SqlUserDirectory(engine)
     return Container(
         settings=settings,
         service=service,
         engine=engine,
         reader=reader,
         policy=AccessPolicy(service.jurisdiction),
-        users=SqlUserDirectory(engine),
+        users=users,
         idempotency=SqlIdempotencyStore(engine),
         ledger=LedgerQueries(reader),
         dashboards=Dashboards(reader),
@@ -105,4 +110,15 @@ def build_container(settings: Settings | None = None, *, clock: Clock = utc_now)
             target=settings.target_rate,
         ),
         projector=build_projector(service, engine, reader),
+        sessions=ConsoleSessions(
+            SqlSessionStore(engine),
+            users,
+            service.clock,
+            SessionLimits(
+                lifetime=timedelta(minutes=settings.session_lifetime_minutes),
+                idle=timedelta(minutes=settings.session_idle_minutes),
+                max_failures=settings.sign_in_max_failures,
+                failure_window=timedelta(minutes=settings.sign_in_window_minutes),
+            ),
+        ),
     )
