@@ -10,6 +10,7 @@ from rich.table import Table
 
 from application.access import User, check_scopes, hash_token, new_token
 from domain.errors import InvalidValue
+from domain.rules import check_text
 from domain.values import Role
 from infrastructure.settings import Settings
 from interfaces.bootstrap import Container, build_container
@@ -23,6 +24,9 @@ def add_user(c: Container, user_id: str, name: str, role: Role, scopes: list[str
         raise InvalidValue(
             "用户编号须为1到64位字母、数字、-或_", "user id: 1-64 letters, digits, - or _"
         )
+    name = check_text(
+        name, field="name", field_zh="姓名", max_len=200, required=False, multiline=False
+    )
     user = User(user_id, name or user_id, role, check_scopes(role, scopes, c.service.jurisdiction))
     token = new_token()
     c.users.add(user, hash_token(token), c.service.clock())

@@ -113,3 +113,12 @@ def test_a_revoked_user_is_re_enabled_with_a_new_token(cli_env: Settings) -> Non
     assert _status_with(cli_env, new) == 200
     assert runner.invoke(app, ["users", "enable", "wang"]).exit_code == 1  # not revoked now
     assert "有效" in runner.invoke(app, ["users", "list"]).output
+
+
+def test_a_display_name_that_disguises_itself_is_refused(cli_env: Settings) -> None:
+    result = runner.invoke(
+        app, ["users", "add", "li", "--role", "auditor", "--name", "王\u202e管理员"]
+    )
+    assert result.exit_code != 0
+    with build_container(cli_env) as c:
+        assert c.users.all() == []
