@@ -58,3 +58,19 @@ def test_every_trigger_character_is_neutralised_in_a_csv_cell(char: str) -> None
     assert csv_cell(f"{char}1+1") == f"'{char}1+1"
     assert csv_cell(f"a{char}1") == f"a{char}1"
     assert csv_cell(3) == 3
+
+
+@pytest.mark.parametrize("char", ["=", "+", "-", "@", "\t", "\r"], ids=repr)
+def test_every_trigger_character_stays_text_in_an_xlsx_cell(char: str) -> None:
+    from openpyxl import Workbook
+
+    from interfaces.http.spreadsheet import xlsx_row
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("t")
+    sheet.append(xlsx_row(sheet, [f"{char}1+1", 7]))
+    out = io.BytesIO()
+    book.save(out)
+    cells = next(load_workbook(io.BytesIO(out.getvalue())).active.iter_rows())
+    assert [c.data_type for c in cells] == ["s", "n"]
+    assert cells[0].value.replace("\n", "\r") == f"{char}1+1"  # XML reads CR back as LF
