@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from application.errors import CaseNotFound
 from application.views import CaseSnapshot
 from domain.case import Case
 from domain.errors import DomainError, InvalidValue
@@ -104,6 +105,8 @@ class UserDirectory(Protocol):
     def by_token_hash(self, token_hash: str) -> User | None: ...
     def all(self) -> list[User]: ...
     def reissue(self, user_id: str, token_hash: str) -> bool: ...
+    def rotate(self, user_id: str, token_hash: str) -> bool: ...
+    def enable(self, user_id: str, token_hash: str) -> bool: ...
     def revoke(self, user_id: str) -> bool: ...
 
 
@@ -153,12 +156,15 @@ class AccessPolicy:
         self.jurisdiction = jurisdiction
 
     def require(self, user: User, action: Action, case: CaseSnapshot | Case | None = None) -> None:
+        """A case the user may not see answers exactly as a case that does not exist (404,
+        same body), and is checked before the role: any other answer would tell a caller
+        that the id exists. 403 is only for an action on a case the user can see."""
+        if case is not None and not self.can_see(user, case):
+            raise CaseNotFound(case.id if isinstance(case, Case) else case.case_id)
         if action not in _ALLOWED[user.role]:
             raise Forbidden(
                 f"{user.role.label}无权执行此操作", f"role {user.role.value} may not {action.value}"
             )
-        if case is not None and not self.can_see(user, case):
-            raise Forbidden("案件不在您的管辖范围内", "the case is outside your scope")
         if case is not None and user.role is Role.GRID_LEAD:
             self._grid_lead_limits(action, case)
 

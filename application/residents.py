@@ -14,6 +14,7 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.errors import InvalidValue
+from domain.rules import check_text
 
 NAME_MAX = 50
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
@@ -37,12 +38,16 @@ class ResidentRegistry(Protocol):
 
 
 def check_contact(name: str | None, phone: str | None) -> tuple[str | None, str | None]:
-    name = name.strip() if name else None
-    phone = phone.strip() if phone else None
-    if name is not None and len(name) > NAME_MAX:
-        raise InvalidValue(
-            f"姓名不能超过{NAME_MAX}字", f"name must be at most {NAME_MAX} characters"
+    if name is not None:
+        name = check_text(
+            name,
+            field="resident_name",
+            field_zh="居民姓名",
+            max_len=NAME_MAX,
+            required=False,
+            multiline=False,
         )
+    phone = phone.strip() if phone else None
     if phone is not None and not PHONE.match(phone):
         raise InvalidValue("电话号码格式不正确", "phone must be 5-20 digits, spaces or dashes")
     return name or None, phone or None

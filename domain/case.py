@@ -102,7 +102,9 @@ class Case(Aggregate):
             timestamp=at,
             actor_id=actor.user_id,
             actor_role=actor.role.value,
-            title=check_text(title, field="title", field_zh="标题", max_len=TITLE_MAX),
+            title=check_text(
+                title, field="title", field_zh="标题", max_len=TITLE_MAX, multiline=False
+            ),
             description=check_text(
                 description, field="description", field_zh="描述", max_len=TEXT_MAX, required=False
             ),
@@ -242,7 +244,7 @@ class Case(Aggregate):
             raise InvalidValue("币种只能是人民币（CNY）", "currency must be CNY")
         check_amount_fen(amount_fen)
         party_name = check_text(
-            party_name, field="party_name", field_zh="出资方", max_len=TITLE_MAX
+            party_name, field="party_name", field_zh="出资方", max_len=TITLE_MAX, multiline=False
         )
         purpose = check_text(
             purpose, field="purpose", field_zh="用途", max_len=REASON_MAX, required=False

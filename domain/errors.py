@@ -34,9 +34,13 @@ class CaseIsFinal(RuleViolation):
 
 
 class InvalidValue(DomainError):
-    """A value is out of its allowed range or shape (HTTP 422)."""
+    """A value is out of its allowed range or shape (HTTP 422); ``field`` names it if known."""
 
     code = "invalid_value"
+
+    def __init__(self, zh: str, en: str, *, field: str | None = None) -> None:
+        super().__init__(zh, en)
+        self.field = field
 
 
 class UnknownReference(InvalidValue):

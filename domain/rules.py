@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from domain.errors import InvalidValue
+from domain.text import normalise_text
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -18,24 +19,32 @@ CURRENCY = "CNY"
 MAX_REPORT_IN_WAIT = timedelta(days=90)  # a whistle summons now, not next year
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-# Control characters (NUL above all) have no place in case text; PostgreSQL cannot store NUL.
-_CONTROL = {chr(i) for i in range(32)} - {"\n", "\r", "\t"} | {"\x7f"}
 E = TypeVar("E", bound=StrEnum)
 
 
 def check_text(
-    value: str, *, field: str, field_zh: str, max_len: int, required: bool = True
+    value: str,
+    *,
+    field: str,
+    field_zh: str,
+    max_len: int,
+    required: bool = True,
+    multiline: bool = True,
 ) -> str:
+    """Free text as the case will keep it: NFC, trimmed, and free of characters that hide
+    or disguise what is written (controls, bidi overrides, text made only of invisibles).
+    ``multiline`` fields keep newline and tab; single-line fields (titles, names) keep neither.
+    The rules themselves live in ``domain/text.py``."""
     if not isinstance(value, str):
-        raise InvalidValue(f"{field_zh}必须是文本", f"{field} must be text")
-    value = value.strip()
-    if any(ch in _CONTROL for ch in value):
-        raise InvalidValue(f"{field_zh}含有不可见控制字符", f"{field} contains control characters")
+        raise InvalidValue(f"{field_zh}必须是文本", f"{field} must be text", field=field)
+    value = normalise_text(value, field=field, field_zh=field_zh, multiline=multiline)
     if required and not value:
-        raise InvalidValue(f"{field_zh}不能为空", f"{field} must not be empty")
+        raise InvalidValue(f"{field_zh}不能为空", f"{field} must not be empty", field=field)
     if len(value) > max_len:
         raise InvalidValue(
-            f"{field_zh}不能超过{max_len}字", f"{field} must be at most {max_len} characters"
+            f"{field_zh}不能超过{max_len}字",
+            f"{field} must be at most {max_len} characters",
+            field=field,
         )
     return value
 

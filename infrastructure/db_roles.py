@@ -17,6 +17,7 @@ from infrastructure.event_store import event_store_env, postgres_connect
 from infrastructure.log_signatures import TABLE as SIGNATURES_TABLE
 from infrastructure.recorders import TABLE as IDEMPOTENCY_TABLE
 from infrastructure.residents_sql import contacts
+from infrastructure.sessions_sql import failures, sessions
 from infrastructure.settings import Settings
 from infrastructure.users_sql import users
 
@@ -27,6 +28,8 @@ SERVICE_TABLES: dict[str, tuple[str, ...]] = {
     IDEMPOTENCY_TABLE: ("SELECT", "INSERT"),
     users.name: ("SELECT", "INSERT", "UPDATE"),
     contacts.name: ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    sessions.name: ("SELECT", "INSERT", "UPDATE", "DELETE"),  # console sign-in, out, expiry
+    failures.name: ("SELECT", "INSERT", "DELETE"),  # sign-in attempts, forgotten after a window
 }
 LOG_PRIVILEGES = ("SELECT", "INSERT")  # on every table of APPEND_ONLY_TABLES
 # Tables the service cannot start without.

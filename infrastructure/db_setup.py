@@ -17,7 +17,7 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 from psycopg.sql import SQL, Identifier
 
-from infrastructure import residents_sql, users_sql
+from infrastructure import residents_sql, sessions_sql, users_sql
 from infrastructure.append_only import APPEND_ONLY_TABLES, EVENTS_TABLE, install_postgres_guards
 from infrastructure.db_ownership import SetupRefused, Step, check_roles, own_schema, take_over
 from infrastructure.db_roles import LOG_PRIVILEGES, SERVICE_TABLES, schema_name
@@ -61,7 +61,7 @@ def _set_up(settings: Settings, owner_url: str, app_role: str) -> list[Step]:
     _create_log_tables(env)
     engine = make_engine(owner)
     try:
-        for module in (users_sql, residents_sql):
+        for module in (users_sql, residents_sql, sessions_sql):
             module.metadata.create_all(engine)
     finally:
         engine.dispose()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, select
+from sqlalchemy import Column, Engine, MetaData, String, Table, select
 
 from application.residents import Contact
+from infrastructure.sql_types import UtcDateTime
 
 metadata = MetaData()
 contacts = Table(
@@ -16,7 +17,7 @@ contacts = Table(
     Column("case_id", String(36), primary_key=True),
     Column("name", String(50)),
     Column("phone", String(20)),
-    Column("erased_at", DateTime(timezone=True)),
+    Column("erased_at", UtcDateTime()),
     Column("erased_by", String(64)),
 )
 

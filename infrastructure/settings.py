@@ -42,4 +42,11 @@ class Settings(BaseSettings):
     checkpoint_interval_seconds: int = 300
     checkpoint_every_events: int = 10_000
     pool_size: int = 5
+    # Console sessions (interfaces/web/session.py): absolute lifetime and idle timeout;
+    # Secure cookies when the console is served over HTTPS (set it behind TLS).
+    secure_cookies: bool = False
+    session_lifetime_minutes: int = 8 * 60
+    session_idle_minutes: int = 30
+    sign_in_max_failures: int = 5
+    sign_in_window_minutes: int = 5
     pool_max_overflow: int = 10

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, DateTime, Engine, MetaData, String, Table, Text, select
+from sqlalchemy import Boolean, Column, Engine, MetaData, String, Table, Text, select
 from sqlalchemy.exc import IntegrityError
 
 from application.access import User, UserExists
 from domain.values import Role
+from infrastructure.sql_types import UtcDateTime
 
 metadata = MetaData()
 users = Table(
@@ -20,7 +21,7 @@ users = Table(
     Column("role", String(32), nullable=False),
     Column("scopes", Text, nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
 )
 
@@ -62,6 +63,24 @@ class SqlUserDirectory:
             result = conn.execute(
                 users.update()
                 .where(users.c.user_id == user_id)
+                .values(token_hash=token_hash, revoked=False)
+            )
+        return result.rowcount > 0
+
+    def rotate(self, user_id: str, token_hash: str) -> bool:
+        """A new token for an active user; the old one stops working at once (and with it
+        every console session opened with it). False if no such active user."""
+        return self._set_token(user_id, token_hash, revoked=False)
+
+    def enable(self, user_id: str, token_hash: str) -> bool:
+        """Re-enable a revoked user with a new token. False if no such revoked user."""
+        return self._set_token(user_id, token_hash, revoked=True)
+
+    def _set_token(self, user_id: str, token_hash: str, *, revoked: bool) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                users.update()
+                .where(users.c.user_id == user_id, users.c.revoked == revoked)
                 .values(token_hash=token_hash, revoked=False)
             )
         return result.rowcount > 0

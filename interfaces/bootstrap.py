@@ -8,11 +8,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
 from application.access import AccessPolicy
 from application.service import CaseService, Clock, utc_now
+from application.sessions import ConsoleSessions, SessionLimits
 from infrastructure.append_only import install_append_only_guards
 from infrastructure.db_roles import check_log_tables, role_separation
 from infrastructure.event_store import event_store_env, startup_lock
@@ -21,6 +23,7 @@ from infrastructure.idempotency_sql import SqlIdempotencyStore
 from infrastructure.jurisdiction_file import load_jurisdiction
 from infrastructure.log_signatures import BatchSigner, SignatureLog
 from infrastructure.residents_sql import SqlResidentRegistry
+from infrastructure.sessions_sql import SqlSessionStore
 from infrastructure.settings import Settings
 from infrastructure.signing_keys import (
     FileSigner,
@@ -116,6 +119,7 @@ class Container:
     dashboards: Dashboards
     weights: Weights
     projector: Projector
+    sessions: ConsoleSessions
     # False on SQLite and when the service's role owns the log's tables (single-role mode).
     role_separation: bool = False
 
@@ -141,13 +145,14 @@ def build_container(
     engine = make_engine(settings)
     reader = make_engine(settings, for_reads=True) if settings.database_url is None else engine
     service = build_case_service(settings, clock=clock, engine=engine, signing=signing)
+    users = SqlUserDirectory(engine)
     return Container(
         settings=settings,
         service=service,
         engine=engine,
         reader=reader,
         policy=AccessPolicy(service.jurisdiction),
-        users=SqlUserDirectory(engine),
+        users=users,
         idempotency=SqlIdempotencyStore(engine),
         ledger=LedgerQueries(reader),
         dashboards=Dashboards(reader),
@@ -160,4 +165,15 @@ def build_container(
         ),
         projector=build_projector(service, engine, reader),
         role_separation=role_separation(settings),
+        sessions=ConsoleSessions(
+            SqlSessionStore(engine),
+            users,
+            service.clock,
+            SessionLimits(
+                lifetime=timedelta(minutes=settings.session_lifetime_minutes),
+                idle=timedelta(minutes=settings.session_idle_minutes),
+                max_failures=settings.sign_in_max_failures,
+                failure_window=timedelta(minutes=settings.sign_in_window_minutes),
+            ),
+        ),
     )

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, text
 
 from domain.values import Status
-from projections.types import UtcDateTime
+from infrastructure.sql_types import UtcDateTime
 
 CST = ZoneInfo("Asia/Shanghai")
 OPEN_STATUSES = (Status.REPORTED.value, Status.IN_PROGRESS.value)

@@ -1,4 +1,5 @@
-"""`chuishao users …`: add users (prints a token once), list them, revoke them."""
+"""`chuishao users …`: add users (prints a token once), list, revoke, rotate and re-enable
+them. A new token is printed once; the old one stops working at once, console sessions too."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.table import Table
 
 from application.access import User, check_scopes, hash_token, new_token
 from domain.errors import InvalidValue
+from domain.rules import check_text
 from domain.values import Role
 from infrastructure.settings import Settings
 from interfaces.bootstrap import Container, build_container
@@ -22,6 +24,9 @@ def add_user(c: Container, user_id: str, name: str, role: Role, scopes: list[str
         raise InvalidValue(
             "用户编号须为1到64位字母、数字、-或_", "user id: 1-64 letters, digits, - or _"
         )
+    name = check_text(
+        name, field="name", field_zh="姓名", max_len=200, required=False, multiline=False
+    )
     user = User(user_id, name or user_id, role, check_scopes(role, scopes, c.service.jurisdiction))
     token = new_token()
     c.users.add(user, hash_token(token), c.service.clock())
@@ -92,3 +97,33 @@ def revoke(user_id: str) -> None:
         console.print(f"[red]用户 {user_id} 不存在[/red]")
         raise typer.Exit(1)
     console.print(f"已吊销 {user_id} 的令牌。")
+
+
+@app.command("rotate")
+def rotate(user_id: str) -> None:
+    """Issue a new token for an active user; the old token stops working at once."""
+    from interfaces.cli import console
+
+    token = new_token()
+    with build_container(Settings()) as c:
+        found = c.users.rotate(user_id, hash_token(token))
+    if not found:
+        console.print(f"[red]用户 {user_id} 不存在或已吊销（重新启用请用 users enable）[/red]")
+        raise typer.Exit(1)
+    console.print(f"已为 {user_id} 签发新令牌，旧令牌及其控制台会话立即失效。令牌只显示这一次：")
+    console.print(token, markup=False, highlight=False)
+
+
+@app.command("enable")
+def enable(user_id: str) -> None:
+    """Re-enable a revoked user with a new token (the revoked one stays dead)."""
+    from interfaces.cli import console
+
+    token = new_token()
+    with build_container(Settings()) as c:
+        found = c.users.enable(user_id, hash_token(token))
+    if not found:
+        console.print(f"[red]用户 {user_id} 不存在或未被吊销（换发令牌请用 users rotate）[/red]")
+        raise typer.Exit(1)
+    console.print(f"已重新启用 {user_id} 并签发新令牌。令牌只显示这一次：")
+    console.print(token, markup=False, highlight=False)

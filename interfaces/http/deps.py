@@ -45,12 +45,14 @@ def current_user(
     c: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
-    """The bearer token's user; for reads, the web console's session cookie works too
-    (never for writes: a cookie alone must not be able to change a case)."""
-    token = credentials.credentials if credentials is not None else None
-    if token is None and request.method in ("GET", "HEAD"):
-        token = request.cookies.get(SESSION_COOKIE)
-    user = user_of_token(c, token)
+    """The bearer token's user; for reads, a live console session works too (the ledger
+    downloads), never for writes: a cookie alone must not be able to change a case."""
+    if credentials is not None:
+        user = user_of_token(c, credentials.credentials)
+    elif request.method in ("GET", "HEAD"):
+        user = c.sessions.user_of(request.cookies.get(SESSION_COOKIE))
+    else:
+        user = None
     if user is None:
         raise Unauthenticated()
     return user

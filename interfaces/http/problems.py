@@ -24,6 +24,7 @@ from application.errors import (
     StorageUnavailable,
     VersionNotFound,
 )
+from application.sessions import BadSignIn, TooManySignIns
 from domain.errors import DomainError, InvalidValue, RuleViolation, WhistleNotFound
 from interfaces.http.waiting import ViewsBehind
 
@@ -33,6 +34,8 @@ MEDIA_TYPE = "application/problem+json"
 # Most specific first: the first matching class wins.
 STATUS_OF: list[tuple[type[DomainError], int]] = [
     (Unauthenticated, 401),
+    (BadSignIn, 401),
+    (TooManySignIns, 429),
     (Forbidden, 403),
     (CaseNotFound, 404),
     (VersionNotFound, 404),
@@ -68,6 +71,8 @@ def problem(status: int, code: str, zh: str, en: str, **extra: Any) -> JSONRespo
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if status == 503:
         headers["Retry-After"] = "5"
+    if status == 429:
+        headers["Retry-After"] = "300"
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -76,7 +81,9 @@ def status_of(error: DomainError) -> int:
 
 
 def problem_response(e: DomainError) -> JSONResponse:
-    return problem(status_of(e), e.code, e.zh, e.en)
+    field = getattr(e, "field", None)
+    extra = {"field": field} if field else {}
+    return problem(status_of(e), e.code, e.zh, e.en, **extra)
 
 
 def install(app: FastAPI) -> None:

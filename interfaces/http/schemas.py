@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 from domain.rules import MAX_PLEDGE_FEN, MAX_UNITS_PER_WHISTLE
 from domain.values import (
@@ -26,6 +26,24 @@ Title = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(max_length=4000)]
 Text = Annotated[str, Field(max_length=2000)]
 Reason = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+def in_utc(value: Any) -> Any:
+    """Every instant an answer holds, in UTC (pydantic writes it with ``Z``), whatever zone
+    it was given in (a deadline sent as +08:00) or stored in; nested data included, so both
+    backends answer alike. Stored instants are UTC by construction; one without a zone is
+    read as UTC."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    if isinstance(value, dict):
+        return {k: in_utc(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [in_utc(v) for v in value]
+    return value
+
+
+Instant = Annotated[datetime, AfterValidator(in_utc)]
+Data = Annotated[dict[str, Any], AfterValidator(in_utc)]
 
 
 class Request(BaseModel):
@@ -68,7 +86,7 @@ class ContactPublic(BaseModel):
     case_id: UUID
     name: str | None
     phone: str | None
-    erased_at: datetime | None
+    erased_at: Instant | None
     erased_by: str | None
 
 
@@ -225,7 +243,7 @@ class WriteAccepted(BaseModel):
 
 class ReportInPublic(BaseModel):
     unit_id: str
-    at: datetime
+    at: Instant
     late: bool
     note: str
     actor_id: str
@@ -235,8 +253,8 @@ class WhistlePublic(BaseModel):
     whistle_id: str
     level: Level
     unit_ids: list[str]
-    report_in_deadline: datetime
-    blown_at: datetime
+    report_in_deadline: Instant
+    blown_at: Instant
     reason: str
     report_ins: dict[str, ReportInPublic]
 
@@ -259,21 +277,21 @@ class CasePublic(BaseModel):
     status_label: str
     level: Level
     round: int
-    reported_at: datetime
+    reported_at: Instant
     reported_by: str
-    modified_at: datetime
-    response_due: datetime
-    resolution_due: datetime
-    first_response_at: datetime | None
-    first_resolved_at: datetime | None
-    closed_at: datetime | None
-    resolution: dict[str, Any] | None
-    notes: list[dict[str, Any]]
+    modified_at: Instant
+    response_due: Instant
+    resolution_due: Instant
+    first_response_at: Instant | None
+    first_resolved_at: Instant | None
+    closed_at: Instant | None
+    resolution: Data | None
+    notes: list[Data]
     whistles: list[WhistlePublic]
-    pledges: list[dict[str, Any]]
+    pledges: list[Data]
     pledged_fen: int
-    evaluations: list[dict[str, Any]]
-    unit_scores: list[dict[str, Any]]
+    evaluations: list[Data]
+    unit_scores: list[Data]
     duplicate_of: str | None
     final_reason: str
 
@@ -282,10 +300,10 @@ class EventPublic(BaseModel):
     version: int
     type: str
     label: str
-    at: datetime
+    at: Instant
     actor_id: str
     actor_role: str
-    data: dict[str, Any]
+    data: Data
     hash: str
     prev_hash: str
 
@@ -300,11 +318,11 @@ class LedgerRow(BaseModel):
     grid_id: str
     status: Status
     level: Level
-    reported_at: datetime
-    first_response_at: datetime | None
-    resolved_at: datetime | None
+    reported_at: Instant
+    first_response_at: Instant | None
+    resolved_at: Instant | None
     resolved_level: Level | None
-    closed_at: datetime | None
+    closed_at: Instant | None
     whistles: int
     pledged_fen: int
     satisfaction: Satisfaction | None
@@ -322,8 +340,8 @@ class InboxItem(BaseModel):
     title: str
     whistle_id: str
     level: Level
-    blown_at: datetime
-    deadline: datetime
+    blown_at: Instant
+    deadline: Instant
     overdue: bool
     seconds_left: int
 

@@ -15,17 +15,27 @@ from fastapi.templating import Jinja2Templates
 
 from application.access import Action
 from application.requests import guarded
+from application.sessions import BadSignIn
 from domain.errors import DomainError
 from domain.events import EVENT_LABELS
 from domain.values import Level, Role, Status, fen_to_yuan_text
+from interfaces.bootstrap import Container
 from interfaces.cli.render import describe, local
-from interfaces.http.deps import SESSION_COOKIE, ContainerDep, user_of_token
+from interfaces.http.deps import SESSION_COOKIE, ContainerDep
 from interfaces.http.problems import problem_response, status_of
 from interfaces.http.routes import dashboards as api
 from interfaces.http.routes.inbox import inbox as inbox_items
 from interfaces.http.routes.ledger import COLUMNS, LedgerQuery
+from interfaces.http.waiting import WAIT_SECONDS
 from interfaces.web.charts import Series, rate_bar, trend_svg
-from interfaces.web.session import CSRF_COOKIE, Csrf, PageUser, SignInRequired, new_csrf
+from interfaces.web.session import (
+    CSRF_COOKIE,
+    Csrf,
+    PageUser,
+    SignInRequired,
+    cookie_flags,
+    new_csrf,
+)
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -44,7 +54,7 @@ def render(request: Request, name: str, user: Any, **context: Any) -> HTMLRespon
     response = templates.TemplateResponse(
         request, name, {"user": user, "csrf": csrf, "Role": Role, **context}
     )
-    response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict")
+    response.set_cookie(CSRF_COOKIE, csrf, **cookie_flags(request))
     return response
 
 
@@ -57,23 +67,34 @@ def login_page(request: Request, next: str = "/ui/", error: str = "") -> HTMLRes
 
 @router.post("/login")
 def login(
+    request: Request,
     c: ContainerDep,
+    _: Csrf,
+    user: Annotated[str, Form(max_length=64)],
     token: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=200)] = "/ui/",
 ) -> Response:
-    if user_of_token(c, token.strip()) is None:
+    """Sign in with user id and API token; the cookie gets a new session id, not the token.
+    Too many failures from one address or for one user answer 429 (TooManySignIns)."""
+    client = request.client.host if request.client else "unknown"
+    try:
+        session_id = c.sessions.sign_in(user.strip(), token.strip(), client)
+    except BadSignIn:
         return RedirectResponse(f"/ui/login?error=1&next={quote(next)}", status_code=303)
     response = RedirectResponse(next if next.startswith("/ui") else "/ui/", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, token.strip(), httponly=True, samesite="strict", max_age=12 * 3600
-    )
+    flags = cookie_flags(request)
+    lifetime = int(c.sessions.limits.lifetime.total_seconds())
+    response.set_cookie(SESSION_COOKIE, session_id, max_age=lifetime, **flags)
+    response.set_cookie(CSRF_COOKIE, new_csrf(), **flags)  # a fresh CSRF token per session
     return response
 
 
 @router.post("/logout")
-def logout(_: Csrf) -> Response:
+def logout(request: Request, c: ContainerDep, _: Csrf) -> Response:
+    """Ends the session on the server: the old cookie opens nothing afterwards."""
+    c.sessions.sign_out(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/ui/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, **cookie_flags(request))
     return response
 
 
@@ -201,10 +222,12 @@ def _overdue(r: Any, case: Any) -> bool:
 
 
 @router.get("/inbox", response_class=HTMLResponse)
-def inbox(request: Request, c: ContainerDep, user: PageUser, done: str = "") -> HTMLResponse:
+def inbox(
+    request: Request, c: ContainerDep, user: PageUser, done: str = "", catching_up: str = ""
+) -> HTMLResponse:
     """A liaison's open whistles with deadline countdowns and a report-in button."""
     data = inbox_items(c, user, None, None) if user.role is Role.LIAISON else None
-    return render(request, "inbox.html", user, data=data, done=done)
+    return render(request, "inbox.html", user, data=data, done=done, catching_up=bool(catching_up))
 
 
 @router.post("/inbox/{case_id}/{whistle_id}")
@@ -223,8 +246,21 @@ def report_in(
         result = c.service.report_in(
             case_id, actor=user.actor, whistle_id=whistle_id, unit_id=unit_id, note=note
         )
-    c.projector.wait(result.position, timeout=5)
-    return RedirectResponse(f"/ui/inbox?done={whistle_id}", status_code=303)
+    return RedirectResponse(
+        f"/ui/inbox?done={quote(whistle_id)}{_views_catching_up(c, result.position)}",
+        status_code=303,
+    )
+
+
+def _views_catching_up(c: Container, position: int) -> str:
+    """After a committed write: wait for the views as long as a read would, and if they are
+    still behind say so on the next page (the write stands; an error page would invite a
+    retry that only answers 已报到)."""
+    try:
+        c.projector.wait(position, timeout=WAIT_SECONDS)
+    except TimeoutError:
+        return "&catching_up=1"
+    return ""
 
 
 @router.get("/ledger", response_class=HTMLResponse)

@@ -1,16 +1,18 @@
-"""Signing in to the console: the bearer token kept in an HttpOnly cookie, plus CSRF."""
+"""The console's session cookie and CSRF: the cookie holds a random session id (see
+application/sessions.py), never the API token; forms carry a double-submit CSRF token,
+the sign-in form too (a token set before any session exists)."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
 
 from application.access import Forbidden, User
 from domain.errors import DomainError
-from interfaces.http.deps import SESSION_COOKIE, ContainerDep, user_of_token
+from interfaces.http.deps import SESSION_COOKIE, ContainerDep
 
 CSRF_COOKIE = "chuishao_csrf"
 
@@ -33,13 +35,20 @@ class BadCsrf(Forbidden):
 
 
 def page_user(request: Request, c: ContainerDep) -> User:
-    user = user_of_token(c, request.cookies.get(SESSION_COOKIE))
+    user = c.sessions.user_of(request.cookies.get(SESSION_COOKIE))
     if user is None:
         raise SignInRequired(request.url.path)
     return user
 
 
 PageUser = Annotated[User, Depends(page_user)]
+
+
+def cookie_flags(request: Request) -> dict[str, Any]:
+    """Every console cookie: not readable by scripts, never sent from another site, and
+    only over HTTPS when the console is served so (``CHUISHAO_SECURE_COOKIES``)."""
+    secure = bool(request.app.state.container.settings.secure_cookies)
+    return {"httponly": True, "samesite": "strict", "secure": secure, "path": "/"}
 
 
 def new_csrf() -> str:

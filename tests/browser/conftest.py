@@ -69,6 +69,7 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
 
 def sign_in(page: object, served: Served, user: str) -> None:
     page.goto(served.base + "/ui/")  # type: ignore[attr-defined]
+    page.fill("#user", user)  # type: ignore[attr-defined]
     page.fill("#token", served.tokens[user])  # type: ignore[attr-defined]
     page.click("button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r".*/ui/.*"))  # type: ignore[attr-defined]

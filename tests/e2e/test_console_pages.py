@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e import helpers as h
@@ -18,12 +20,19 @@ PAGES = [
 ]
 
 
+def login_csrf(api: Api) -> str:
+    """The CSRF token the sign-in form carries (its cookie is set with the page)."""
+    page = api.client.get("/ui/login").text
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
 def sign_in(api: Api, user: str) -> None:
     api.client.cookies.clear()
-    r = api.client.post(
-        "/ui/login", data={"token": api.tokens[user], "next": "/ui/"}, follow_redirects=False
-    )
-    assert r.status_code == 303 and r.headers["location"] == "/ui/"
+    form = {"user": user, "token": api.tokens[user], "next": "/ui/", "csrf": login_csrf(api)}
+    r = api.client.post("/ui/login", data=form, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/ui/", r.text[:300]
 
 
 @pytest.mark.parametrize("user", sorted(USERS))
@@ -39,7 +48,8 @@ def test_every_page_renders_for_every_role(api: Api, user: str) -> None:
 def test_pages_need_sign_in_and_bad_tokens_are_refused(api: Api) -> None:
     r = api.client.get("/ui/ledger", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/ui/login")
-    bad = api.client.post("/ui/login", data={"token": "cs_nope"}, follow_redirects=False)
+    form = {"user": "grid_lead", "token": "cs_nope", "csrf": login_csrf(api)}
+    bad = api.client.post("/ui/login", data=form, follow_redirects=False)
     assert "error=1" in bad.headers["location"]
 
 
@@ -51,7 +61,7 @@ def test_ledger_page_shows_only_the_users_scope(api: Api) -> None:
     page = api.client.get("/ui/ledger").text
     assert "本网格的案件" in page and "别的网格的案件" not in page
     other_case = api.client.get(f"/ui/cases/{theirs}")
-    assert other_case.status_code == 403 and "管辖范围" in other_case.text
+    assert other_case.status_code == 404 and "案件不存在" in other_case.text
 
 
 def test_report_in_form_without_csrf_is_refused_and_writes_nothing(api: Api) -> None:

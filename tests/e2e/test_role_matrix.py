@@ -4,7 +4,9 @@ The expected answer of each cell comes from the tables below, written from the i
 roles (not copied from ``application.access``): a cell is allowed when the user's role
 may take the action *and* the case is in the user's scope. Each write runs on a case set
 up so the domain rules would accept it, so a refusal can only come from access control:
-403, a problem+json body in both languages, and no event written.
+a problem+json body in both languages and no event written; 404 ``case_not_found`` when
+the case is outside the user's scope (exactly as for an unknown id: no existence oracle),
+403 when the user sees the case but their role may not act.
 """
 
 from __future__ import annotations
@@ -69,6 +71,20 @@ MATRIX_USERS: dict[str, tuple[str, bool]] = {
     "other_coordinator": ("coordinator", False),
     "other_liaison": ("liaison", False),
 }
+
+
+# The writes whose case summons the police (the others' cases involve no unit yet).
+SUMMONING = {"notes", "report-ins", "pledges", "unit-evaluations"}
+
+
+def sees_case(user: str, endpoint: str) -> bool:
+    """Whether the user may see the write's case; reporting has no case to see."""
+    role, in_scope = MATRIX_USERS[user]
+    if endpoint == "POST /cases":
+        return True
+    if endpoint == "report-ins" and role == "liaison":
+        return True  # naming another unit is refused (403) before any case is loaded
+    return in_scope and (role != "liaison" or endpoint in SUMMONING)
 
 
 def allowed(user: str, action: str) -> bool:
@@ -201,6 +217,8 @@ def test_write_matrix(api: Api, endpoint: str, user: str) -> None:
         assert response.status_code == 201, response.text
         assert api.event_count() == before + 1
         assert response.json()["position"] == before + 1
+    elif not sees_case(user, endpoint):
+        h.assert_refused(api, before, response, 404, "case_not_found")
     else:
         h.assert_refused(api, before, response, 403, "forbidden")
 
@@ -253,7 +271,7 @@ def test_liaison_may_not_note_before_their_unit_is_summoned(api: Api) -> None:
     case_id = h.escalated_case(api)
     before = api.event_count()
     response = api.post("police", f"/cases/{case_id}/notes", {"text": "民警到场"})
-    h.assert_refused(api, before, response, 403, "forbidden")
+    h.assert_refused(api, before, response, 404, "case_not_found")
     h.whistle(api, case_id, ["jianshe-police"])
     assert api.post("police", f"/cases/{case_id}/notes", {"text": "民警到场"}).status_code == 201
 
@@ -281,17 +299,17 @@ def test_reading_a_case_needs_it_in_scope(api: Api, suffix: str) -> None:
         if may_read:
             assert response.status_code == 200, (user, response.text)
         else:
-            h.assert_problem(response, 403, "forbidden")
+            h.assert_problem(response, 404, "case_not_found")
 
 
 def test_liaison_reads_a_case_only_once_their_unit_is_involved(api: Api) -> None:
     case_id = h.escalated_case(api)
-    h.assert_problem(api.get("police", f"/cases/{case_id}"), 403)
-    h.assert_problem(api.get("police", f"/cases/{case_id}/events"), 403)
+    h.assert_problem(api.get("police", f"/cases/{case_id}"), 404, "case_not_found")
+    h.assert_problem(api.get("police", f"/cases/{case_id}/events"), 404, "case_not_found")
     h.whistle(api, case_id, ["jianshe-police"])
     assert api.get("police", f"/cases/{case_id}").status_code == 200
     assert api.get("police", f"/cases/{case_id}/events").status_code == 200
-    h.assert_problem(api.get("property", f"/cases/{case_id}"), 403)
+    h.assert_problem(api.get("property", f"/cases/{case_id}"), 404, "case_not_found")
 
 
 def test_case_list_shows_each_user_only_their_scope(api: Api) -> None:

@@ -113,5 +113,5 @@ def test_duplicate_link_to_a_case_out_of_scope_is_refused(api: Api) -> None:
     mine = api.post("admin", "/cases", CASE | {"grid_id": "jintai"}).json()["case_id"]
     before = api.event_count()
     r = api.post("other_coordinator", f"/cases/{mine}/duplicate-of", {"original_case_id": theirs})
-    assert r.status_code == 403
+    assert r.status_code == 404 and r.json()["code"] == "case_not_found"
     assert api.event_count() == before

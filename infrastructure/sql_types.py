@@ -1,4 +1,5 @@
-"""Column types that keep instants exact on both backends."""
+"""Column types that keep instants exact on both backends (every table: events aside, views,
+users, contacts, seals)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy import DateTime, Dialect, TypeDecorator
 class UtcDateTime(TypeDecorator[datetime]):
     """Stores every instant in UTC and always reads back an aware UTC datetime.
 
-    SQLite has no time zones: without this, 09:00+08:00 and 09:00Z would compare equal.
+    SQLite has no time zones: without this, 09:00+08:00 and 09:00Z would compare equal,
+    and a time read back from SQLite would have no zone where PostgreSQL's has one.
     """
 
     impl = DateTime(timezone=True)
