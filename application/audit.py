@@ -7,7 +7,7 @@ records each case's head hash in a store apart from the events, so a later
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -99,9 +99,11 @@ class AuditMixin:
         """Ids of all cases in the order they were reported (for tools, not dashboards)."""
         return [n.originator_id for n in self._notifications() if n.originator_version == 1]
 
-    def _notifications(self, start: int = 1) -> Iterator[Any]:
+    def _notifications(self, start: int = 1, topics: Sequence[str] = ()) -> Iterator[Any]:
         while True:
-            page = self._guard(partial(self.recorder.select_notifications, start, VERIFY_PAGE))
+            page = self._guard(
+                partial(self.recorder.select_notifications, start, VERIFY_PAGE, topics=topics)
+            )
             yield from page
             if len(page) < VERIFY_PAGE:
                 return

@@ -13,6 +13,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     Mapper,
 )
+from eventsourcing.utils import get_topic
 
 from application.audit import AuditMixin, SealStore
 from application.errors import (
@@ -23,8 +24,15 @@ from application.errors import (
 )
 from application.integrity import ChainedEventStore, ChainMapper
 from application.requests import KeyedWrite, current_guard, current_key
-from application.residents import Contact, ResidentRegistry, check_contact
+from application.residents import (
+    Contact,
+    ContactRead,
+    Erasure,
+    ResidentRegistry,
+    check_contact,
+)
 from application.views import CaseSnapshot, WriteResult
+from domain import events as ev
 from domain.case import Case
 from domain.errors import InvalidValue, RuleViolation
 from domain.jurisdiction import Jurisdiction
@@ -42,6 +50,7 @@ from domain.values import (
 )
 
 Clock = Callable[[], datetime]
+ERASED_TOPIC = get_topic(ev.ResidentContactErased)
 T = TypeVar("T")
 _ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 _ACTOR_FIELDS = {"actor_id", "actor_role"}
@@ -128,26 +137,60 @@ class CaseService(AuditMixin, Application[UUID]):
             return self._save(case)
         if self.residents is None:
             raise InvalidValue("本部署未配置居民信息存储", "no contact store is configured")
-        if case_id is not None and self._exists(case_id):
-            raise ConcurrencyConflict(case_id)
-        self.residents.put(Contact(case.id, name, phone))
-        try:
-            return self._save(case)
-        except BaseException:
-            self.residents.remove_unreported(case.id)
-            raise
+        # Stored by the recorder in the event's own transaction: both or neither.
+        return self._save(case, contacts=[self.residents.seal(case.id, name, phone)])
 
-    def resident_contact(self, case_id: UUID) -> Contact | None:
-        """The resident's contact details (None if none were given)."""
-        self._load(case_id)
-        return self.residents.get(case_id) if self.residents else None
-
-    def forget_resident(self, case_id: UUID, *, actor: Actor) -> bool:
-        """Erase the resident's name and phone; the case history stays whole."""
-        self._load(case_id)
+    def resident_contact(self, case_id: UUID, *, reader: Actor) -> Contact | None:
+        """The resident's contact details (None if none were given); every read is logged
+        before the contact is decrypted, so no read goes unrecorded."""
+        case = self._load(case_id)
+        if case.contact_erased_at is not None:
+            return Contact(case_id, None, None, case.contact_erased_at, case.contact_erased_by)
         if self.residents is None:
+            return None
+        self._guard(lambda: self.residents.log_read(case_id, reader, self.clock()))  # type: ignore[union-attr]
+        found = self._guard(lambda: self.residents.get(case_id))  # type: ignore[union-attr]
+        return Contact(case_id, *found) if found is not None else None
+
+    def forget_resident(self, case_id: UUID, *, actor: Actor, reason: str) -> bool:
+        """Erase the resident's name and phone (PIPL): destroy the contact's key and
+        ciphertext and record ``ResidentContactErased`` (operator, role, reason, time) in
+        one transaction. False if there was nothing to erase. The history stays whole."""
+        case = self._load(case_id)
+        if case.contact_erased_at is not None or self.residents is None:
             return False
-        return self.residents.erase(case_id, at=self.clock(), by=actor.user_id)
+        if self._guard(lambda: self.residents.get(case_id)) is None:  # type: ignore[union-attr]
+            return False
+        case.erase_contact(actor=actor, at=max(self.clock(), case.modified_on), reason=reason)
+        self._save(case, erase_contacts=[str(case_id)])
+        self._guard(self.residents.after_erasure)
+        return True
+
+    def erasures(self) -> list[Erasure]:
+        """Every erasure of a contact, oldest first, read from the event log."""
+        out = []
+        for n in self._notifications(topics=[ERASED_TOPIC]):
+            e = self.mapper.to_domain_event(n)
+            out.append(
+                Erasure(
+                    n.originator_id,
+                    n.originator_version,
+                    n.id,
+                    e.timestamp,
+                    e.actor_id,
+                    e.actor_role,
+                    e.reason,
+                )
+            )
+        return out
+
+    def contact_reads(
+        self, case_id: UUID | None = None, *, limit: int = 100, offset: int = 0
+    ) -> list[ContactRead]:
+        """The contact access log, newest first."""
+        if self.residents is None:
+            return []
+        return self._guard(lambda: self.residents.reads(case_id, limit=limit, offset=offset))  # type: ignore[union-attr]
 
     def add_note(
         self,
@@ -413,9 +456,6 @@ class CaseService(AuditMixin, Application[UUID]):
         late = data.get("late") if "late" in data else None
         return WriteResult(case_id, write.version, write.position, whistle_id, late)
 
-    def _exists(self, case_id: UUID) -> bool:
-        return bool(self._guard(lambda: self.recorder.select_events(case_id, limit=1)))
-
     def _load(self, case_id: UUID, version: int | None = None) -> Case:
         try:
             return self._guard(
@@ -442,11 +482,25 @@ class CaseService(AuditMixin, Application[UUID]):
             return WriteResult(result.case_id, result.version, result.position, late=outcome)
         return result
 
-    def _save(self, case: Case) -> WriteResult:
+    def _save(self, case: Case, **carried: Any) -> WriteResult:
+        """Save the case's new events with the rows that go in their transaction."""
         key = current_key()
-        keys = [(key.user_id, key.key, key.request_hash, str(case.id), case.version)] if key else []
+        keys = (
+            [
+                (
+                    key.user_id,
+                    key.key,
+                    key.request_hash,
+                    str(case.id),
+                    case.version,
+                    self.clock().timestamp(),
+                )
+            ]
+            if key
+            else []
+        )
         try:
-            recordings = self._guard(lambda: self.save(case, idempotency=keys))
+            recordings = self._guard(lambda: self.save(case, idempotency=keys, **carried))
         except IntegrityError:
             raise ConcurrencyConflict(case.id) from None
         return WriteResult(case.id, case.version, recordings[-1].notification.id)

@@ -1,60 +1,151 @@
-"""Residents' contact details in an erasable SQL table (never in the event log)."""
+"""Residents' contacts, encrypted per contact, and the append-only log of who read them.
+
+The recorders write and destroy the contact rows inside the event transaction
+(infrastructure/contact_rows.py); this module reads them and keeps the access log.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    select,
+)
 
-from application.residents import Contact
+from application.residents import ContactRead, SealedContact
+from domain.values import Actor
+from infrastructure.contact_cipher import ContactCipher
+from infrastructure.contact_rows import KEYS, SEALED
+
+REFUSAL = "chuishao: the contact access log is append-only"
+
+stored = MetaData()  # created by the recorders, with the events
+keys = Table(
+    KEYS, stored, Column("case_id", String, primary_key=True), Column("wrapped_key", LargeBinary)
+)
+sealed = Table(
+    SEALED, stored, Column("case_id", String, primary_key=True), Column("ciphertext", LargeBinary)
+)
 
 metadata = MetaData()
-contacts = Table(
-    "chuishao_resident_contacts",
+reads = Table(
+    "chuishao_contact_reads",
     metadata,
-    Column("case_id", String(36), primary_key=True),
-    Column("name", String(50)),
-    Column("phone", String(20)),
-    Column("erased_at", DateTime(timezone=True)),
-    Column("erased_by", String(64)),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("case_id", String(36), nullable=False),
+    Column("reader_id", String(64), nullable=False),
+    Column("reader_role", String(32), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=False),
 )
+
+_SQLITE_GUARDS = [
+    f"CREATE TRIGGER IF NOT EXISTS {reads.name}_no_{op.lower()} BEFORE {op} ON {reads.name} "
+    f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
+    for op in ("UPDATE", "DELETE")
+]
+_POSTGRES_GUARDS = [
+    "CREATE OR REPLACE FUNCTION chuishao_refuse_log_change() RETURNS trigger LANGUAGE plpgsql "
+    f"AS $$ BEGIN RAISE EXCEPTION '{REFUSAL}' USING ERRCODE = 'insufficient_privilege'; END $$",
+    f"CREATE OR REPLACE TRIGGER chuishao_append_only BEFORE UPDATE OR DELETE ON {reads.name} "
+    "FOR EACH ROW EXECUTE FUNCTION chuishao_refuse_log_change()",
+    f"CREATE OR REPLACE TRIGGER chuishao_no_truncate BEFORE TRUNCATE ON {reads.name} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION chuishao_refuse_log_change()",
+]
 
 
 class SqlResidentRegistry:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cipher: ContactCipher) -> None:
         self.engine = engine
+        self.cipher = cipher
         metadata.create_all(engine)
+        guards = _SQLITE_GUARDS if self._is_sqlite else _POSTGRES_GUARDS
+        with engine.begin() as conn:
+            for statement in guards:
+                conn.exec_driver_sql(statement)
 
-    def put(self, contact: Contact) -> None:
+    @property
+    def _is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def seal(self, case_id: UUID, name: str | None, phone: str | None) -> SealedContact:
+        return self.cipher.seal(str(case_id), name, phone)
+
+    def get(self, case_id: UUID) -> tuple[str | None, str | None] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(keys.c.wrapped_key, sealed.c.ciphertext)
+                .join(sealed, sealed.c.case_id == keys.c.case_id)
+                .where(keys.c.case_id == str(case_id))
+            ).first()
+        if row is None:
+            return None
+        return self.cipher.open(str(case_id), bytes(row[0]), bytes(row[1]))
+
+    def log_read(self, case_id: UUID, reader: Actor, at: datetime) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                contacts.insert().values(
-                    case_id=str(contact.case_id), name=contact.name, phone=contact.phone
+                reads.insert().values(
+                    case_id=str(case_id),
+                    reader_id=reader.user_id,
+                    reader_role=reader.role.value,
+                    read_at=at,
                 )
             )
 
-    def get(self, case_id: UUID) -> Contact | None:
+    def reads(
+        self, case_id: UUID | None = None, *, limit: int = 100, offset: int = 0
+    ) -> list[ContactRead]:
+        query = select(reads).order_by(reads.c.id.desc()).limit(limit).offset(offset)
+        if case_id is not None:
+            query = query.where(reads.c.case_id == str(case_id))
         with self.engine.connect() as conn:
-            row = conn.execute(select(contacts).where(contacts.c.case_id == str(case_id))).first()
-        if row is None:
-            return None
-        return Contact(case_id, row.name, row.phone, row.erased_at, row.erased_by)
+            rows = conn.execute(query).all()
+        return [
+            ContactRead(UUID(r.case_id), r.reader_id, r.reader_role, _aware(r.read_at))
+            for r in rows
+        ]
 
-    def erase(self, case_id: UUID, *, at: datetime, by: str) -> bool:
-        # The row stays as a record that erasure happened; the personal data does not.
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                contacts.update()
-                .where(contacts.c.case_id == str(case_id))
-                .values(name=None, phone=None, erased_at=at, erased_by=by)
-            )
-        return result.rowcount > 0
+    def after_erasure(self) -> None:
+        """Push the destroyed rows out of the files that may still hold them.
 
-    def remove_unreported(self, case_id: UUID) -> None:
-        """Drop contacts stored for a report that then failed to be recorded."""
-        with self.engine.begin() as conn:
-            conn.execute(contacts.delete().where(contacts.c.case_id == str(case_id)))
+        SQLite: secure_delete zeroed the freed space; a TRUNCATE checkpoint copies the
+        WAL into the database and empties it. PostgreSQL: the deleted key row lingers in
+        a dead tuple (and, after a plain VACUUM, in the page's free space); VACUUM FULL
+        rewrites the small keys table without it. It locks that table for the rewrite
+        (reports with a contact wait), which erasures are rare enough to afford.
+        """
+        raw = self.engine.raw_connection()
+        try:
+            dbapi: Any = raw.driver_connection
+            if self._is_sqlite:
+                dbapi.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            else:
+                raw.commit()  # VACUUM cannot run inside a transaction
+                dbapi.autocommit = True
+                try:
+                    dbapi.execute(f"VACUUM FULL {KEYS}")
+                    dbapi.execute(f"VACUUM {SEALED}")
+                finally:
+                    dbapi.autocommit = False
+        finally:
+            raw.close()
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

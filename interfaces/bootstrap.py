@@ -6,18 +6,21 @@ The only module that knows both the application and the infrastructure.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
 from application.access import AccessPolicy
 from application.service import CaseService, Clock, utc_now
 from infrastructure.append_only import install_append_only_guards
+from infrastructure.contact_cipher import ContactCipher
 from infrastructure.event_store import event_store_env, startup_lock
 from infrastructure.group_commit import GroupCommitRecorder
 from infrastructure.idempotency_sql import SqlIdempotencyStore
 from infrastructure.jurisdiction_file import load_jurisdiction
 from infrastructure.residents_sql import SqlResidentRegistry
 from infrastructure.seals_sql import SqlSealStore
+from infrastructure.server_secret import derived_key, server_secret
 from infrastructure.settings import Settings
 from infrastructure.sql import make_engine
 from infrastructure.users_sql import SqlUserDirectory
@@ -27,19 +30,24 @@ from projections.measures import Weights
 from projections.queries import LedgerQueries
 from projections.runner import Projector
 
+# Each use of the server secret gets its own derived key.
+CONTACT_KEYS = "chuishao contact key wrapping v1"
+REQUEST_HMAC = "chuishao idempotency request hmac v1"
+
 
 def build_case_service(
     settings: Settings | None = None, *, clock: Clock = utc_now, engine: Engine | None = None
 ) -> CaseService:
     settings = settings or Settings()
     engine = engine or make_engine(settings)
+    cipher = ContactCipher(derived_key(server_secret(settings), CONTACT_KEYS))
     with startup_lock(settings):
         service = CaseService(
             event_store_env(settings),
             jurisdiction=load_jurisdiction(settings.jurisdiction_file),
             clock=clock,
             batch_writes=GroupCommitRecorder if settings.group_commit else None,
-            residents=SqlResidentRegistry(engine),
+            residents=SqlResidentRegistry(engine, cipher),
             seals=SqlSealStore(engine),
         )
         install_append_only_guards(service.recorder)
@@ -64,6 +72,7 @@ class Container:
     policy: AccessPolicy
     users: SqlUserDirectory
     idempotency: SqlIdempotencyStore
+    request_hmac_key: bytes
     ledger: LedgerQueries
     dashboards: Dashboards
     weights: Weights
@@ -94,7 +103,10 @@ def build_container(settings: Settings | None = None, *, clock: Clock = utc_now)
         reader=reader,
         policy=AccessPolicy(service.jurisdiction),
         users=SqlUserDirectory(engine),
-        idempotency=SqlIdempotencyStore(engine),
+        idempotency=SqlIdempotencyStore(
+            engine, ttl=timedelta(hours=settings.idempotency_ttl_hours), clock=clock
+        ),
+        request_hmac_key=derived_key(server_secret(settings), REQUEST_HMAC),
         ledger=LedgerQueries(reader),
         dashboards=Dashboards(reader),
         weights=Weights(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import typer
@@ -14,13 +15,15 @@ from domain.errors import DomainError
 from domain.values import Actor, Role
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service, build_container
-from interfaces.cli import projections, users
+from interfaces.cli import audit, projections, users
+from interfaces.cli.audit import check_operator
 from interfaces.cli.render import case_summary, timeline, verify_lines
 from interfaces.demo import ScriptedClock, play
 
 app = typer.Typer(help="chuishao：街乡吹哨、部门报到 案件办理", no_args_is_help=True)
 app.add_typer(users.app, name="users")
 app.add_typer(projections.app, name="projections")
+app.add_typer(audit.app, name="audit")
 app.command("project")(projections.project)
 _probe = Console()
 # Piped output (CI logs, files) gets a wide fixed width so Chinese tables stay readable.
@@ -76,16 +79,26 @@ def history(case_id: str) -> None:
 
 
 @app.command()
-def forget(case_id: str) -> None:
-    """Erase a resident's name and phone for a case (PIPL); the history stays verifiable."""
+def forget(
+    case_id: str,
+    operator: Annotated[
+        str, typer.Option(help="who erases (a user id): recorded in the erasure event")
+    ],
+    reason: Annotated[str, typer.Option(help="why (kept for ever: no personal data)")],
+) -> None:
+    """Erase a resident's name and phone for a case (PIPL); the history stays verifiable.
+
+    The contact's key is destroyed and a ResidentContactErased event records the
+    operator, the reason and the time; auditors list erasures with `chuishao audit`."""
     uid = _case_id(case_id)
+    check_operator(operator)
     with build_case_service(Settings()) as service:
         try:
-            erased = service.forget_resident(uid, actor=Actor("cli", Role.ADMIN))
+            erased = service.forget_resident(uid, actor=Actor(operator, Role.ADMIN), reason=reason)
         except CaseNotFound as e:
             console.print(f"[red]{e.zh}[/red]")
             raise typer.Exit(1) from None
-    console.print("已删除该案件的居民姓名和电话。" if erased else "该案件没有登记居民信息。")
+    console.print("已删除该案件的居民姓名和电话。" if erased else "该案件没有可删除的居民信息。")
 
 
 @app.command()

@@ -74,7 +74,7 @@ def status_of(error: DomainError) -> int:
 
 
 def problem_response(e: DomainError) -> JSONResponse:
-    return problem(status_of(e), e.code, e.zh, e.en)
+    return problem(status_of(e), e.code, e.zh, e.en, **getattr(e, "extra", {}))
 
 
 def install(app: FastAPI) -> None:
