@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    inspect,
     select,
 )
 
@@ -29,6 +30,7 @@ from infrastructure.contact_cipher import ContactCipher
 from infrastructure.contact_rows import KEYS, SEALED
 
 REFUSAL = "chuishao: the contact access log is append-only"
+LEGACY_TABLE = "chuishao_resident_contacts"  # plaintext, before contacts were encrypted
 
 stored = MetaData()  # created by the recorders, with the events
 keys = Table(
@@ -142,6 +144,34 @@ class SqlResidentRegistry:
                     dbapi.autocommit = False
         finally:
             raw.close()
+
+    def migrate_plaintext(self) -> int:
+        """Encrypt the contacts an earlier release kept in plaintext, then drop that table.
+
+        Runs at start-up once the recorder has created the contact tables; returns how many
+        contacts were moved. Records of erasures made before (no event) go with the table.
+        """
+        if LEGACY_TABLE not in inspect(self.engine).get_table_names():
+            return 0
+        legacy = Table(LEGACY_TABLE, MetaData(), autoload_with=self.engine)
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(legacy.c.case_id, legacy.c.name, legacy.c.phone).where(
+                    (legacy.c.name.is_not(None)) | (legacy.c.phone.is_not(None))
+                )
+            ).all()
+            taken = set(conn.execute(select(keys.c.case_id)).scalars())
+            moved = [
+                self.cipher.seal(r.case_id, r.name, r.phone) for r in rows if r.case_id not in taken
+            ]
+            for m in moved:
+                conn.execute(keys.insert().values(case_id=m.case_id, wrapped_key=m.wrapped_key))
+                conn.execute(sealed.insert().values(case_id=m.case_id, ciphertext=m.ciphertext))
+            conn.execute(legacy.delete())  # zeroed under secure_delete before the drop
+            legacy.drop(conn)
+        if self._is_sqlite:
+            self.after_erasure()
+        return len(moved)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -42,15 +42,17 @@ def build_case_service(
     engine = engine or make_engine(settings)
     cipher = ContactCipher(derived_key(server_secret(settings), CONTACT_KEYS))
     with startup_lock(settings):
+        residents = SqlResidentRegistry(engine, cipher)
         service = CaseService(
             event_store_env(settings),
             jurisdiction=load_jurisdiction(settings.jurisdiction_file),
             clock=clock,
             batch_writes=GroupCommitRecorder if settings.group_commit else None,
-            residents=SqlResidentRegistry(engine, cipher),
+            residents=residents,
             seals=SqlSealStore(engine),
         )
         install_append_only_guards(service.recorder)
+        residents.migrate_plaintext()
     return service
 
 

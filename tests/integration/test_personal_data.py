@@ -18,9 +18,9 @@ from infrastructure.contact_cipher import ContactCipher
 from infrastructure.event_store import SQLITE_FILE
 from infrastructure.server_secret import derived_key, server_secret
 from infrastructure.settings import Settings
-from interfaces.bootstrap import CONTACT_KEYS
+from interfaces.bootstrap import CONTACT_KEYS, build_case_service
 from interfaces.cli import app
-from tests.conftest import COORDINATOR, GRID_LEAD, RawDb
+from tests.conftest import COORDINATOR, GRID_LEAD, FakeClock, RawDb
 
 PHONE = "13800138000"
 NAME = "张桂兰"
@@ -284,3 +284,27 @@ def test_cli_forget_needs_an_operator_and_a_reason(cli_env: Settings, service: C
     assert listed.exit_code == 0 and "wang" in listed.output and REASON in listed.output
     reads = CliRunner().invoke(app, ["audit", "contact-reads", "--case", str(case_id)])
     assert reads.exit_code == 0 and "gl-1" in reads.output
+
+
+def test_plaintext_contacts_of_an_earlier_release_are_encrypted_and_their_table_dropped(
+    settings: Settings, raw: RawDb, clock: FakeClock
+) -> None:
+    with build_case_service(settings, clock=clock) as service:
+        case_id = service.report_case(
+            actor=GRID_LEAD, grid_id="binhewan", category_id="ebike", title="旧版本的案件"
+        ).case_id
+    legacy = _t(raw, "chuishao_resident_contacts")
+    raw.execute(
+        f"CREATE TABLE {legacy} (case_id VARCHAR(36) PRIMARY KEY, name VARCHAR(50), "
+        "phone VARCHAR(20), erased_at TIMESTAMP, erased_by VARCHAR(64))"
+    )
+    raw.execute(
+        f"INSERT INTO {legacy} (case_id, name, phone) VALUES (%s, %s, %s)",
+        (str(case_id), NAME, PHONE),
+    )
+    with build_case_service(settings, clock=clock) as service:
+        contact = service.resident_contact(case_id, reader=GRID_LEAD)
+        assert contact is not None and (contact.name, contact.phone) == (NAME, PHONE)
+        dump = database_bytes(raw)
+        assert PHONE.encode() not in dump and PHONE.encode().hex().encode() not in dump
+        assert service.forget_resident(case_id, actor=ADMIN, reason=REASON)
