@@ -159,7 +159,7 @@ class CaseService(AuditMixin, Application[UUID]):
         case = self._load(case_id)
         if case.contact_erased_at is not None or self.residents is None:
             return False
-        if self._guard(lambda: self.residents.get(case_id)) is None:  # type: ignore[union-attr]
+        if not self._guard(lambda: self.residents.has(case_id)):  # type: ignore[union-attr]
             return False
         case.erase_contact(actor=actor, at=max(self.clock(), case.modified_on), reason=reason)
         self._save(case, erase_contacts=[str(case_id)])

@@ -96,6 +96,12 @@ class SqlResidentRegistry:
             return None
         return self.cipher.open(str(case_id), bytes(row[0]), bytes(row[1]))
 
+    def has(self, case_id: UUID) -> bool:
+        """Whether a contact (its key) is stored, without decrypting it."""
+        with self.engine.connect() as conn:
+            found = conn.execute(select(keys.c.case_id).where(keys.c.case_id == str(case_id)))
+            return found.first() is not None
+
     def log_read(self, case_id: UUID, reader: Actor, at: datetime) -> None:
         with self.engine.begin() as conn:
             conn.execute(
