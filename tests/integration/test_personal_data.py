@@ -3,6 +3,7 @@ and erasure destroys their key: played as an attacker who reads the database's f
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID, uuid4
 
 import psycopg
@@ -308,3 +309,35 @@ def test_plaintext_contacts_of_an_earlier_release_are_encrypted_and_their_table_
         dump = database_bytes(raw)
         assert PHONE.encode() not in dump and PHONE.encode().hex().encode() not in dump
         assert service.forget_resident(case_id, actor=ADMIN, reason=REASON)
+
+
+def test_racing_reports_keep_each_contact_with_its_own_case(settings: Settings, raw: RawDb) -> None:
+    """Through group commit, two writers per case id: each winner's contact is stored with
+    its case, and no loser's contact is stored at all."""
+    settings = settings.model_copy(update={"pool_size": 16, "group_commit": True})
+    ids = [uuid4() for _ in range(8)]
+
+    def report(i: int) -> tuple[UUID, str] | None:
+        phone = f"1390000{i:04d}"
+        try:
+            service.report_case(
+                actor=GRID_LEAD,
+                grid_id="binhewan",
+                category_id="ebike",
+                title=f"w{i}",
+                resident_phone=phone,
+                case_id=ids[i % len(ids)],
+            )
+        except ConcurrencyConflict:
+            return None
+        return ids[i % len(ids)], phone
+
+    with build_case_service(settings) as service:
+        with ThreadPoolExecutor(16) as pool:
+            won = [r for r in pool.map(report, range(2 * len(ids))) if r is not None]
+        assert sorted(str(c) for c, _ in won) == sorted(str(c) for c in ids)
+        for case_id, phone in won:
+            contact = service.resident_contact(case_id, reader=GRID_LEAD)
+            assert contact is not None and contact.phone == phone
+    keys = raw.execute(f"SELECT COUNT(*) FROM {_t(raw, 'chuishao_contact_keys')}")[0][0]
+    assert keys == len(ids)
