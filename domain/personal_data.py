@@ -14,7 +14,9 @@ import unicodedata
 from datetime import date
 
 _EDGE_BEFORE = r"(?<![0-9A-Za-z])"
-_EDGE_AFTER = r"(?![0-9])"
+_EDGE_AFTER = r"(?![0-9A-Za-z])"
+# Case ids and keys (UUIDs) are fine in text; their digit groups can look like a phone.
+_UUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 # Mainland mobile: 1[3-9] and 9 digits, written whole or 3-4-4, optionally +86 / 0086.
 _MOBILE = re.compile(
     _EDGE_BEFORE + r"(?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}" + _EDGE_AFTER
@@ -23,7 +25,7 @@ _MOBILE = re.compile(
 _LANDLINE = re.compile(
     _EDGE_BEFORE + r"(?:\(0\d{2,3}\)[ -]?|0\d{2,3}[ -]?)[2-9]\d{2,3}[ -]?\d{4}" + _EDGE_AFTER
 )
-_ID_18 = re.compile(_EDGE_BEFORE + r"[1-9]\d{16}[0-9Xx]" + r"(?![0-9A-Za-z])")
+_ID_18 = re.compile(_EDGE_BEFORE + r"[1-9]\d{16}[0-9Xx]" + _EDGE_AFTER)
 _ID_15 = re.compile(_EDGE_BEFORE + r"[1-9]\d{14}" + _EDGE_AFTER)
 # UnionPay (62), Visa (4), Mastercard (51-55) with a valid Luhn digit: other long numbers
 # (hotline work orders like 2016041200012345) stay allowed.
@@ -45,6 +47,7 @@ def personal_data_kind(text: str) -> str | None:
     """The kind of personal data the text holds (a key of ``KIND_LABELS``), or None."""
     # Full-width digits and brackets (１３８…, （０１０）) count like ASCII ones.
     text = unicodedata.normalize("NFKC", text).replace("（", "(").replace("）", ")")
+    text = _UUID.sub(" ", text)
     if any(_is_id_18(m.group()) for m in _ID_18.finditer(text)):
         return "id_card"
     if any(_is_id_15(m.group()) for m in _ID_15.finditer(text)):

@@ -28,11 +28,14 @@ def test_follower_misses_nothing_while_writers_race(settings: Settings, raw: Raw
         def follow() -> None:
             last = 0
             while True:
+                # Read "stop" before the page: an empty page read after the last commit
+                # ends the loop; one read before it (stop set meanwhile) must not.
+                done = stop.is_set()
                 page = service.recorder.select_notifications(last + 1, 500)
                 for n in page:
                     seen.append((n.id, n.originator_id, n.originator_version))
                     last = n.id
-                if not page and stop.is_set():
+                if not page and done:
                     return
 
         def write(i: int) -> int:

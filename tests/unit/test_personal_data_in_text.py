@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from uuid import UUID
+
 import pytest
 
 from domain.errors import CaseIsFinal, PersonalDataInText, RuleViolation
@@ -59,10 +62,19 @@ def test_personal_data_is_found(text: str, kind: str) -> None:
         "供热管网改造资金1500000元",
         "身份证号440301199003071231",  # wrong check digit: not an ID
         "门牌号 3号楼2单元1302室",
+        "01234567-0123-4567-8901-012345678901",  # a UUID whose groups look like a landline
+        "a0b1c2d3-e4f5-4a6b-8c7d-13800138000f",
     ],
 )
 def test_near_misses_pass(text: str) -> None:
     assert personal_data_kind(text) is None
+
+
+def test_case_ids_and_keys_never_look_like_personal_data() -> None:
+    rng = random.Random(14)
+    for _ in range(20_000):
+        key = str(UUID(int=rng.getrandbits(128), version=4))
+        assert personal_data_kind(f"重复件，原案件 {key}") is None, key
 
 
 @pytest.mark.parametrize("field", ["title", "description"])
