@@ -13,9 +13,9 @@ from eventsourcing.persistence import (
     IntegrityError,
     Mapper,
 )
-from eventsourcing.utils import get_topic
 
 from application.audit import AuditMixin, SealStore
+from application.contacts import ContactsMixin
 from application.errors import (
     CaseNotFound,
     ConcurrencyConflict,
@@ -24,15 +24,8 @@ from application.errors import (
 )
 from application.integrity import ChainedEventStore, ChainMapper
 from application.requests import KeyedWrite, current_guard, current_key
-from application.residents import (
-    Contact,
-    ContactRead,
-    Erasure,
-    ResidentRegistry,
-    check_contact,
-)
+from application.residents import ResidentRegistry, check_contact
 from application.views import CaseSnapshot, WriteResult
-from domain import events as ev
 from domain.case import Case
 from domain.errors import InvalidValue, RuleViolation
 from domain.jurisdiction import Jurisdiction
@@ -50,7 +43,6 @@ from domain.values import (
 )
 
 Clock = Callable[[], datetime]
-ERASED_TOPIC = get_topic(ev.ResidentContactErased)
 T = TypeVar("T")
 _ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 _ACTOR_FIELDS = {"actor_id", "actor_role"}
@@ -69,7 +61,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CaseService(AuditMixin, Application[UUID]):
+class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
     """The case-handling use cases. Every write is one command on one case."""
 
     name = "chuishao"  # fixes table names (PostgreSQL: chuishao_events) across renames
@@ -139,58 +131,6 @@ class CaseService(AuditMixin, Application[UUID]):
             raise InvalidValue("本部署未配置居民信息存储", "no contact store is configured")
         # Stored by the recorder in the event's own transaction: both or neither.
         return self._save(case, contacts=[self.residents.seal(case.id, name, phone)])
-
-    def resident_contact(self, case_id: UUID, *, reader: Actor) -> Contact | None:
-        """The resident's contact details (None if none were given); every read is logged
-        before the contact is decrypted, so no read goes unrecorded."""
-        case = self._load(case_id)
-        if case.contact_erased_at is not None:
-            return Contact(case_id, None, None, case.contact_erased_at, case.contact_erased_by)
-        if self.residents is None:
-            return None
-        self._guard(lambda: self.residents.log_read(case_id, reader, self.clock()))  # type: ignore[union-attr]
-        found = self._guard(lambda: self.residents.get(case_id))  # type: ignore[union-attr]
-        return Contact(case_id, *found) if found is not None else None
-
-    def forget_resident(self, case_id: UUID, *, actor: Actor, reason: str) -> bool:
-        """Erase the resident's name and phone (PIPL): destroy the contact's key and
-        ciphertext and record ``ResidentContactErased`` (operator, role, reason, time) in
-        one transaction. False if there was nothing to erase. The history stays whole."""
-        case = self._load(case_id)
-        if case.contact_erased_at is not None or self.residents is None:
-            return False
-        if not self._guard(lambda: self.residents.has(case_id)):  # type: ignore[union-attr]
-            return False
-        case.erase_contact(actor=actor, at=max(self.clock(), case.modified_on), reason=reason)
-        self._save(case, erase_contacts=[str(case_id)])
-        self._guard(self.residents.after_erasure)
-        return True
-
-    def erasures(self) -> list[Erasure]:
-        """Every erasure of a contact, oldest first, read from the event log."""
-        out = []
-        for n in self._notifications(topics=[ERASED_TOPIC]):
-            e = self.mapper.to_domain_event(n)
-            out.append(
-                Erasure(
-                    n.originator_id,
-                    n.originator_version,
-                    n.id,
-                    e.timestamp,
-                    e.actor_id,
-                    e.actor_role,
-                    e.reason,
-                )
-            )
-        return out
-
-    def contact_reads(
-        self, case_id: UUID | None = None, *, limit: int = 100, offset: int = 0
-    ) -> list[ContactRead]:
-        """The contact access log, newest first."""
-        if self.residents is None:
-            return []
-        return self._guard(lambda: self.residents.reads(case_id, limit=limit, offset=offset))  # type: ignore[union-attr]
 
     def add_note(
         self,
