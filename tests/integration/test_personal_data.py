@@ -270,6 +270,8 @@ def test_cli_forget_needs_an_operator_and_a_reason(cli_env: Settings, service: C
     assert listed.exit_code == 0 and "wang" in listed.output and REASON in listed.output
     reads = CliRunner().invoke(app, ["audit", "contact-reads", "--case", str(case_id)])
     assert reads.exit_code == 0 and "gl-1" in reads.output
+    history = CliRunner().invoke(app, ["history", str(case_id)])
+    assert "删除居民信息" in history.output and "居民姓名和电话已删除" in history.output
 
 
 def test_plaintext_contacts_of_an_earlier_release_are_encrypted_and_their_table_dropped(
