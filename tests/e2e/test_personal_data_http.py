@@ -14,6 +14,7 @@ from infrastructure.idempotency_sql import keys as request_keys
 from infrastructure.server_secret import secret_path
 from tests.e2e.conftest import Api
 from tests.e2e.helpers import PROBLEM_JSON, case_body
+from tests.e2e.test_console_pages import sign_in
 
 PHONE = "13912345678"
 
@@ -126,3 +127,13 @@ def test_auditors_list_erasures_and_contact_reads(api: Api) -> None:
     assert events[-1]["type"] == "ResidentContactErased"
     assert PHONE not in json.dumps(events, ensure_ascii=False)
     assert events[-1]["data"] == {"reason": "居民本人申请删除"}
+
+
+def test_the_console_timeline_shows_the_erasure_and_no_contact(api: Api) -> None:
+    case_id = _case_with_contact(api)
+    api.post("admin", f"/cases/{case_id}/resident/erasure", {"reason": "居民本人申请删除"})
+    sign_in(api, "auditor")
+    page = api.client.get(f"/ui/cases/{case_id}")
+    assert page.status_code == 200, page.text[:200]
+    assert "删除居民信息" in page.text and "居民本人申请删除" in page.text
+    assert PHONE not in page.text and "张桂兰" not in page.text
