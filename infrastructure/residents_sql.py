@@ -6,10 +6,12 @@ The recorders write and destroy the contact rows inside the event transaction
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -30,6 +32,7 @@ from infrastructure.contact_cipher import ContactCipher
 from infrastructure.contact_rows import KEYS, SEALED
 
 REFUSAL = "chuishao: the contact access log is append-only"
+REWRITE_LOCK_WAIT = "2s"
 LEGACY_TABLE = "chuishao_resident_contacts"  # plaintext, before contacts were encrypted
 
 stored = MetaData()  # created by the recorders, with the events
@@ -144,12 +147,26 @@ class SqlResidentRegistry:
                 raw.commit()  # VACUUM cannot run inside a transaction
                 dbapi.autocommit = True
                 try:
-                    dbapi.execute(f"VACUUM FULL {KEYS}")
+                    self._vacuum_keys(dbapi)
                     dbapi.execute(f"VACUUM {SEALED}")
                 finally:
                     dbapi.autocommit = False
         finally:
             raw.close()
+
+    @staticmethod
+    def _vacuum_keys(dbapi: Any) -> None:
+        # Writers that store a contact wait behind the rewrite's lock while holding the
+        # event log's; a long reader (a backup) must not freeze them: give up after a
+        # moment and leave the dead row to a plain VACUUM (docs/reliability.md).
+        dbapi.execute(f"SET lock_timeout = '{REWRITE_LOCK_WAIT}'")
+        try:
+            dbapi.execute(f"VACUUM FULL {KEYS}")
+        except psycopg.errors.LockNotAvailable:
+            with contextlib.suppress(psycopg.errors.LockNotAvailable):
+                dbapi.execute(f"VACUUM {KEYS}")
+        finally:
+            dbapi.execute("RESET lock_timeout")
 
     def migrate_plaintext(self) -> int:
         """Encrypt the contacts an earlier release kept in plaintext, then drop that table.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID, uuid4
 
+import psycopg
 import pytest
 from cryptography.exceptions import InvalidTag
 from typer.testing import CliRunner
@@ -206,6 +207,19 @@ def test_after_forget_postgres_keeps_no_key_that_opens_the_old_ciphertext(
     for key in keys:
         with pytest.raises(InvalidTag):
             cipher.open(str(case_id), key, ciphertext)
+
+
+def test_an_erasure_is_not_held_up_by_a_long_reader_of_the_keys(
+    service: CaseService, raw: RawDb, settings: Settings
+) -> None:
+    if not raw.is_postgres:
+        pytest.skip("PostgreSQL's table rewrite")
+    case_id = report_with_contact(service)
+    with psycopg.connect(settings.database_url) as backup:  # a dump in progress
+        backup.execute(f"SELECT count(*) FROM {_t(raw, 'chuishao_contact_keys')}")
+        assert service.forget_resident(case_id, actor=ADMIN, reason=REASON)
+    assert sealed_row(raw, case_id) is None
+    assert [e.case_id for e in service.erasures()] == [case_id]
 
 
 def test_a_failed_report_leaves_no_contact(service: CaseService, raw: RawDb) -> None:
