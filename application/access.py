@@ -62,7 +62,10 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.GRID_LEAD: frozenset(
         {Action.REPORT, Action.NOTE, Action.ESCALATE, Action.RESOLVE, Action.READ, Action.CONTACT}
     ),
-    Role.COORDINATOR: frozenset(set(Action) - {Action.REPORT, Action.REPORT_IN, Action.AUDIT}),
+    # Erasing a resident's contact is an administrator's accountable act, not a coordinator's.
+    Role.COORDINATOR: frozenset(
+        set(Action) - {Action.REPORT, Action.REPORT_IN, Action.AUDIT, Action.FORGET}
+    ),
     Role.LIAISON: frozenset({Action.REPORT_IN, Action.PLEDGE, Action.NOTE, Action.READ}),
     Role.AUDITOR: frozenset({Action.READ, Action.AUDIT}),
     Role.ADMIN: frozenset(Action),

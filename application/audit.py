@@ -9,7 +9,7 @@ must decode and apply to its case; nothing may follow a final state).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -314,9 +314,11 @@ class AuditMixin:
         """Ids of all cases in the order they were reported (for tools, not dashboards)."""
         return [n.originator_id for n in self._notifications() if n.originator_version == 1]
 
-    def _notifications(self, start: int = 1) -> Iterator[Any]:
+    def _notifications(self, start: int = 1, topics: Sequence[str] = ()) -> Iterator[Any]:
         while True:
-            page = self._guard(partial(self.recorder.select_notifications, start, VERIFY_PAGE))
+            page = self._guard(
+                partial(self.recorder.select_notifications, start, VERIFY_PAGE, topics=topics)
+            )
             yield from page
             if len(page) < VERIFY_PAGE:
                 return

@@ -2,7 +2,9 @@
 
 The event log is immutable and hash-chained; personal data in it could never be
 deleted. So the name and phone live in a separate, erasable store keyed by case,
-and erasing them leaves the case's history whole and verifiable.
+encrypted under a key of their own (crypto-shredding): erasing destroys that key, and
+a ``ResidentContactErased`` event, written in the same transaction, says who erased
+it, when and why. Every read of a contact is logged.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from uuid import UUID
 
 from domain.errors import InvalidValue
 from domain.rules import check_text
+from domain.values import Actor
 
 NAME_MAX = 50
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
@@ -29,11 +32,50 @@ class Contact:
     erased_by: str | None = None
 
 
+@dataclass(frozen=True)
+class SealedContact:
+    """A contact as stored: its own key (wrapped) and the ciphertext, both opaque."""
+
+    case_id: str
+    wrapped_key: bytes
+    ciphertext: bytes
+
+
+@dataclass(frozen=True)
+class ContactRead:
+    """One line of the contact access log: who read which case's contact, when."""
+
+    case_id: UUID
+    reader_id: str
+    reader_role: str
+    read_at: datetime
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """One ``ResidentContactErased`` event, as auditors list them."""
+
+    case_id: UUID
+    version: int
+    position: int
+    erased_at: datetime
+    operator_id: str
+    operator_role: str
+    reason: str
+
+
 class ResidentRegistry(Protocol):
-    def put(self, contact: Contact) -> None: ...
-    def get(self, case_id: UUID) -> Contact | None: ...
-    def erase(self, case_id: UUID, *, at: datetime, by: str) -> bool: ...
-    def remove_unreported(self, case_id: UUID) -> None: ...
+    """The erasable store. Contacts are written and destroyed by the event recorder, in the
+    event's transaction (``save(contacts=[sealed])``, ``save(erase_contacts=[case_id])``)."""
+
+    def seal(self, case_id: UUID, name: str | None, phone: str | None) -> SealedContact: ...
+    def get(self, case_id: UUID) -> tuple[str | None, str | None] | None: ...
+    def has(self, case_id: UUID) -> bool: ...
+    def log_read(self, case_id: UUID, reader: Actor, at: datetime) -> None: ...
+    def reads(
+        self, case_id: UUID | None = None, *, limit: int = 100, offset: int = 0
+    ) -> list[ContactRead]: ...
+    def after_erasure(self) -> None: ...
     def close(self) -> None: ...
 
 

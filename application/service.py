@@ -16,6 +16,7 @@ from eventsourcing.persistence import (
 )
 
 from application.audit import AuditMixin, SignatureStore
+from application.contacts import ContactsMixin
 from application.errors import (
     CaseNotFound,
     CaseUnreadable,
@@ -26,7 +27,7 @@ from application.errors import (
 from application.integrity import ChainedEventStore, ChainMapper
 from application.log_chain import SignatureCheck, Signer
 from application.requests import KeyedWrite, current_guard, current_key
-from application.residents import Contact, ResidentRegistry, check_contact
+from application.residents import ResidentRegistry, check_contact
 from application.views import CaseSnapshot, WriteResult
 from domain.case import Case
 from domain.errors import InvalidValue, RuleViolation
@@ -63,7 +64,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CaseService(AuditMixin, Application[UUID]):
+class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
     """The case-handling use cases. Every write is one command on one case."""
 
     name = "chuishao"  # fixes table names (PostgreSQL: chuishao_events) across renames
@@ -137,26 +138,8 @@ class CaseService(AuditMixin, Application[UUID]):
             return self._save(case)
         if self.residents is None:
             raise InvalidValue("本部署未配置居民信息存储", "no contact store is configured")
-        if case_id is not None and self._exists(case_id):
-            raise ConcurrencyConflict(case_id)
-        self.residents.put(Contact(case.id, name, phone))
-        try:
-            return self._save(case)
-        except BaseException:
-            self.residents.remove_unreported(case.id)
-            raise
-
-    def resident_contact(self, case_id: UUID) -> Contact | None:
-        """The resident's contact details (None if none were given)."""
-        self._load(case_id)
-        return self.residents.get(case_id) if self.residents else None
-
-    def forget_resident(self, case_id: UUID, *, actor: Actor) -> bool:
-        """Erase the resident's name and phone; the case history stays whole."""
-        self._load(case_id)
-        if self.residents is None:
-            return False
-        return self.residents.erase(case_id, at=self.clock(), by=actor.user_id)
+        # Stored by the recorder in the event's own transaction: both or neither.
+        return self._save(case, contacts=[self.residents.seal(case.id, name, phone)])
 
     def add_note(
         self,
@@ -422,9 +405,6 @@ class CaseService(AuditMixin, Application[UUID]):
         late = data.get("late") if "late" in data else None
         return WriteResult(case_id, write.version, write.position, whistle_id, late)
 
-    def _exists(self, case_id: UUID) -> bool:
-        return bool(self._guard(lambda: self.recorder.select_events(case_id, limit=1)))
-
     def _load(self, case_id: UUID, version: int | None = None) -> Case:
         try:
             return self._guard(
@@ -453,11 +433,25 @@ class CaseService(AuditMixin, Application[UUID]):
             return WriteResult(result.case_id, result.version, result.position, late=outcome)
         return result
 
-    def _save(self, case: Case) -> WriteResult:
+    def _save(self, case: Case, **carried: Any) -> WriteResult:
+        """Save the case's new events with the rows that go in their transaction."""
         key = current_key()
-        keys = [(key.user_id, key.key, key.request_hash, str(case.id), case.version)] if key else []
+        keys = (
+            [
+                (
+                    key.user_id,
+                    key.key,
+                    key.request_hash,
+                    str(case.id),
+                    case.version,
+                    self.clock().timestamp(),
+                )
+            ]
+            if key
+            else []
+        )
         try:
-            recordings = self._guard(lambda: self.save(case, idempotency=keys))
+            recordings = self._guard(lambda: self.save(case, idempotency=keys, **carried))
         except IntegrityError:
             raise ConcurrencyConflict(case.id) from None
         return WriteResult(case.id, case.version, recordings[-1].notification.id)

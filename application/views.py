@@ -57,6 +57,8 @@ class CaseSnapshot:
     unit_scores: list[UnitScore]
     duplicate_of: str | None
     final_reason: str
+    contact_erased_at: datetime | None
+    contact_erased_by: str | None
 
     @property
     def pledged_fen(self) -> int:
@@ -96,6 +98,8 @@ class CaseSnapshot:
             unit_scores=c.unit_scores,
             duplicate_of=c.duplicate_of,
             final_reason=c.final_reason,
+            contact_erased_at=c.contact_erased_at,
+            contact_erased_by=c.contact_erased_by,
         )
 
 

@@ -78,6 +78,8 @@ class Case(Aggregate):
         self.unit_scores: list[UnitScore] = []
         self.duplicate_of: str | None = None
         self.final_reason = ""
+        self.contact_erased_at: datetime | None = None
+        self.contact_erased_by: str | None = None
 
     # ----- reporting -------------------------------------------------------------
 
@@ -373,6 +375,20 @@ class Case(Aggregate):
             ev.CaseMarkedDuplicate, actor, at, original_case_id=str(original_case_id), reason=reason
         )
 
+    def erase_contact(self, *, actor: Actor, at: datetime, reason: str) -> None:
+        """Record that the resident's contact was erased (PIPL).
+
+        The one documented exception to "a final case takes no further events": erasure
+        is a legal duty that outlives the case, and it changes no status, round or rate.
+        """
+        self._check_time(at)
+        if self.contact_erased_at is not None:
+            raise RuleViolation(
+                "该案件的居民信息已删除", "the resident's contact is already erased"
+            )
+        reason = check_text(reason, field="reason", field_zh="删除理由", max_len=REASON_MAX)
+        self._record(ev.ResidentContactErased, actor, at, reason=reason)
+
     # ----- reading -------------------------------------------------------------------
 
     def whistle(self, whistle_id: str) -> Whistle:
@@ -394,6 +410,9 @@ class Case(Aggregate):
     def _check_can_act(self, at: datetime) -> None:
         if self.status.is_final:
             raise CaseIsFinal(self.status.label, self.status.value)
+        self._check_time(at)
+
+    def _check_time(self, at: datetime) -> None:
         check_aware(at)
         if at < self.modified_on:
             raise InvalidValue(

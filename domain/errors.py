@@ -61,3 +61,25 @@ class WhistleNotFound(DomainError):
 
     def __init__(self, whistle_id: str) -> None:
         super().__init__(f"本案没有编号为 {whistle_id} 的吹哨", f"no whistle {whistle_id!r}")
+
+
+class PersonalDataInText(InvalidValue):
+    """Free text that would put a phone or ID number into the immutable log (HTTP 422)."""
+
+    code = "personal_data_in_text"
+    RESIDENT_FIELDS = ("resident_name", "resident_phone")
+
+    def __init__(self, field: str, field_zh: str, kind_zh: str, kind: str) -> None:
+        super().__init__(
+            f"{field_zh}中似乎含有{kind_zh}。案件文字会永久留存、无法删除；"
+            "居民的姓名和电话请填写在 resident_name、resident_phone 字段（可依法删除），"
+            "其他个人信息请勿写入",
+            f"{field} seems to contain {kind}. Case text is kept for ever and cannot be "
+            "erased; put the resident's name and phone in resident_name and resident_phone "
+            "(erasable), and leave other personal data out",
+        )
+        self.extra = {
+            "field": field,
+            "personal_data": kind,
+            "use_fields": list(self.RESIDENT_FIELDS),
+        }

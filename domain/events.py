@@ -8,7 +8,7 @@ Each ``apply`` changes state and checks nothing: rules live in ``domain.case``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
@@ -239,6 +239,21 @@ class CaseMarkedDuplicate(CaseEvent):
         case.final_reason = self.reason
 
 
+class ResidentContactErased(CaseEvent):
+    """The resident's name and phone were erased (PIPL) by an operator, for a reason.
+
+    Carries no personal data. The one event a closed, withdrawn or duplicate case still
+    takes: erasure is a legal duty, and it changes nothing else about the case.
+    """
+
+    after_final: ClassVar[bool] = True  # replay and verify accept it on a final case
+    reason: str
+
+    def apply(self, case: Case) -> None:
+        case.contact_erased_at = self.timestamp
+        case.contact_erased_by = self.actor_id
+
+
 EVENT_LABELS: dict[str, str] = {
     "CaseReported": "上报受理",
     "ProgressNoted": "办理进展",
@@ -253,4 +268,5 @@ EVENT_LABELS: dict[str, str] = {
     "CaseClosed": "办结归档",
     "CaseWithdrawn": "撤销",
     "CaseMarkedDuplicate": "标记重复",
+    "ResidentContactErased": "删除居民信息",
 }

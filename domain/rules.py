@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, PersonalDataInText
+from domain.personal_data import KIND_LABELS, personal_data_kind
 from domain.text import normalise_text
 
 TITLE_MAX = 200
@@ -46,7 +47,15 @@ def check_text(
             f"{field} must be at most {max_len} characters",
             field=field,
         )
+    check_no_personal_data(value, field=field, field_zh=field_zh)
     return value
+
+
+def check_no_personal_data(value: str, *, field: str, field_zh: str) -> None:
+    """Free text goes to the immutable log: phone and ID numbers belong elsewhere."""
+    kind = personal_data_kind(value)
+    if kind is not None:
+        raise PersonalDataInText(field, field_zh, *KIND_LABELS[kind])
 
 
 def check_aware(at: datetime, *, field: str = "time") -> None:

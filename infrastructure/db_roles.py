@@ -13,10 +13,11 @@ from typing import Any
 
 from domain.errors import DomainError
 from infrastructure.append_only import EVENTS_TABLE
+from infrastructure.contact_rows import KEYS, SEALED
 from infrastructure.event_store import event_store_env, postgres_connect
 from infrastructure.log_signatures import TABLE as SIGNATURES_TABLE
 from infrastructure.recorders import TABLE as IDEMPOTENCY_TABLE
-from infrastructure.residents_sql import contacts
+from infrastructure.residents_sql import reads
 from infrastructure.sessions_sql import failures, sessions
 from infrastructure.settings import Settings
 from infrastructure.users_sql import users
@@ -27,7 +28,9 @@ from infrastructure.users_sql import users
 SERVICE_TABLES: dict[str, tuple[str, ...]] = {
     IDEMPOTENCY_TABLE: ("SELECT", "INSERT"),
     users.name: ("SELECT", "INSERT", "UPDATE"),
-    contacts.name: ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    KEYS: ("SELECT", "INSERT", "DELETE"),  # a contact's own key: deleted on erasure
+    SEALED: ("SELECT", "INSERT", "DELETE"),  # its ciphertext
+    reads.name: ("SELECT", "INSERT"),  # who read a contact: append-only
     sessions.name: ("SELECT", "INSERT", "UPDATE", "DELETE"),  # console sign-in, out, expiry
     failures.name: ("SELECT", "INSERT", "DELETE"),  # sign-in attempts, forgotten after a window
 }

@@ -17,11 +17,14 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 from psycopg.sql import SQL, Identifier
 
-from infrastructure import residents_sql, sessions_sql, users_sql
+from infrastructure import sessions_sql, users_sql
 from infrastructure.append_only import APPEND_ONLY_TABLES, EVENTS_TABLE, install_postgres_guards
+from infrastructure.contact_cipher import ContactCipher
 from infrastructure.db_ownership import SetupRefused, Step, check_roles, own_schema, take_over
 from infrastructure.db_roles import LOG_PRIVILEGES, SERVICE_TABLES, schema_name
 from infrastructure.event_store import event_store_env, postgres_connect
+from infrastructure.residents_sql import SqlResidentRegistry
+from infrastructure.server_secret import CONTACT_KEYS, derived_key, server_secret
 from infrastructure.settings import Settings
 from infrastructure.sql import make_engine
 
@@ -61,8 +64,12 @@ def _set_up(settings: Settings, owner_url: str, app_role: str) -> list[Step]:
     _create_log_tables(env)
     engine = make_engine(owner)
     try:
-        for module in (users_sql, residents_sql, sessions_sql):
+        for module in (users_sql, sessions_sql):
             module.metadata.create_all(engine)
+        # The contact-read log and its guards; contacts an earlier release kept in plaintext
+        # are encrypted and their table dropped (the service's role may not drop it).
+        cipher = ContactCipher(derived_key(server_secret(settings), CONTACT_KEYS))
+        SqlResidentRegistry(engine, cipher).migrate_plaintext()
     finally:
         engine.dispose()
     with postgres_connect(env) as conn, conn.transaction():

@@ -21,6 +21,8 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 MAX_BATCH_EVENTS = 1000
+# Rows the recorders write in the event transaction (infrastructure/recorders.py).
+CARRIED = ("idempotency", "contacts", "erase_contacts")
 
 
 @dataclass(eq=False)
@@ -82,9 +84,9 @@ class GroupCommitRecorder:
         self.batches += 1
         self.requests += len(batch)
         batch = self._refuse_collisions(batch)
-        keys = [k for r in batch for k in r.kwargs.get("idempotency") or ()]
+        carried = {k: [x for r in batch for x in r.kwargs.get(k) or ()] for k in CARRIED}
         try:
-            ids = self.inner.insert_events([e for r in batch for e in r.events], idempotency=keys)
+            ids = self.inner.insert_events([e for r in batch for e in r.events], **carried)
         except IntegrityError:
             for request in batch:  # find the real loser(s): one command per transaction
                 self._insert_one(request)

@@ -1,8 +1,10 @@
 """The library's recorders, extended to write more rows in the events' own transaction.
 
-- ``idempotency=[(user_id, key, request_hash, case_id, version)]`` stores each key with
-  the log position of the event it names; a key used twice violates the primary key
-  and the whole insert, events included, is refused.
+- ``idempotency=[(user_id, key, request_hash, case_id, version, created_at)]`` stores each
+  key with the log position of the event it names; a key used twice violates the primary
+  key and the whole insert, events included, is refused.
+- ``contacts=`` and ``erase_contacts=`` do the same for residents' contacts
+  (infrastructure/contact_rows.py).
 - Every commit batch is signed: a row of ``chuishao_log_signatures`` over the log's
   head after the batch (``log_signatures.py``), so an event no signature covers is a
   forgery. A recorder without a signer refuses to write events at all.
@@ -24,11 +26,14 @@ from eventsourcing.utils import retry
 from psycopg import Rollback
 from psycopg.sql import SQL, Identifier
 
-from infrastructure import log_signatures
+from infrastructure import contact_rows, log_signatures
 from infrastructure.log_signatures import BatchSigner
 
-TABLE = "chuishao_idempotency"
-Entry = tuple[str, str, str, str, int]
+# Request hashes are HMACs kept for a limited time (interfaces/http/idempotency.py);
+# the earlier table kept plain SHA-256 hashes of bodies for ever and is dropped.
+TABLE = "chuishao_request_keys"
+PLAIN_HASH_TABLE = "chuishao_idempotency"
+Entry = tuple[str, str, str, str, int, float]
 
 
 class NoSigningKey(RuntimeError):
@@ -37,12 +42,12 @@ class NoSigningKey(RuntimeError):
 
 def _positions(
     stored_events: Sequence[StoredEvent], ids: Sequence[int] | None, entries: Sequence[Entry]
-) -> list[tuple[str, str, str, str, int, int]]:
+) -> list[tuple[str, str, str, str, int, int, float]]:
     where = {(str(s.originator_id), s.originator_version): i for i, s in enumerate(stored_events)}
     out = []
-    for user_id, key, request_hash, case_id, version in entries:
+    for user_id, key, request_hash, case_id, version, created_at in entries:
         position = ids[where[(case_id, version)]] if ids else 0
-        out.append((user_id, key, request_hash, case_id, version, position))
+        out.append((user_id, key, request_hash, case_id, version, position, created_at))
     return out
 
 
@@ -61,9 +66,11 @@ class IdempotentSQLiteRecorder(_Signing, SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
+            f"DROP TABLE IF EXISTS {PLAIN_HASH_TABLE}",
             f"CREATE TABLE IF NOT EXISTS {TABLE} (user_id TEXT NOT NULL, key TEXT NOT NULL, "
             "request_hash TEXT NOT NULL, case_id TEXT NOT NULL, version INTEGER NOT NULL, "
-            "position INTEGER NOT NULL, PRIMARY KEY (user_id, key))",
+            "position INTEGER NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (user_id, key))",
+            *contact_rows.SQLITE_DDL,
             *log_signatures.create_statements(self),
         ]
 
@@ -72,7 +79,8 @@ class IdempotentSQLiteRecorder(_Signing, SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         for row in _positions(stored_events, ids, kwargs.get("idempotency") or ()):
-            c.execute(f"INSERT INTO {TABLE} VALUES (?,?,?,?,?,?)", row)
+            c.execute(f"INSERT INTO {TABLE} VALUES (?,?,?,?,?,?,?)", row)
+        contact_rows.write_sqlite(c, kwargs)
         self._sign(c, ids, stored_events)
         return ids
 
@@ -84,12 +92,19 @@ class IdempotentPostgresRecorder(_Signing, PostgresApplicationRecorder):
             schema=Identifier(self.datastore.schema), table=Identifier(TABLE)
         )
         self.sql_create_statements.append(
+            SQL("DROP TABLE IF EXISTS {schema}.{table}").format(
+                schema=Identifier(self.datastore.schema), table=Identifier(PLAIN_HASH_TABLE)
+            )
+        )
+        self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {keys} (user_id text NOT NULL, key text NOT NULL, "
                 "request_hash text NOT NULL, case_id text NOT NULL, version integer NOT NULL, "
-                "position bigint NOT NULL, PRIMARY KEY (user_id, key))"
+                "position bigint NOT NULL, created_at double precision NOT NULL, "
+                "PRIMARY KEY (user_id, key))"
             ).format(keys=self._keys)
         )
+        self.sql_create_statements.extend(contact_rows.postgres_ddl(self.datastore.schema))
         self.sql_create_statements.extend(log_signatures.create_statements(self))
         # PostgreSQL grants the library's EXCLUSIVE table lock only with UPDATE, DELETE or
         # TRUNCATE, which the service role behind `chuishao db setup` does not have.
@@ -133,7 +148,9 @@ class IdempotentPostgresRecorder(_Signing, PostgresApplicationRecorder):
         rows = _positions(stored_events, ids, kwargs.get("idempotency") or ())
         if rows:
             curs.executemany(
-                SQL("INSERT INTO {keys} VALUES (%s,%s,%s,%s,%s,%s)").format(keys=self._keys), rows
+                SQL("INSERT INTO {keys} VALUES (%s,%s,%s,%s,%s,%s,%s)").format(keys=self._keys),
+                rows,
             )
+        contact_rows.write_postgres(curs, self.datastore.schema, kwargs)
         self._sign(curs, ids, stored_events)
         return ids

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     # (infrastructure/config_dir.py).
     config_dir: Path | None = None
     xdg_config_home: Path | None = Field(default=None, validation_alias="XDG_CONFIG_HOME")
+    # The server secret (HMAC of idempotency records, the key that wraps contact keys);
+    # default ``<config dir>/server-secret`` (infrastructure/server_secret.py).
+    server_secret_file: Path | None = None
+    # Idempotency records are kept this long, then a reused key counts as new.
+    idempotency_ttl_hours: float = Field(default=24.0, gt=0)
     # Measures (docs/measures.md): configurable defaults, not law.
     target_rate: float = 0.98
     basically_satisfied_weight: float = 0.9

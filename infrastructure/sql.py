@@ -52,4 +52,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    # Deleted rows (an erased contact above all) are zeroed, not left in free pages.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()

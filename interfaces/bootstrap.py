@@ -16,6 +16,7 @@ from application.access import AccessPolicy
 from application.service import CaseService, Clock, utc_now
 from application.sessions import ConsoleSessions, SessionLimits
 from infrastructure.append_only import install_append_only_guards
+from infrastructure.contact_cipher import ContactCipher
 from infrastructure.db_roles import check_log_tables, role_separation
 from infrastructure.event_store import event_store_env, startup_lock
 from infrastructure.group_commit import GroupCommitRecorder
@@ -23,6 +24,12 @@ from infrastructure.idempotency_sql import SqlIdempotencyStore
 from infrastructure.jurisdiction_file import load_jurisdiction
 from infrastructure.log_signatures import BatchSigner, SignatureLog
 from infrastructure.residents_sql import SqlResidentRegistry
+from infrastructure.server_secret import (
+    CONTACT_KEYS,
+    REQUEST_HMAC,
+    derived_key,
+    server_secret,
+)
 from infrastructure.sessions_sql import SqlSessionStore
 from infrastructure.settings import Settings
 from infrastructure.signing_keys import (
@@ -69,13 +76,15 @@ def build_case_service(
                 "请妥善保管并备份，勿与数据库放在一起。"
                 f" / Created the log signing key {key_file(settings)} (key id {signer.key_id})."
             )
+    cipher = ContactCipher(derived_key(server_secret(settings), CONTACT_KEYS))
     with startup_lock(settings):
+        residents = SqlResidentRegistry(engine, cipher, install=not separated)
         service = CaseService(
             env,
             jurisdiction=load_jurisdiction(settings.jurisdiction_file),
             clock=clock,
             batch_writes=GroupCommitRecorder if settings.group_commit else None,
-            residents=SqlResidentRegistry(engine),
+            residents=residents,
             signer=signer,
             check_signature=check_signature,
             trusted_keys=keyring(settings),
@@ -84,6 +93,7 @@ def build_case_service(
             service.signatures = SignatureLog(service.recorder)
             if not separated:
                 install_append_only_guards(service.recorder)
+                residents.migrate_plaintext()  # drops a table: the owner's work
             if signer is not None:
                 service.recorder.batch_signer = BatchSigner(service.recorder, signer)
                 service.prepare_signing()
@@ -115,6 +125,7 @@ class Container:
     policy: AccessPolicy
     users: SqlUserDirectory
     idempotency: SqlIdempotencyStore
+    request_hmac_key: bytes
     ledger: LedgerQueries
     dashboards: Dashboards
     weights: Weights
@@ -153,7 +164,10 @@ def build_container(
         reader=reader,
         policy=AccessPolicy(service.jurisdiction),
         users=users,
-        idempotency=SqlIdempotencyStore(engine),
+        idempotency=SqlIdempotencyStore(
+            engine, ttl=timedelta(hours=settings.idempotency_ttl_hours), clock=clock
+        ),
+        request_hmac_key=derived_key(server_secret(settings), REQUEST_HMAC),
         ledger=LedgerQueries(reader),
         dashboards=Dashboards(reader),
         weights=Weights(

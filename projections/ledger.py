@@ -254,6 +254,8 @@ def fold(b: Batch, e: Any) -> None:
             row["status"] = Status.WITHDRAWN.value
         case ev.CaseMarkedDuplicate():
             row["status"] = Status.DUPLICATE.value
+        case ev.ResidentContactErased():
+            pass  # the ledger holds no contact; status, round and rates stay as they were
 
 
 def _respond(row: dict[str, Any], e: Any) -> None:

@@ -16,7 +16,8 @@ from domain.errors import DomainError
 from domain.values import Actor, Role
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service, build_container
-from interfaces.cli import db, projections, signing, users
+from interfaces.cli import audit, db, projections, signing, users
+from interfaces.cli.audit import check_operator
 from interfaces.cli.render import case_summary, timeline, verify_lines
 from interfaces.demo import ScriptedClock, play
 
@@ -26,6 +27,7 @@ app.add_typer(projections.app, name="projections")
 app.add_typer(signing.keys, name="keys")
 app.add_typer(signing.checkpoints, name="checkpoint")
 app.add_typer(db.app, name="db")
+app.add_typer(audit.app, name="audit")
 app.command("project")(projections.project)
 _probe = Console()
 # Piped output (CI logs, files) gets a wide fixed width so Chinese tables stay readable.
@@ -86,16 +88,26 @@ def history(case_id: str) -> None:
 
 
 @app.command()
-def forget(case_id: str) -> None:
-    """Erase a resident's name and phone for a case (PIPL); the history stays verifiable."""
+def forget(
+    case_id: str,
+    operator: Annotated[
+        str, typer.Option(help="who erases (a user id): recorded in the erasure event")
+    ],
+    reason: Annotated[str, typer.Option(help="why (kept for ever: no personal data)")],
+) -> None:
+    """Erase a resident's name and phone for a case (PIPL); the history stays verifiable.
+
+    The contact's key is destroyed and a ResidentContactErased event records the
+    operator, the reason and the time; auditors list erasures with `chuishao audit`."""
     uid = _case_id(case_id)
+    check_operator(operator)
     with build_case_service(Settings()) as service:
         try:
-            erased = service.forget_resident(uid, actor=Actor("cli", Role.ADMIN))
+            erased = service.forget_resident(uid, actor=Actor(operator, Role.ADMIN), reason=reason)
         except CaseNotFound as e:
             console.print(f"[red]{e.zh}[/red]")
             raise typer.Exit(1) from None
-    console.print("已删除该案件的居民姓名和电话。" if erased else "该案件没有登记居民信息。")
+    console.print("已删除该案件的居民姓名和电话。" if erased else "该案件没有可删除的居民信息。")
 
 
 @app.command()

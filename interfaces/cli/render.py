@@ -84,6 +84,8 @@ def describe(record: EventRecord, j: Jurisdiction) -> str:
             return d["remark"] or "办结"
         case "CaseWithdrawn":
             return d["reason"]
+        case "ResidentContactErased":
+            return f"居民姓名和电话已删除：{d['reason']}"
         case "CaseMarkedDuplicate":
             return f"与案件 {d['original_case_id']} 重复 {d['reason']}".rstrip()
     return str(d)

@@ -81,8 +81,10 @@ def status_of(error: DomainError) -> int:
 
 
 def problem_response(e: DomainError) -> JSONResponse:
+    extra = dict(getattr(e, "extra", {}))
     field = getattr(e, "field", None)
-    extra = {"field": field} if field else {}
+    if field:
+        extra.setdefault("field", field)
     return problem(status_of(e), e.code, e.zh, e.en, **extra)
 
 

@@ -90,6 +90,33 @@ class ContactPublic(BaseModel):
     erased_by: str | None
 
 
+class ErasureCreate(Request):
+    """Why the resident's contact is erased (no personal data: the reason is kept for ever)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "居民本人申请删除（工单回访后）"}]},
+    )
+    reason: Reason
+
+
+class ErasurePublic(BaseModel):
+    case_id: UUID
+    version: int
+    position: int
+    erased_at: datetime
+    operator_id: str
+    operator_role: str
+    reason: str
+
+
+class ContactReadPublic(BaseModel):
+    case_id: UUID
+    reader_id: str
+    reader_role: str
+    read_at: datetime
+
+
 class NoteCreate(Request):
     model_config = ConfigDict(
         extra="forbid",

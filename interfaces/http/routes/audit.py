@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Annotated
+from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
@@ -17,6 +19,8 @@ from interfaces.http.deps import ContainerDep, CurrentUser
 from interfaces.http.schemas import (
     ChainProblemPublic,
     CheckpointPublic,
+    ContactReadPublic,
+    ErasurePublic,
     Health,
     LogProblemPublic,
     LogVerifyResult,
@@ -66,6 +70,29 @@ def checkpoints(c: ContainerDep, user: CurrentUser) -> list[CheckpointPublic]:
 
 def _public(row: LogSignature | None) -> CheckpointPublic | None:
     return None if row is None else CheckpointPublic(**row.as_anchor())
+
+
+@router.get("/audit/erasures", response_model=list[ErasurePublic])
+def erasures(c: ContainerDep, user: CurrentUser) -> list[ErasurePublic]:
+    """Every erasure of a resident's contact: case, operator, role, reason, time (oldest first)."""
+    c.policy.require(user, Action.AUDIT)
+    return [ErasurePublic(**asdict(e)) for e in c.service.erasures()]
+
+
+@router.get("/audit/contact-reads", response_model=list[ContactReadPublic])
+def contact_reads(
+    c: ContainerDep,
+    user: CurrentUser,
+    case_id: UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> list[ContactReadPublic]:
+    """Who read which case's resident contact, and when (newest first)."""
+    c.policy.require(user, Action.AUDIT)
+    return [
+        ContactReadPublic(**asdict(r))
+        for r in c.service.contact_reads(case_id, limit=limit, offset=offset)
+    ]
 
 
 @router.get("/healthz", response_model=Health)

@@ -23,6 +23,7 @@ from interfaces.http.schemas import (
     CaseList,
     CasePublic,
     ContactPublic,
+    ErasureCreate,
     EventPublic,
     LedgerRow,
     WhistlePublic,
@@ -143,24 +144,30 @@ def case_public(s: CaseSnapshot) -> CasePublic:
 
 @router.get("/cases/{case_id}/resident", response_model=ContactPublic)
 def resident_contact(case_id: UUID, c: ContainerDep, user: CurrentUser) -> ContactPublic:
-    """The resident's name and phone (grid leads and coordinators in scope, admins)."""
+    """The resident's name and phone (grid leads and coordinators in scope, admins).
+
+    Every read is logged (who, when, which case); auditors list the log."""
     c.policy.require(user, Action.CONTACT, c.service.get_case(case_id))
-    contact = c.service.resident_contact(case_id)
+    contact = c.service.resident_contact(case_id, reader=user.actor)
     if contact is None:
         return ContactPublic(case_id=case_id, name=None, phone=None, erased_at=None, erased_by=None)
     return ContactPublic(**asdict(contact))
 
 
 @router.post("/cases/{case_id}/resident/erasure", response_model=ContactPublic)
-def forget_resident(case_id: UUID, c: ContainerDep, user: CurrentUser) -> ContactPublic:
-    """Erase the resident's name and phone; the case's history stays whole and verifiable."""
+def forget_resident(
+    case_id: UUID, body: ErasureCreate, c: ContainerDep, user: CurrentUser
+) -> ContactPublic:
+    """Erase the resident's name and phone (admins; PIPL). The contact's key is destroyed
+    and a ``ResidentContactErased`` event records who, when and why; the case's history
+    stays whole and verifiable. Allowed on closed cases too, changing nothing else."""
     c.policy.require(user, Action.FORGET, c.service.get_case(case_id))
-    c.service.forget_resident(case_id, actor=user.actor)
-    contact = c.service.resident_contact(case_id)
+    c.service.forget_resident(case_id, actor=user.actor, reason=body.reason)
+    case = c.service.get_case(case_id)
     return ContactPublic(
         case_id=case_id,
         name=None,
         phone=None,
-        erased_at=contact.erased_at if contact else None,
-        erased_by=contact.erased_by if contact else None,
+        erased_at=case.contact_erased_at,
+        erased_by=case.contact_erased_by,
     )
