@@ -333,3 +333,26 @@ def test_the_server_checkpoints_at_start_and_every_n_events(service: CaseService
     assert [c.position for c in service.checkpoints()] == [1, 4]
     restarted = Checkpointer(service, every_seconds=600, every_events=0)
     assert restarted.tick(force=True)  # a restart does not wait for the timer
+
+
+def test_an_erasure_after_closing_is_the_one_event_verify_accepts_on_a_final_case(
+    service: CaseService,
+) -> None:
+    from domain.values import Actor, Role
+
+    case_id = service.report_case(
+        actor=GRID_LEAD,
+        grid_id="binhewan",
+        category_id="ebike",
+        title="电动车充电",
+        resident_name="王女士",
+        resident_phone="13800138000",
+    ).case_id
+    service.resolve(case_id, actor=GRID_LEAD, summary="加装充电桩")
+    service.evaluate_case(
+        case_id, actor=COORDINATOR, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED
+    )
+    service.close_case(case_id, actor=COORDINATOR)
+    service.forget_resident(case_id, actor=Actor("admin", Role.ADMIN), reason="居民本人申请")
+    assert service.verify().intact
+    assert service.verify_case(case_id) is None
