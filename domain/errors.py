@@ -57,3 +57,15 @@ class WhistleNotFound(DomainError):
 
     def __init__(self, whistle_id: str) -> None:
         super().__init__(f"本案没有编号为 {whistle_id} 的吹哨", f"no whistle {whistle_id!r}")
+
+
+class DutiesNotSeparated(DomainError):
+    """The user who resolved a case may not record its callback (HTTP 403)."""
+
+    code = "separation_of_duties"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "回访评价的是本轮处置结果，须由处置人以外的人员记录",
+            "the callback judges the resolution: someone other than its resolver records it",
+        )

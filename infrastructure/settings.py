@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     composite_satisfaction_weight: float = 0.4
     # Concurrent commands share one insert transaction (infrastructure/group_commit.py).
     group_commit: bool = True
+    # 回访 (the callback) judges a resolution: recorded by someone other than its resolver.
+    separate_callback: bool = True
     # Seal case heads apart from the events this often (0 = only by `chuishao seal`).
     seal_interval_seconds: int = 600
     pool_size: int = 5

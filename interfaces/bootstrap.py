@@ -21,6 +21,7 @@ from infrastructure.seals_sql import SqlSealStore
 from infrastructure.settings import Settings
 from infrastructure.sql import make_engine
 from infrastructure.users_sql import SqlUserDirectory
+from infrastructure.working_days import ChineseWorkingDays
 from projections.dashboards import Dashboards
 from projections.ledger import CaseLedger, LedgerView
 from projections.measures import Weights
@@ -33,11 +34,14 @@ def build_case_service(
 ) -> CaseService:
     settings = settings or Settings()
     engine = engine or make_engine(settings)
+    jurisdiction = load_jurisdiction(settings.jurisdiction_file)
     with startup_lock(settings):
         service = CaseService(
             event_store_env(settings),
-            jurisdiction=load_jurisdiction(settings.jurisdiction_file),
+            jurisdiction=jurisdiction,
             clock=clock,
+            calendar=ChineseWorkingDays(jurisdiction.local_days_off),
+            separate_callback=settings.separate_callback,
             batch_writes=GroupCommitRecorder if settings.group_commit else None,
             residents=SqlResidentRegistry(engine),
             seals=SqlSealStore(engine),

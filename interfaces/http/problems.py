@@ -23,7 +23,14 @@ from application.errors import (
     StorageUnavailable,
     VersionNotFound,
 )
-from domain.errors import DomainError, InvalidValue, RuleViolation, WhistleNotFound
+from domain.errors import (
+    DomainError,
+    DutiesNotSeparated,
+    InvalidValue,
+    RuleViolation,
+    WhistleNotFound,
+)
+from domain.working_days import CalendarNotKnown
 from interfaces.http.waiting import ViewsBehind
 
 PROBLEM_TYPE = "https://chuishao.example/problems/"
@@ -33,6 +40,7 @@ MEDIA_TYPE = "application/problem+json"
 STATUS_OF: list[tuple[type[DomainError], int]] = [
     (Unauthenticated, 401),
     (Forbidden, 403),
+    (DutiesNotSeparated, 403),  # allowed to the role, not to the resolver of this round
     (CaseNotFound, 404),
     (VersionNotFound, 404),
     (WhistleNotFound, 404),
@@ -41,6 +49,7 @@ STATUS_OF: list[tuple[type[DomainError], int]] = [
     (RuleViolation, 409),
     (InvalidValue, 422),
     (StorageUnavailable, 503),
+    (CalendarNotKnown, 503),  # the holiday calendar needs updating: a wrong date is worse
     (ViewsBehind, 503),
     (DomainError, 400),
 ]

@@ -194,6 +194,7 @@ def units(ctx: Ctx) -> dict[str, Any]:
                 "median_delay_minutes": u.median_delay_minutes,
                 "mean_score": u.mean_score,
                 "scores": u.scores,
+                "unanswered": u.unanswered,  # 未报到: resolved before the unit reported in
             }
         )
     return {"units": rows}
