@@ -239,6 +239,8 @@ class WhistlePublic(BaseModel):
     blown_at: datetime
     reason: str
     report_ins: dict[str, ReportInPublic]
+    # 未报到: unit id → note, for units still not reported in when the case was resolved
+    unanswered: dict[str, str] = {}
 
 
 class CasePublic(BaseModel):

@@ -142,6 +142,8 @@ def test_resolving_with_a_unit_not_reported_in_records_it_as_unanswered(api: Api
     unanswered = events[-1]["data"]["unanswered"]
     assert [(u["whistle_id"], u["unit_id"]) for u in unanswered] == [(whistle_id, "yljw-property")]
     assert "未报到" in unanswered[0]["note"]
+    whistle = api.get("auditor", f"/cases/{case_id}").json()["whistles"][0]
+    assert list(whistle["unanswered"]) == ["yljw-property"]
     units = {
         u["unit_id"]: u
         for u in api.get("admin", "/dashboards/units", min_position=position).json()["units"]
