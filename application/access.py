@@ -162,7 +162,9 @@ class AccessPolicy:
         """A case the user may not see answers exactly as a case that does not exist (404,
         same body), and is checked before the role: any other answer would tell a caller
         that the id exists. 403 is only for an action on a case the user can see."""
-        if case is not None and not self.can_see(user, case):
+        if case is not None and not (
+            self.can_see(user, case) or self._first_pledge_of_own_unit(user, action, case)
+        ):
             raise CaseNotFound(case.id if isinstance(case, Case) else case.case_id)
         if action not in _ALLOWED[user.role]:
             raise Forbidden(
@@ -170,6 +172,29 @@ class AccessPolicy:
             )
         if case is not None and user.role is Role.GRID_LEAD:
             self._grid_lead_limits(action, case)
+
+    def require_serving(self, unit_ids: Iterable[str], case: CaseSnapshot | Case) -> None:
+        """A unit is summoned, scored or pledged for only on a case in its service area,
+        whoever asks: a street cannot put another city's department on its own cases.
+        (Unknown units pass here; the service refuses them as unknown references.)"""
+        placement = _placement_of(case)
+        for unit_id in unit_ids:
+            unit = self.jurisdiction.units.get(unit_id)
+            if unit is not None and not unit.serves.covers(placement):
+                raise Forbidden(
+                    f"本案所在地不在{unit.name}的服务范围内，不能为其吹哨、考核或认领资金",
+                    f"the case lies outside the service area of unit {unit_id}",
+                )
+
+    def _first_pledge_of_own_unit(
+        self, user: User, action: Action, case: CaseSnapshot | Case
+    ) -> bool:
+        """A liaison may pledge for its unit on any case in the unit's service area, the
+        first pledge included; the pledge then involves the unit, so the case is seen."""
+        if user.role is not Role.LIAISON or action is not Action.PLEDGE or user.unit_id is None:
+            return False
+        unit = self.jurisdiction.units.get(user.unit_id)
+        return unit is not None and unit.serves.covers(_placement_of(case))
 
     def require_place(self, user: User, action: Action, placement: Placement) -> None:
         """For reporting: the new case's grid must be in the user's scope."""
@@ -185,9 +210,7 @@ class AccessPolicy:
             return any(user.unit_id in w.unit_ids for w in whistles) or any(
                 p.unit_id == user.unit_id for p in case.pledges
             )
-        return self.covers_place(
-            user, Placement(case.district_id, case.street_id, case.community_id, case.grid_id)
-        )
+        return self.covers_place(user, _placement_of(case))
 
     def covers_place(self, user: User, placement: Placement) -> bool:
         if user.sees_everything:
@@ -217,6 +240,10 @@ class AccessPolicy:
                 "案件已升级出网格，网格长不能再处置或升级",
                 "the case has left the grid; a grid lead may only resolve or escalate at grid level",
             )
+
+
+def _placement_of(case: CaseSnapshot | Case) -> Placement:
+    return Placement(case.district_id, case.street_id, case.community_id, case.grid_id)
 
 
 def check_pledge_party(user: User, unit_id: str | None) -> None:

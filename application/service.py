@@ -44,6 +44,7 @@ from domain.values import (
     Status,
     Urgency,
 )
+from domain.working_days import WorkingDayCalendar
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
@@ -81,11 +82,17 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         signer: Signer | None = None,
         check_signature: SignatureCheck | None = None,
         trusted_keys: dict[str, str] | None = None,
+        calendar: WorkingDayCalendar | None = None,
+        separate_callback: bool = True,
     ) -> None:
         """``batch_writes`` wraps the recorder on the write path (group commit);
-        ``residents`` keeps contact details outside the event log."""
+        ``residents`` keeps contact details outside the event log; ``calendar`` says which
+        days are working days (for limits in working days); ``separate_callback`` makes
+        the 回访 someone else's than the resolver's."""
         self.jurisdiction = jurisdiction
         self.clock = clock
+        self.calendar = calendar
+        self.separate_callback = separate_callback
         self.residents = residents
         self.signatures = signatures
         self.signer = signer
@@ -133,6 +140,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             placement=self.jurisdiction.placement(grid_id),
             channel=channel,
             urgency=urgency,
+            calendar=self.calendar,
         )
         if not (name or phone):
             return self._save(case)
@@ -268,7 +276,12 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             case_id,
             expected_version,
             lambda c, at: c.evaluate(
-                actor=actor, at=at, solved=solved, satisfaction=satisfaction, comment=comment
+                actor=actor,
+                at=at,
+                solved=solved,
+                satisfaction=satisfaction,
+                comment=comment,
+                separate_from_resolver=self.separate_callback,
             ),
         )
 
@@ -380,12 +393,19 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
     def bound_class(self) -> type[CaseService]:
         """A subclass constructible from ``env`` alone, as the library's runners construct apps."""
         jurisdiction, clock = self.jurisdiction, self.clock
+        calendar, separate = self.calendar, self.separate_callback
 
         class BoundCaseService(CaseService):
             name = CaseService.name
 
             def __init__(self, env: dict[str, str] | None = None) -> None:
-                super().__init__(env, jurisdiction=jurisdiction, clock=clock)
+                super().__init__(
+                    env,
+                    jurisdiction=jurisdiction,
+                    clock=clock,
+                    calendar=calendar,
+                    separate_callback=separate,
+                )
 
         return BoundCaseService
 

@@ -244,7 +244,12 @@ def profile_server(args: argparse.Namespace, spy: str, workload: str) -> Path:
             refs = {
                 "grids": sorted(c.service.jurisdiction.grids),
                 "categories": sorted(c.service.jurisdiction.categories),
-                "units": sorted(c.service.jurisdiction.units),
+                "units": sorted(
+                    u for u, unit in c.service.jurisdiction.units.items() if unit.serves.everywhere
+                ),
+                "callback_token": [
+                    add_user(c, f"prof-cb-{os.getpid()}", "callback", Role.ADMIN, [])
+                ],
             }
             p = ctx.Process(
                 target=workers.http_load,

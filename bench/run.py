@@ -187,9 +187,10 @@ class Bench:
                 proc.wait()
             log.close()
 
-    def admin_token(self, settings: Settings) -> str:
+    def admin_token(self, settings: Settings, role: str = "admin") -> str:
         with build_container(settings) as c:
-            return add_user(c, f"bench-admin-{os.getpid()}", "基准测试管理员", Role.ADMIN, [])
+            user_id = f"bench-{role}-{os.getpid()}"
+            return add_user(c, user_id, "基准测试管理员", Role.ADMIN, [])
 
     # ----- 1. command path --------------------------------------------------------------
 
@@ -337,7 +338,11 @@ class Bench:
         refs = {
             "grids": sorted(self.jurisdiction.grids),
             "categories": sorted(self.jurisdiction.categories),
-            "units": sorted(self.jurisdiction.units),
+            # units whistled on any case must serve everywhere (units' service areas)
+            "units": sorted(
+                u for u, unit in self.jurisdiction.units.items() if unit.serves.everywhere
+            ),
+            "callback_token": [self.admin_token(s, "callback")],
         }
         self.log(f"HTTP: {size.http_clients} clients, {size.http_seconds}s per workload")
         got: dict[str, dict[str, Any]] = {}

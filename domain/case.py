@@ -15,7 +15,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain import events as ev
-from domain.errors import CaseIsFinal, InvalidValue, RuleViolation, WhistleNotFound
+from domain.errors import (
+    CaseIsFinal,
+    DutiesNotSeparated,
+    InvalidValue,
+    RuleViolation,
+    WhistleNotFound,
+)
 from domain.jurisdiction import Category, Placement
 from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle
 from domain.rules import (
@@ -43,6 +49,7 @@ from domain.values import (
     Status,
     Urgency,
 )
+from domain.working_days import BEIJING, WorkingDayCalendar
 
 WHISTLE_LEVELS = (Level.COMMUNITY, Level.STREET)
 
@@ -96,8 +103,13 @@ class Case(Aggregate):
         placement: Placement,
         channel: Channel,
         urgency: Urgency = Urgency.NORMAL,
+        calendar: WorkingDayCalendar | None = None,
     ) -> Case:
+        """The deadlines are computed now and stored in the event: a later change of the
+        category's limits or of the holiday calendar never rewrites a case's history."""
         check_aware(at)
+        response_due = category.response.due(at, calendar)
+        resolution_due = max(response_due, category.resolution.due(at, calendar))
         return cls._create(
             ev.CaseReported,
             id=case_id,
@@ -117,8 +129,8 @@ class Case(Aggregate):
             street_id=placement.street_id,
             community_id=placement.community_id,
             grid_id=placement.grid_id,
-            response_due=at + category.response_limit,
-            resolution_due=at + category.resolution_limit,
+            response_due=response_due,
+            resolution_due=resolution_due,
         )
 
     # ----- handling ----------------------------------------------------------------
@@ -216,6 +228,11 @@ class Case(Aggregate):
             )
         if unit_id in whistle.report_ins:
             raise RuleViolation("该单位已就本次吹哨报到", "the unit has already reported in")
+        if unit_id in whistle.unanswered:
+            raise RuleViolation(
+                "案件办结处置时该单位已记为未报到，本次吹哨不再接受报到",
+                "the case was resolved with this unit recorded as not reported in (未报到)",
+            )
         note = check_text(note, field="note", field_zh="报到说明", max_len=NOTE_MAX, required=False)
         late = at > whistle.report_in_deadline
         self._record(
@@ -269,8 +286,27 @@ class Case(Aggregate):
         self._check_can_act(at)
         self._check_not_resolved("办结处置")
         summary = check_text(summary, field="summary", field_zh="处置结果", max_len=TEXT_MAX)
+        # Summons still open when the case is resolved end here as 未报到, on the record,
+        # so the unit answers for them instead of the gap vanishing.
+        unanswered = [
+            {
+                "whistle_id": w.whistle_id,
+                "unit_id": unit_id,
+                "note": "办结处置时仍未报到（报到时限 {}）".format(
+                    w.report_in_deadline.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+                ),
+            }
+            for w in self.whistles.values()
+            for unit_id in w.pending_unit_ids
+        ]
         self._record(
-            ev.CaseResolved, actor, at, round=self.round, level=self.level.value, summary=summary
+            ev.CaseResolved,
+            actor,
+            at,
+            round=self.round,
+            level=self.level.value,
+            summary=summary,
+            unanswered=unanswered,
         )
 
     def evaluate(
@@ -281,13 +317,19 @@ class Case(Aggregate):
         solved: Solved,
         satisfaction: Satisfaction,
         comment: str = "",
+        separate_from_resolver: bool = True,
     ) -> None:
-        """回访: the resident says whether it was solved and whether they are satisfied."""
+        """回访: the resident says whether it was solved and whether they are satisfied.
+
+        The callback judges the resolution, so (unless a deployment turns the rule off)
+        it is recorded by someone other than the user who resolved the case."""
         self._check_can_act(at)
         if self.resolution is None:
             raise RuleViolation(
                 "案件尚未解决，不能回访评价", "evaluation comes only after resolution"
             )
+        if separate_from_resolver and self.resolution.actor_id == actor.user_id:
+            raise DutiesNotSeparated()
         if self.evaluation_of_round is not None:
             raise RuleViolation("本轮已回访评价", "this round has already been evaluated")
         comment = check_text(

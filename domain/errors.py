@@ -83,3 +83,15 @@ class PersonalDataInText(InvalidValue):
             "personal_data": kind,
             "use_fields": list(self.RESIDENT_FIELDS),
         }
+
+
+class DutiesNotSeparated(DomainError):
+    """The user who resolved a case may not record its callback (HTTP 403)."""
+
+    code = "separation_of_duties"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "回访评价的是本轮处置结果，须由处置人以外的人员记录",
+            "the callback judges the resolution: someone other than its resolver records it",
+        )

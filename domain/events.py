@@ -160,13 +160,26 @@ class FundingPledged(CaseEvent):
 
 
 class CaseResolved(CaseEvent):
+    """Version 2 added ``unanswered``: the summons still open at resolution, recorded as
+    未报到 ({whistle_id, unit_id, note} each). Version-1 resolutions recorded none."""
+
+    class_version = 2
     round: int
     level: str
     summary: str
+    unanswered: list[dict[str, str]]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["unanswered"] = []
 
     def apply(self, case: Case) -> None:
         self.mark_response(case)
-        case.resolution = Resolution(self.round, Level(self.level), self.summary, self.timestamp)
+        for item in self.unanswered:
+            case.whistles[item["whistle_id"]].unanswered[item["unit_id"]] = item["note"]
+        case.resolution = Resolution(
+            self.round, Level(self.level), self.summary, self.timestamp, self.actor_id
+        )
         case.status = Status.RESOLVED
         if case.first_resolved_at is None:
             case.first_resolved_at = self.timestamp

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from domain.errors import InvalidValue, UnknownReference
 from domain.values import UnitKind
+from domain.working_days import TimeLimit
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,29 @@ class Grid:
 
 
 @dataclass(frozen=True)
+class ServiceArea:
+    """Where a unit serves: the whole jurisdiction (the city), or districts and streets.
+
+    A unit is summoned, scored or pledged for only on cases inside its area, so a
+    street cannot blame a department of another city for its own cases.
+    """
+
+    everywhere: bool = False
+    district_ids: frozenset[str] = frozenset()
+    street_ids: frozenset[str] = frozenset()
+
+    def covers(self, placement: Placement) -> bool:
+        return (
+            self.everywhere
+            or placement.district_id in self.district_ids
+            or placement.street_id in self.street_ids
+        )
+
+
+EVERYWHERE = ServiceArea(everywhere=True)
+
+
+@dataclass(frozen=True)
 class Unit:
     """A party that can be summoned by a whistle or pledge funds."""
 
@@ -52,16 +76,27 @@ class Unit:
     name: str
     kind: UnitKind
     street_id: str | None = None
+    serves: ServiceArea = EVERYWHERE
 
 
 @dataclass(frozen=True)
 class Category:
-    """A kind of problem with its time limits (configurable defaults, not law)."""
+    """A kind of problem with its time limits (configurable defaults, not law), each in
+    hours or in working days (see ``domain.working_days``)."""
 
     id: str
     name: str
-    response_limit: timedelta
-    resolution_limit: timedelta
+    response: TimeLimit
+    resolution: TimeLimit
+
+    @property
+    def response_limit(self) -> timedelta:
+        """The response limit as a calendar length (nominal for working days)."""
+        return self.response.nominal
+
+    @property
+    def resolution_limit(self) -> timedelta:
+        return self.resolution.nominal
 
 
 @dataclass(frozen=True)
@@ -97,6 +132,8 @@ class Jurisdiction:
     grids: dict[str, Grid] = field(default_factory=dict)
     units: dict[str, Unit] = field(default_factory=dict)
     categories: dict[str, Category] = field(default_factory=dict)
+    # Days the deployment's offices are closed besides the national calendar (local days off).
+    local_days_off: frozenset[date] = frozenset()
 
     @classmethod
     def build(
@@ -109,6 +146,7 @@ class Jurisdiction:
         grids: Iterable[Grid],
         units: Iterable[Unit],
         categories: Iterable[Category],
+        local_days_off: Iterable[date] = (),
     ) -> Jurisdiction:
         """Index the reference data and check that every parent exists."""
         j = cls(
@@ -119,6 +157,7 @@ class Jurisdiction:
             grids=_index(grids, "网格", "grid"),
             units=_index(units, "单位", "unit"),
             categories=_index(categories, "类别", "category"),
+            local_days_off=frozenset(local_days_off),
         )
         j._check_parents()
         return j
@@ -143,8 +182,15 @@ class Jurisdiction:
         for u in self.units.values():
             if u.street_id is not None:
                 self._require(u.street_id in self.streets, "街道", u.street_id)
+            for street_id in u.serves.street_ids:
+                self._require(street_id in self.streets, "街道", street_id)
+            for district_id in u.serves.district_ids:
+                self._require(district_id in self.districts, "区", district_id)
+            if u.serves == ServiceArea():
+                raise InvalidValue(f"单位 {u.id} 的服务范围为空", f"unit {u.id} serves no area")
         for cat in self.categories.values():
-            if cat.response_limit <= timedelta(0) or cat.resolution_limit < cat.response_limit:
+            limits_valid = cat.response.is_valid and cat.resolution.is_valid
+            if not limits_valid or cat.resolution_limit < cat.response_limit:
                 raise InvalidValue(
                     f"类别 {cat.id} 的时限不合理", f"category {cat.id} has invalid time limits"
                 )

@@ -36,10 +36,13 @@ class Whistle:
     blown_at: datetime
     reason: str
     report_ins: dict[str, ReportIn] = field(default_factory=dict)
+    # Units still not reported in when the case was resolved (未报到), with the note.
+    unanswered: dict[str, str] = field(default_factory=dict)
 
     @property
     def pending_unit_ids(self) -> list[str]:
-        return [u for u in self.unit_ids if u not in self.report_ins]
+        """Summoned, not reported in, and not yet closed as 未报到."""
+        return [u for u in self.unit_ids if u not in self.report_ins and u not in self.unanswered]
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Resolution:
     level: Level
     summary: str
     at: datetime
+    actor_id: str = ""  # who resolved it: the callback must be recorded by someone else
 
 
 @dataclass

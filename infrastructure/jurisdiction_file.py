@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import timedelta
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from domain.errors import InvalidValue
-from domain.jurisdiction import Category, Community, District, Grid, Jurisdiction, Street, Unit
+from domain.jurisdiction import (
+    EVERYWHERE,
+    Category,
+    Community,
+    District,
+    Grid,
+    Jurisdiction,
+    ServiceArea,
+    Street,
+    Unit,
+)
 from domain.values import UnitKind
+from domain.working_days import TimeLimit
 
 DEMO = "demo.toml"
 
@@ -50,16 +61,54 @@ def _build(data: dict[str, Any]) -> Jurisdiction:
             Grid(g["id"], g["name"], g["community"], g.get("parent")) for g in data.get("grids", [])
         ],
         units=[
-            Unit(u["id"], u["name"], UnitKind(u["kind"]), u.get("street"))
+            Unit(u["id"], u["name"], UnitKind(u["kind"]), u.get("street"), _serves(u))
             for u in data.get("units", [])
         ],
         categories=[
-            Category(
-                c["id"],
-                c["name"],
-                timedelta(hours=float(c["response_hours"])),
-                timedelta(hours=float(c["resolution_hours"])),
-            )
+            Category(c["id"], c["name"], _limit(c, "response"), _limit(c, "resolution"))
             for c in data.get("categories", [])
         ],
+        local_days_off=[_day(d) for d in data.get("calendar", {}).get("local_days_off", [])],
     )
+
+
+def _limit(category: dict[str, Any], which: str) -> TimeLimit:
+    """``<which>_hours = 24`` or ``<which>_working_days = 7``: exactly one of them."""
+    hours, days = category.get(f"{which}_hours"), category.get(f"{which}_working_days")
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int)):
+        raise InvalidValue(
+            f"类别 {category['id']} 的工作日时限须为整数",
+            f"category {category['id']}: {which}_working_days must be a whole number",
+        )
+    return TimeLimit(hours=None if hours is None else float(hours), working_days=days)
+
+
+def _serves(unit: dict[str, Any]) -> ServiceArea:
+    """``serves = ["street:<id>", "district:<id>"]`` or ``["city"]``; absent: the unit's
+    street if it has one, else the whole jurisdiction."""
+    listed = unit.get("serves")
+    if listed is None:
+        street = unit.get("street")
+        return ServiceArea(street_ids=frozenset({street})) if street else EVERYWHERE
+    if isinstance(listed, str) or not isinstance(listed, list):
+        raise InvalidValue(
+            f"单位 {unit['id']} 的服务范围须为列表", f"unit {unit['id']}: serves must be a list"
+        )
+    if "city" in listed:
+        return EVERYWHERE
+    kinds: dict[str, set[str]] = {"street": set(), "district": set()}
+    for entry in listed:
+        kind, _, ref = str(entry).partition(":")
+        if kind not in kinds or not ref:
+            raise InvalidValue(
+                f"单位 {unit['id']} 的服务范围 {entry} 无法识别（应为 city、district:… 或 street:…）",
+                f"unit {unit['id']}: unknown service area {entry!r} (city, district:…, street:…)",
+            )
+        kinds[kind].add(ref)
+    return ServiceArea(
+        district_ids=frozenset(kinds["district"]), street_ids=frozenset(kinds["street"])
+    )
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

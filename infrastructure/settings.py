@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # seconds, whichever comes first (0 turns the timer off; `chuishao seal` still works).
     checkpoint_interval_seconds: int = 300
     checkpoint_every_events: int = 10_000
+    # 回访 (the callback) judges a resolution: recorded by someone other than its resolver.
+    separate_callback: bool = True
     pool_size: int = 5
     # Console sessions (interfaces/web/session.py): absolute lifetime and idle timeout;
     # Secure cookies when the console is served over HTTPS (set it behind TLS).

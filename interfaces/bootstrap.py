@@ -41,6 +41,7 @@ from infrastructure.signing_keys import (
 )
 from infrastructure.sql import make_engine
 from infrastructure.users_sql import SqlUserDirectory
+from infrastructure.working_days import ChineseWorkingDays
 from projections.dashboards import Dashboards
 from projections.ledger import CaseLedger, LedgerView
 from projections.measures import Weights
@@ -77,12 +78,15 @@ def build_case_service(
                 f" / Created the log signing key {key_file(settings)} (key id {signer.key_id})."
             )
     cipher = ContactCipher(derived_key(server_secret(settings), CONTACT_KEYS))
+    jurisdiction = load_jurisdiction(settings.jurisdiction_file)
     with startup_lock(settings):
         residents = SqlResidentRegistry(engine, cipher, install=not separated)
         service = CaseService(
             env,
-            jurisdiction=load_jurisdiction(settings.jurisdiction_file),
+            jurisdiction=jurisdiction,
             clock=clock,
+            calendar=ChineseWorkingDays(jurisdiction.local_days_off),
+            separate_callback=settings.separate_callback,
             batch_writes=GroupCommitRecorder if settings.group_commit else None,
             residents=residents,
             signer=signer,

@@ -61,6 +61,10 @@ def liaison(name: str) -> Actor:
     return Actor(name, Role.LIAISON)
 
 
+# 回访 is recorded by someone other than the resolver (CHUISHAO_SEPARATE_CALLBACK): in
+# 12345 practice the hotline itself calls the resident back.
+CALLBACK = coordinator("hotline-callback")
+
 Step = Callable[[CaseService, UUID, dict[str, str]], object]
 
 
@@ -281,7 +285,7 @@ def _water_mains() -> Scenario:
             (
                 t("2016-10-08 10:00"),
                 lambda s, c, w: s.evaluate_case(
-                    c, actor=co, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED
+                    c, actor=CALLBACK, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED
                 ),
             ),
             (t("2016-10-09 09:00"), lambda s, c, w: s.close_case(c, actor=co)),
@@ -372,7 +376,7 @@ def _heating() -> Scenario:
             (
                 t("2018-12-05 10:00"),
                 lambda s, c, w: s.evaluate_case(
-                    c, actor=co, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED
+                    c, actor=CALLBACK, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED
                 ),
             ),
             (t("2018-12-06 10:00"), lambda s, c, w: s.close_case(c, actor=co)),
@@ -422,7 +426,7 @@ def _ebike() -> Scenario:
                 t("2017-04-05 10:00"),
                 lambda s, c, w: s.evaluate_case(
                     c,
-                    actor=co,
+                    actor=CALLBACK,
                     solved=Solved.SOLVED,
                     satisfaction=Satisfaction.BASICALLY,
                     comment="演示回访：基本满意，希望再增加充电桩。",
@@ -490,7 +494,7 @@ def _frozen_pipes() -> Scenario:
             (
                 t("2017-04-18 10:00"),
                 lambda s, c, w: s.evaluate_case(
-                    c, actor=co, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED
+                    c, actor=CALLBACK, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED
                 ),
             ),
             (

@@ -72,6 +72,7 @@ class UnitRecord:
     median_delay_minutes: float | None = None
     mean_score: float | None = None
     scores: int = 0
+    unanswered: int = 0  # 未报到: the case was resolved before the unit reported in
 
 
 class Dashboards:
@@ -195,7 +196,9 @@ class Dashboards:
             return out
         conditions = [*period.conditions(), *scope_conditions(scope), *where]
         if self.engine.dialect.name == "postgresql":
-            wanted = func.unnest(postgresql.array(sorted(keys))).table_valued("key").render_derived("k")
+            wanted = (
+                func.unnest(postgresql.array(sorted(keys))).table_valued("key").render_derived("k")
+            )
             first = (
                 select(*columns)
                 .where(key == wanted.c.key, *conditions)
@@ -238,6 +241,7 @@ class Dashboards:
                 median.label("median"),
                 func.avg(s.score).label("mean_score"),
                 func.count(s.score).label("scores"),
+                func.count().filter(s.unanswered.is_(True)).label("unanswered"),
             )
             .where(*conditions)
             .group_by(s.unit_id)
@@ -245,7 +249,9 @@ class Dashboards:
         )
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-            medians = {r.unit_id: r.median for r in rows} if postgres else _medians(conn, conditions)
+            medians = (
+                {r.unit_id: r.median for r in rows} if postgres else _medians(conn, conditions)
+            )
         return [
             UnitRecord(
                 unit_id=r.unit_id,
@@ -255,6 +261,7 @@ class Dashboards:
                 median_delay_minutes=_one_decimal(medians.get(r.unit_id)),
                 mean_score=_one_decimal(r.mean_score),
                 scores=r.scores,
+                unanswered=r.unanswered,
             )
             for r in rows
         ]
@@ -307,7 +314,9 @@ def _medians(conn: Connection, conditions: list[Any]) -> dict[str, float]:
         *conditions, s.reported_in_at.is_not(None)
     )
     for r in conn.execute(query):
-        delays.setdefault(r.unit_id, []).append((r.reported_in_at - r.blown_at).total_seconds() / 60)
+        delays.setdefault(r.unit_id, []).append(
+            (r.reported_in_at - r.blown_at).total_seconds() / 60
+        )
     return {unit_id: statistics.median(d) for unit_id, d in delays.items()}
 
 

@@ -33,7 +33,8 @@ MAX_ROWS = 30_000  # case rows kept in memory across a catch-up's transactions (
 class LedgerView(SqlView):
     metadata = metadata
 
-    schema_version = 2  # 2: rollup tables, partial indexes, places on summons and pledges
+    # 2: rollup tables, partial indexes, places on summons and pledges; 3: 未报到 on summons
+    schema_version = 3
 
 
 @dataclass
@@ -209,6 +210,7 @@ def fold(b: Batch, e: Any) -> None:
                     "reported_in_at": None,
                     "late": None,
                     "score": None,
+                    "unanswered": False,
                     **{k: row[k] for k in CASE_PLACE},
                 }
                 b.involved.add((case_id, unit_id))
@@ -236,6 +238,8 @@ def fold(b: Batch, e: Any) -> None:
                 status=Status.RESOLVED.value, resolved_at=e.timestamp, resolved_level=e.level
             )
             row["first_resolved_at"] = row["first_resolved_at"] or e.timestamp
+            for item in e.unanswered:  # 未报到: counted against the unit
+                _summons(b, case_id, item["whistle_id"], item["unit_id"], unanswered=True)
         case ev.CaseEvaluated():
             row.update(status=Status.EVALUATED.value, solved=e.solved, satisfaction=e.satisfaction)
         case ev.UnitEvaluated():

@@ -97,6 +97,8 @@ summons = Table(
     Column("reported_in_at", UtcDateTime()),
     Column("late", Boolean),
     Column("score", Integer),
+    # 未报到: the case was resolved while this unit had not reported in (CaseResolved v2).
+    Column("unanswered", Boolean, nullable=False, default=False),
     *_case_place(),
     Index("ledger_summons_unit", "unit_id"),
     Index("ledger_summons_month", "reported_month"),

@@ -55,19 +55,41 @@ class LedgerQueries:
             return [dict(r._mapping) for r in rows], int(total)
 
     def inbox(self, unit_id: str) -> list[dict[str, Any]]:
-        """Whistles summoning the unit that it has not reported in to, on open cases."""
+        """Whistles summoning the unit that it has not reported in to, on open cases
+        (a summons closed as 未报到 when its case was resolved is no longer open)."""
         query = (
             select(summons, cases.c.title, cases.c.status, cases.c.community_id, cases.c.grid_id)
             .join(cases, cases.c.case_id == summons.c.case_id)
             .where(
                 summons.c.unit_id == unit_id,
                 summons.c.reported_in_at.is_(None),
+                summons.c.unanswered.is_(False),
                 cases.c.status.not_in([s.value for s in FINAL_STATUSES]),
             )
             .order_by(summons.c.deadline)
         )
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
+
+    def unanswered(self, unit_id: str, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+        """Summonses recorded as 未报到 against the unit, latest deadline first, and how
+        many there are in all (the list may be cut at ``limit``)."""
+        where = [  # as the unit dashboard counts them: not on withdrawn or duplicate cases
+            summons.c.unit_id == unit_id,
+            summons.c.unanswered.is_(True),
+            summons.c.counted.is_(True),
+        ]
+        query = (
+            select(summons, cases.c.title)
+            .join(cases, cases.c.case_id == summons.c.case_id)
+            .where(*where)
+            .order_by(summons.c.deadline.desc(), summons.c.case_id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+            total = conn.execute(select(func.count()).select_from(summons).where(*where)).scalar()
+        return rows, int(total or 0)
 
     @staticmethod
     def _filters(f: CaseFilter) -> list[Any]:

@@ -149,9 +149,7 @@ def _upsert_all_sql() -> str:
             f"ON CONFLICT ({keys}) DO UPDATE SET {adds}"
         )
     ctes = ", ".join(f"g{i} AS ({sql})" for i, sql in enumerate(parts[:-1]))
-    return (
-        f"WITH d ({', '.join(names)}) AS (SELECT * FROM unnest({unnest})), {ctes} {parts[-1]}"
-    )
+    return f"WITH d ({', '.join(names)}) AS (SELECT * FROM unnest({unnest})), {ctes} {parts[-1]}"
 
 
 _UPSERTS = {grain: _upsert(grain) for grain in GRAINS}

@@ -73,9 +73,7 @@ class SqlView(TrackingRecorder):
         tracking_metadata.create_all(self.engine)
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":  # one starting process migrates at a time
-                conn.execute(
-                    select(func.pg_advisory_xact_lock(func.hashtext(versions_table.name)))
-                )
+                conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(versions_table.name))))
             built = conn.execute(
                 select(versions_table.c.version).where(
                     versions_table.c.projection == self.projection_name

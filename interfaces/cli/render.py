@@ -70,7 +70,12 @@ def describe(record: EventRecord, j: Jurisdiction) -> str:
                 f"{fen_to_yuan_text(d['amount_fen'])} {d['purpose']}".rstrip()
             )
         case "CaseResolved":
-            return f"第{d['round']}轮在{Level(d['level']).label}层级解决：{d['summary']}"
+            text = f"第{d['round']}轮在{Level(d['level']).label}层级解决：{d['summary']}"
+            unanswered = "；".join(
+                f"{u['whistle_id']} {_unit(j, u['unit_id'])}：{u['note']}"
+                for u in d.get("unanswered", [])
+            )
+            return f"{text}（未报到 — {unanswered}）" if unanswered else text
         case "CaseEvaluated":
             return (
                 f"第{d['round']}轮回访：{Solved(d['solved']).label}，"

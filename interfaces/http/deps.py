@@ -123,10 +123,18 @@ class Commands:
         case_id: UUID,
         action: Action,
         call: Callable[[int | None], WriteResult],
+        units: list[str] | None = None,
     ) -> JSONResponse:
+        """``units``: the units the write summons, scores or pledges for; each must serve
+        the case's place."""
+
+        def check(case: Any) -> None:
+            self.c.policy.require(self.user, action, case)
+            self.c.policy.require_serving(units or [], case)
+
         def run() -> WriteResult:
             # Checked on the case the command itself loads: one read, no gap between.
-            with guarded(lambda case: self.c.policy.require(self.user, action, case)):
+            with guarded(check):
                 return call(self.version)
 
         return self._respond(run)

@@ -25,7 +25,14 @@ from application.errors import (
     VersionNotFound,
 )
 from application.sessions import BadSignIn, TooManySignIns
-from domain.errors import DomainError, InvalidValue, RuleViolation, WhistleNotFound
+from domain.errors import (
+    DomainError,
+    DutiesNotSeparated,
+    InvalidValue,
+    RuleViolation,
+    WhistleNotFound,
+)
+from domain.working_days import CalendarNotKnown
 from interfaces.http.waiting import ViewsBehind
 
 PROBLEM_TYPE = "https://chuishao.example/problems/"
@@ -37,6 +44,7 @@ STATUS_OF: list[tuple[type[DomainError], int]] = [
     (BadSignIn, 401),
     (TooManySignIns, 429),
     (Forbidden, 403),
+    (DutiesNotSeparated, 403),  # allowed to the role, not to the resolver of this round
     (CaseNotFound, 404),
     (VersionNotFound, 404),
     (WhistleNotFound, 404),
@@ -46,6 +54,7 @@ STATUS_OF: list[tuple[type[DomainError], int]] = [
     (RuleViolation, 409),
     (InvalidValue, 422),
     (StorageUnavailable, 503),
+    (CalendarNotKnown, 503),  # the holiday calendar needs updating: a wrong date is worse
     (ViewsBehind, 503),
     (DomainError, 400),
 ]

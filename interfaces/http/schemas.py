@@ -284,6 +284,8 @@ class WhistlePublic(BaseModel):
     blown_at: Instant
     reason: str
     report_ins: dict[str, ReportInPublic]
+    # 未报到: unit id → note, for units still not reported in when the case was resolved
+    unanswered: dict[str, str] = {}
 
 
 class CasePublic(BaseModel):
@@ -373,9 +375,23 @@ class InboxItem(BaseModel):
     seconds_left: int
 
 
+class UnansweredSummons(BaseModel):
+    """A summons the unit never reported in to: the case was resolved without it (未报到)."""
+
+    case_id: UUID
+    title: str
+    whistle_id: str
+    level: Level
+    blown_at: datetime
+    deadline: datetime
+
+
 class Inbox(BaseModel):
     unit_id: str
     items: list[InboxItem]
+    # 未报到 recorded against the unit, latest first; ``unanswered_total`` counts them all.
+    unanswered: list[UnansweredSummons] = []
+    unanswered_total: int = 0
 
 
 class ChainProblemPublic(BaseModel):

@@ -186,6 +186,7 @@ def case_page(
                 "text": describe(r, j),
                 "hash": r.hash[:12],
                 "late": bool(r.data.get("late")),
+                "unanswered": len(r.data.get("unanswered", [])),
                 "overdue": _overdue(r, current),
                 "future": r.version > shown.version,
             }

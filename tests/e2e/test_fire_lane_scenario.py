@@ -116,8 +116,8 @@ def test_fire_lane_case_runs_end_to_end_over_http(api: Api) -> None:
         == 201
     )
     api.clock.advance(days=5)
-    last = api.post(
-        "coordinator",
+    last = api.post(  # 回访 by someone other than the resolver (here the admin)
+        "admin",
         f"{base}/evaluations",
         {"solved": "solved", "satisfaction": "satisfied", "comment": "消防通道已畅通。"},
     )

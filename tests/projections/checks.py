@@ -103,7 +103,7 @@ def unit_mismatches(
             out.append(f"unit {unit_id}: only in {'dashboard' if unit_id in got else 'recount'}")
             continue
         g, w = got[unit_id], want[unit_id]
-        for name in ("whistles", "reported_in", "on_time"):
+        for name in ("whistles", "reported_in", "on_time", "unanswered"):
             if getattr(g, name) != w[name]:
                 out.append(f"unit {unit_id}.{name}: dashboard {getattr(g, name)} != {w[name]}")
         # The dashboard shows one decimal: it must be the recount's value to within 0.05.
@@ -252,10 +252,21 @@ def list_mismatches(container: Any, recount: Recount) -> list[str]:
             for f in recount.cases.values()
             if f.status not in ("closed", "withdrawn", "duplicate")
             for (w, u), s in f.summons.items()
-            if u == unit_id and s.reported_in_at is None
+            if u == unit_id and s.reported_in_at is None and not s.unanswered
         }
         if got_inbox != want_inbox:
             out.append(f"inbox {unit_id}: {sorted(got_inbox)} != recount {sorted(want_inbox)}")
+        rows, total = q.unanswered(unit_id, limit=10_000)
+        want_unanswered = {
+            (f.case_id, w)
+            for f in recount.cases.values()
+            if f.counted
+            for (w, u), s in f.summons.items()
+            if u == unit_id and s.unanswered
+        }
+        got_unanswered = {(r["case_id"], r["whistle_id"]) for r in rows}
+        if got_unanswered != want_unanswered or total != len(want_unanswered):
+            out.append(f"未报到 {unit_id}: {sorted(got_unanswered)} != {sorted(want_unanswered)}")
     statuses = sorted({f.status for f in recount.cases.values()})
     for community_id in sorted({f.community_id for f in recount.cases.values()}):
         for status in [None, *statuses]:

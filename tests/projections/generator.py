@@ -55,6 +55,7 @@ from domain.values import (
     Urgency,
 )
 
+MICROSECOND = timedelta(microseconds=1)
 CST = ZoneInfo("Asia/Shanghai")
 US = 1  # offsets are whole microseconds, so instants are exact on every backend
 SECOND = 1_000_000 * US
@@ -257,10 +258,12 @@ class HistoryGenerator:
         return midnight + timedelta(microseconds=nudge)
 
     def _limits(self, run: CaseRun) -> tuple[int, int]:
+        """The case's own limits from its report: working days land differently per date."""
         c = self.service.jurisdiction.category(run.category_id)
+        calendar = self.service.calendar
         return (
-            c.response_limit // timedelta(microseconds=1),
-            c.resolution_limit // timedelta(microseconds=1),
+            (c.response.due(run.reported_at, calendar) - run.reported_at) // MICROSECOND,
+            (c.resolution.due(run.reported_at, calendar) - run.reported_at) // MICROSECOND,
         )
 
     def _deadline_pick(self, limit: int, *, late_share: float, earliest: int = 0) -> int:

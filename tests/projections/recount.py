@@ -87,6 +87,7 @@ class Summons:
     reported_in_at: datetime | None = None
     late_flag: bool | None = None
     score: int | None = None
+    unanswered: bool = False  # still not reported in when the case was resolved
 
 
 @dataclass
@@ -223,6 +224,8 @@ def replay(events: Iterable[Any]) -> dict[str, CaseFacts]:
             f.resolved_level = e.level
             if f.first_resolved_at is None:
                 f.first_resolved_at = e.timestamp
+            for item in e.unanswered:
+                f.summons[(item["whistle_id"], item["unit_id"])].unanswered = True
         elif name == "CaseEvaluated":
             f.status = "evaluated"
             f.solved = e.solved
@@ -290,9 +293,17 @@ class Recount:
             for (_, unit_id), s in f.summons.items():
                 u = raw.setdefault(
                     unit_id,
-                    {"whistles": 0, "reported_in": 0, "on_time": 0, "delays": [], "scores": []},
+                    {
+                        "whistles": 0,
+                        "reported_in": 0,
+                        "on_time": 0,
+                        "unanswered": 0,
+                        "delays": [],
+                        "scores": [],
+                    },
                 )
                 u["whistles"] += 1
+                u["unanswered"] += int(s.unanswered)
                 if s.reported_in_at is not None:
                     u["reported_in"] += 1
                     on_time = s.reported_in_at <= s.deadline
@@ -306,6 +317,7 @@ class Recount:
                 "whistles": u["whistles"],
                 "reported_in": u["reported_in"],
                 "on_time": u["on_time"],
+                "unanswered": u["unanswered"],
                 "median_delay_minutes": _median(u["delays"]) if u["delays"] else None,
                 "mean_score": sum(u["scores"]) / len(u["scores"]) if u["scores"] else None,
             }

@@ -15,6 +15,7 @@ from domain.case import Case
 from domain.errors import DomainError
 from domain.jurisdiction import Category, Placement
 from domain.values import Actor, Channel, Level, PartyKind, Role, Satisfaction, Solved
+from domain.working_days import TimeLimit
 
 BEIJING = timezone(timedelta(hours=8), "CST")
 T0 = datetime(2016, 4, 12, 9, 0, tzinfo=BEIJING)
@@ -28,8 +29,8 @@ ADMIN = Actor("u-admin", Role.ADMIN)
 CATEGORY = Category(
     id="fire_lane",
     name="消防通道占用",
-    response_limit=timedelta(hours=2),
-    resolution_limit=timedelta(days=7),
+    response=TimeLimit(hours=2),
+    resolution=TimeLimit(hours=7 * 24),
 )
 PLACEMENT = Placement(
     district_id="dongsheng", street_id="jianshe", community_id="yljw", grid_id="yljw-g1"

@@ -19,8 +19,14 @@ from domain.jurisdiction import (
     Unit,
 )
 from domain.values import UnitKind
+from domain.working_days import TimeLimit
 
 HOUR = timedelta(hours=1)
+
+
+def category(id: str, name: str, response: timedelta, resolution: timedelta) -> Category:
+    """A category with limits in hours."""
+    return Category(id, name, TimeLimit(hours=response / HOUR), TimeLimit(hours=resolution / HOUR))
 
 
 def reference(**overrides: Any) -> dict[str, Any]:
@@ -46,8 +52,8 @@ def reference(**overrides: Any) -> dict[str, Any]:
             Unit("heating-co", "热力公司", UnitKind.UTILITY),
         ],
         "categories": [
-            Category("emergency", "突发险情", 2 * HOUR, 2 * HOUR),
-            Category("heating", "供暖", HOUR, 24 * HOUR),
+            category("emergency", "突发险情", 2 * HOUR, 2 * HOUR),
+            category("heating", "供暖", HOUR, 24 * HOUR),
         ],
     }
     data.update(overrides)
@@ -122,7 +128,7 @@ def test_unknown_reference_is_refused(lookup, kind):
         ("communities", [Community("c", "a", "jianshe"), Community("c", "b", "jianshe")]),
         ("grids", [Grid("g", "a", "yljw"), Grid("g", "b", "yljw")]),
         ("units", [Unit("u", "a", UnitKind.OTHER), Unit("u", "b", UnitKind.POLICE)]),
-        ("categories", [Category("k", "a", HOUR, HOUR), Category("k", "b", HOUR, HOUR)]),
+        ("categories", [category("k", "a", HOUR, HOUR), category("k", "b", HOUR, HOUR)]),
     ],
 )
 def test_duplicate_ids_are_refused(field, items):
@@ -207,14 +213,14 @@ def test_grid_nesting_cycles_are_refused(grids):
 )
 def test_bad_time_limits_are_refused(response, resolution):
     with pytest.raises(InvalidValue) as info:
-        build(categories=[Category("bad", "坏类别", response, resolution)])
+        build(categories=[category("bad", "坏类别", response, resolution)])
 
     assert type(info.value) is InvalidValue
     assert "bad" in info.value.en
 
 
 def test_resolution_limit_may_equal_response_limit():
-    j = build(categories=[Category("urgent", "紧急", HOUR, HOUR)])
+    j = build(categories=[category("urgent", "紧急", HOUR, HOUR)])
 
     assert j.category("urgent").response_limit == j.category("urgent").resolution_limit
 

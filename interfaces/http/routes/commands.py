@@ -61,7 +61,8 @@ def escalate(
 def blow_whistle(
     case_id: UUID, body: WhistleCreate, cmd: CommandsDep, c: ContainerDep
 ) -> JSONResponse:
-    """吹哨: summon units to report in by a deadline. The answer carries the whistle id."""
+    """吹哨: summon units to report in by a deadline. The answer carries the whistle id.
+    Every unit must serve the case's place (403 otherwise)."""
     return cmd.on_case(
         case_id,
         Action.WHISTLE,
@@ -73,6 +74,7 @@ def blow_whistle(
             reason=body.reason,
             expected_version=v,
         ),
+        units=list(body.unit_ids),
     )
 
 
@@ -101,7 +103,8 @@ def report_in(
 
 @router.post("/cases/{case_id}/pledges", **WRITE)
 def pledge(case_id: UUID, body: PledgeCreate, cmd: CommandsDep, c: ContainerDep) -> JSONResponse:
-    """Pledge funding in whole fen; a liaison pledges for their own unit."""
+    """Pledge funding in whole fen; a liaison pledges for their own unit, on any case in
+    the unit's service area. A pledge in a unit's name needs the case in its area."""
     unit_id = body.unit_id or cmd.user.unit_id
     check_pledge_party(cmd.user, unit_id)
     return cmd.on_case(
@@ -118,6 +121,7 @@ def pledge(case_id: UUID, body: PledgeCreate, cmd: CommandsDep, c: ContainerDep)
             currency=body.currency,
             expected_version=v,
         ),
+        units=[unit_id] if unit_id else [],
     )
 
 
@@ -171,6 +175,7 @@ def evaluate_unit(
             comment=body.comment,
             expected_version=v,
         ),
+        units=[body.unit_id],
     )
 
 

@@ -13,6 +13,7 @@ from domain.values import PartyKind, Role
 from interfaces.http.answers import kept
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
 from interfaces.http.schemas import ID_PATTERN
+from interfaces.http.scoped_rows import RowLabels
 from interfaces.http.waiting import wait_for_position
 from projections.dashboards import Period
 from projections.measures import RATE_LABELS, Counts
@@ -58,6 +59,14 @@ class Context:
         item = tables.get(group, {}).get(key)
         return item.name if item is not None else key
 
+    def named(self, group: str, key: str) -> dict[str, Any]:
+        """The row's name, its label for this reader and whether it is only a part of the
+        place (scoped_rows.py: the same unlabelled row means the same figures for all)."""
+        return RowLabels(self.user, self.c.policy).row(group, key, self.name(group, key))
+
+    def view(self) -> dict[str, Any]:
+        return RowLabels(self.user, self.c.policy).view()
+
     def figures(self, counts: Counts) -> dict[str, Any]:
         rates = counts.rates(self.c.weights)
         return {
@@ -78,7 +87,7 @@ def rates(
     trend, against the target line, listing places below it and the open cases pulling them down."""
     d = ctx.c.dashboards
     rows = [
-        {"key": key, "name": ctx.name(by, key), **ctx.figures(counts)}
+        {"key": key, **ctx.named(by, key), **ctx.figures(counts)}
         for key, counts in sorted(d.counts_by(by, ctx.period, ctx.scope).items())
     ]
     below = [r["key"] for r in rows if r["below_target"]]
@@ -92,6 +101,7 @@ def rates(
     ]
     return {
         "by": by,
+        "view": ctx.view(),
         "target": ctx.c.weights.target,
         "labels": RATE_LABELS,
         "total": ctx.figures(d.total(ctx.period, ctx.scope)),
@@ -114,7 +124,7 @@ def rankings(
             scored.append(
                 {
                     "key": key,
-                    "name": ctx.name(level, key),
+                    **ctx.named(level, key),
                     "composite": r.composite,
                     "response_rate": r.response_rate,
                     "solved_rate": r.solved_rate,
@@ -126,7 +136,7 @@ def rankings(
         for rank, s in enumerate(scored, start=1):
             s["rank"] = rank
         out.append({"month": month, "ranking": scored})
-    return {"level": level, "months": out}
+    return {"level": level, "view": ctx.view(), "months": out}
 
 
 LISTED_GRIDS = 40
@@ -152,7 +162,7 @@ def grids(ctx: Ctx) -> dict[str, Any]:
         grid_rows.append(
             {
                 "key": key,
-                "name": ctx.name("grid", key),
+                **ctx.named("grid", key),
                 "reported": counts.reported,
                 "resolved": counts.resolved,
                 "resolved_in_grid": counts.resolved_in_grid,
@@ -167,14 +177,14 @@ def grids(ctx: Ctx) -> dict[str, Any]:
         community_rows.append(
             {
                 "key": key,
-                "name": ctx.name("community", key),
+                **ctx.named("community", key),
                 "resolved": counts.resolved,
                 "resolved_in_community": counts.resolved_in_community,
                 "community_rate": rates.community_rate,
                 "grid_rate": rates.grid_rate,
             }
         )
-    return {"grids": grid_rows, "communities": community_rows}
+    return {"view": ctx.view(), "grids": grid_rows, "communities": community_rows}
 
 
 def units(ctx: Ctx) -> dict[str, Any]:
@@ -186,7 +196,7 @@ def units(ctx: Ctx) -> dict[str, Any]:
         rows.append(
             {
                 "unit_id": u.unit_id,
-                "name": ctx.name("unit", u.unit_id),
+                **ctx.named("unit", u.unit_id),
                 "whistles": u.whistles,
                 "reported_in": u.reported_in,
                 "on_time": u.on_time,
@@ -194,9 +204,10 @@ def units(ctx: Ctx) -> dict[str, Any]:
                 "median_delay_minutes": u.median_delay_minutes,
                 "mean_score": u.mean_score,
                 "scores": u.scores,
+                "unanswered": u.unanswered,  # 未报到: resolved before the unit reported in
             }
         )
-    return {"units": rows}
+    return {"view": ctx.view(), "units": rows}
 
 
 def funding(ctx: Ctx) -> dict[str, Any]:
@@ -208,7 +219,7 @@ def funding(ctx: Ctx) -> dict[str, Any]:
             r["community_id"],
             {
                 "key": r["community_id"],
-                "name": ctx.name("community", r["community_id"]),
+                **ctx.named("community", r["community_id"]),
                 "total_fen": 0,
                 "by_kind": {k.value: 0 for k in PartyKind},
             },
@@ -224,6 +235,7 @@ def funding(ctx: Ctx) -> dict[str, Any]:
         entry["by_kind"][r["party_kind"]] = r["amount_fen"]
         entry["total_fen"] += r["amount_fen"]
     return {
+        "view": ctx.view(),
         "party_kinds": {k.value: k.label for k in PartyKind},
         "communities": list(by_community.values()),
         "cases": list(by_case.values()),

@@ -10,7 +10,7 @@ from application.access import Forbidden
 from domain.errors import InvalidValue
 from domain.values import Role
 from interfaces.http.deps import ContainerDep, CurrentUser
-from interfaces.http.schemas import ID_PATTERN, Inbox, InboxItem
+from interfaces.http.schemas import ID_PATTERN, Inbox, InboxItem, UnansweredSummons
 from interfaces.http.waiting import wait_for_position
 
 router = APIRouter(tags=["inbox"])
@@ -25,7 +25,8 @@ def inbox(
     ] = None,
     min_position: Annotated[int | None, Query(ge=0)] = None,
 ) -> Inbox:
-    """Whistles the unit has not reported in to yet, soonest deadline first."""
+    """Whistles the unit has not reported in to yet, soonest deadline first; and the
+    summonses recorded as 未报到 against it (its case was resolved without it)."""
     if user.role is Role.LIAISON:
         unit_id = user.unit_id
     elif user.role is Role.ADMIN:
@@ -50,4 +51,20 @@ def inbox(
         )
         for r in c.ledger.inbox(unit_id)
     ]
-    return Inbox(unit_id=unit_id, items=items)
+    unanswered, total = c.ledger.unanswered(unit_id)
+    return Inbox(
+        unit_id=unit_id,
+        items=items,
+        unanswered=[
+            UnansweredSummons(
+                case_id=r["case_id"],
+                title=r["title"],
+                whistle_id=r["whistle_id"],
+                level=r["level"],
+                blown_at=r["blown_at"],
+                deadline=r["deadline"],
+            )
+            for r in unanswered
+        ],
+        unanswered_total=total,
+    )
