@@ -134,6 +134,10 @@ class Jurisdiction:
     categories: dict[str, Category] = field(default_factory=dict)
     # Days the deployment's offices are closed besides the national calendar (local days off).
     local_days_off: frozenset[date] = frozenset()
+    # The State Council's holiday notice for years the bundled calendar does not know yet.
+    holidays: frozenset[date] = frozenset()
+    make_up_workdays: frozenset[date] = frozenset()
+    listed_years: frozenset[int] = frozenset()
 
     @classmethod
     def build(
@@ -147,6 +151,9 @@ class Jurisdiction:
         units: Iterable[Unit],
         categories: Iterable[Category],
         local_days_off: Iterable[date] = (),
+        holidays: Iterable[date] = (),
+        make_up_workdays: Iterable[date] = (),
+        listed_years: Iterable[int] = (),
     ) -> Jurisdiction:
         """Index the reference data and check that every parent exists."""
         j = cls(
@@ -158,6 +165,9 @@ class Jurisdiction:
             units=_index(units, "单位", "unit"),
             categories=_index(categories, "类别", "category"),
             local_days_off=frozenset(local_days_off),
+            holidays=frozenset(holidays),
+            make_up_workdays=frozenset(make_up_workdays),
+            listed_years=frozenset(listed_years),
         )
         j._check_parents()
         return j

@@ -19,29 +19,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from domain.errors import DomainError, InvalidValue
+from domain.errors import InvalidValue
 
 BEIJING = ZoneInfo("Asia/Shanghai")  # China keeps one time zone: days are Beijing days
 MAX_WORKING_DAYS = 250  # about a year: a limit longer than that is a typo
 
 
-class CalendarNotKnown(DomainError):
-    """The working-day calendar does not cover the year a deadline falls in (HTTP 503):
-    the holiday list must be updated; guessing would give a wrong date."""
-
-    code = "calendar_not_known"
-
-    def __init__(self, year: int) -> None:
-        super().__init__(
-            f"工作日历未覆盖 {year} 年（法定节假日与调休尚未收录），请更新节假日日历后重试",
-            f"the working-day calendar does not cover {year}; update the holiday calendar",
-        )
-        self.year = year
-
-
 class WorkingDayCalendar(Protocol):
-    """Says whether a day (in Beijing) is a working day; raises ``CalendarNotKnown``
-    for a year it does not know."""
+    """Says whether a day (in Beijing) is a working day."""
 
     def is_working_day(self, day: date) -> bool: ...
 

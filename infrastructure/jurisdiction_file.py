@@ -50,6 +50,7 @@ def load_jurisdiction(path: Path | None = None) -> Jurisdiction:
 
 
 def _build(data: dict[str, Any]) -> Jurisdiction:
+    calendar = data.get("calendar", {})
     return Jurisdiction.build(
         str(data["name"]),
         districts=[District(d["id"], d["name"]) for d in data.get("districts", [])],
@@ -68,7 +69,10 @@ def _build(data: dict[str, Any]) -> Jurisdiction:
             Category(c["id"], c["name"], _limit(c, "response"), _limit(c, "resolution"))
             for c in data.get("categories", [])
         ],
-        local_days_off=[_day(d) for d in data.get("calendar", {}).get("local_days_off", [])],
+        local_days_off=[_day(d) for d in calendar.get("local_days_off", [])],
+        holidays=[_day(d) for d in calendar.get("holidays", [])],
+        make_up_workdays=[_day(d) for d in calendar.get("make_up_workdays", [])],
+        listed_years=_years(calendar.get("years", [])),
     )
 
 
@@ -108,6 +112,17 @@ def _serves(unit: dict[str, Any]) -> ServiceArea:
     return ServiceArea(
         district_ids=frozenset(kinds["district"]), street_ids=frozenset(kinds["street"])
     )
+
+
+def _years(values: Any) -> list[int]:
+    if not isinstance(values, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 1990 <= v <= 2200 for v in values
+    ):
+        raise InvalidValue(
+            "[calendar] years 须为年份列表，如 [2027]",
+            "[calendar] years must list years, e.g. [2027]",
+        )
+    return values
 
 
 def _day(value: Any) -> date:

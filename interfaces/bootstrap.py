@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from application.access import AccessPolicy
 from application.service import CaseService, Clock, utc_now
 from application.sessions import ConsoleSessions, SessionLimits
+from domain.working_days import BEIJING
 from infrastructure.append_only import install_append_only_guards
 from infrastructure.contact_cipher import ContactCipher
 from infrastructure.db_roles import check_log_tables, role_separation
@@ -79,13 +80,28 @@ def build_case_service(
             )
     cipher = ContactCipher(derived_key(server_secret(settings), CONTACT_KEYS))
     jurisdiction = load_jurisdiction(settings.jurisdiction_file)
+    calendar = ChineseWorkingDays(
+        jurisdiction.local_days_off,
+        holidays=jurisdiction.holidays,
+        make_up_workdays=jurisdiction.make_up_workdays,
+        listed_years=jurisdiction.listed_years,
+    )
+    this_year = clock().astimezone(BEIJING).year
+    missing = calendar.missing_years([this_year, this_year + 1])
+    if missing and signing:
+        (announce or _stderr)(
+            f"工作日历未收录 {'、'.join(map(str, missing))} 年的法定节假日与调休：这些年份暂按周一至周五计算"
+            "工作日时限；国务院放假安排发布后请写入辖区文件 [calendar]。"
+            f" / The holiday calendar does not know {missing}: working-day limits count"
+            " Monday to Friday until the jurisdiction file lists that year's notice."
+        )
     with startup_lock(settings):
         residents = SqlResidentRegistry(engine, cipher, install=not separated)
         service = CaseService(
             env,
             jurisdiction=jurisdiction,
             clock=clock,
-            calendar=ChineseWorkingDays(jurisdiction.local_days_off),
+            calendar=calendar,
             separate_callback=settings.separate_callback,
             batch_writes=GroupCommitRecorder if settings.group_commit else None,
             residents=residents,

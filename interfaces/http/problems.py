@@ -32,7 +32,6 @@ from domain.errors import (
     RuleViolation,
     WhistleNotFound,
 )
-from domain.working_days import CalendarNotKnown
 from interfaces.http.waiting import ViewsBehind
 
 PROBLEM_TYPE = "https://chuishao.example/problems/"
@@ -54,7 +53,6 @@ STATUS_OF: list[tuple[type[DomainError], int]] = [
     (RuleViolation, 409),
     (InvalidValue, 422),
     (StorageUnavailable, 503),
-    (CalendarNotKnown, 503),  # the holiday calendar needs updating: a wrong date is worse
     (ViewsBehind, 503),
     (DomainError, 400),
 ]

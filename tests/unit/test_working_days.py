@@ -13,7 +13,7 @@ from domain.case import Case
 from domain.errors import InvalidValue
 from domain.jurisdiction import Category
 from domain.values import Channel
-from domain.working_days import BEIJING, CalendarNotKnown, TimeLimit
+from domain.working_days import BEIJING, TimeLimit
 from infrastructure.working_days import ChineseWorkingDays
 from tests.unit.conftest import GRID_LEAD, PLACEMENT
 
@@ -107,14 +107,27 @@ def test_the_deadline_is_stored_in_utc_in_the_event():
     assert event.resolution_due == datetime(2024, 10, 15, 16, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    "at", [beijing(2026, 12, 21, 9, 0), beijing(2003, 6, 2, 9, 0)], ids=["2027", "2003"]
-)
-def test_a_year_the_calendar_does_not_know_is_a_clear_error(at):
-    with pytest.raises(CalendarNotKnown) as info:
-        report(at, COMPLEX)
+def test_a_year_the_package_does_not_know_counts_weekdays_not_refuses():
+    """15 working days from Monday 2026-12-21 reach into 2027, which chinese-calendar 1.11
+    does not know: counted Monday to Friday (2027-01-01, a Friday, counts too) until the
+    jurisdiction file lists the year's notice."""
+    case = report(beijing(2026, 12, 21, 9, 0), COMPLEX)
 
-    assert str(info.value.year) in info.value.en and "工作日历" in info.value.zh
+    assert case.resolution_due == beijing(2027, 1, 12)
+
+
+def test_a_listed_year_uses_the_notice_from_the_jurisdiction_file():
+    from infrastructure.working_days import ChineseWorkingDays
+
+    notice = ChineseWorkingDays(
+        holidays=[date(2027, 1, 1)], make_up_workdays=[date(2027, 1, 9)], listed_years=[2027]
+    )
+    case = report(beijing(2026, 12, 21, 9, 0), COMPLEX, calendar=notice)
+
+    # 2027-01-01 is a holiday, Saturday 2027-01-09 a make-up working day: the same end.
+    assert case.resolution_due == beijing(2027, 1, 12)
+    assert notice.missing_years([2026, 2027, 2028]) == [2028]
+    assert not notice.is_working_day(date(2027, 1, 1)) and notice.is_working_day(date(2027, 1, 9))
 
 
 def test_working_days_need_a_calendar():
