@@ -33,7 +33,9 @@ MAX_ROWS = 30_000  # case rows kept in memory across a catch-up's transactions (
 class LedgerView(SqlView):
     metadata = metadata
 
-    schema_version = 2  # 2: rollup tables, partial indexes, places on summons and pledges
+    # 2: rollup tables, partial indexes, places on summons and pledges
+    # 3: indexes by deadline of what is open (due-ness), by latest event
+    schema_version = 3
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -12,15 +13,27 @@ from domain.errors import InvalidValue
 from domain.values import PartyKind, Role
 from interfaces.http.answers import kept
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
+from interfaces.http.instants import as_of as read_as_of
 from interfaces.http.schemas import ID_PATTERN
 from interfaces.http.waiting import wait_for_position
 from projections.dashboards import Period
-from projections.measures import RATE_LABELS, Counts
+from projections.measures import COUNT_NAMES, RATE_LABELS, Counts
 from projections.queries import Scope
 
 router = APIRouter(prefix="/dashboards", tags=["dashboards"])
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 Ref = Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)]
+AsOfText = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="ISO 8601 instant with a UTC offset (e.g. 2024-03-31T23:59:59+08:00); "
+        "default now. Not before the latest recorded event.",
+    ),
+]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+LISTED = 20  # cases listed per place in an answer; the rest are a `next` link away
 
 
 class Context:
@@ -37,6 +50,7 @@ class Context:
         grid: Ref = None,
         category: Ref = None,
         min_position: Annotated[int | None, Query(ge=0)] = None,
+        as_of: AsOfText = None,
     ) -> None:
         c.policy.require(user, Action.READ)
         if from_month and to_month and from_month > to_month:
@@ -45,6 +59,35 @@ class Context:
         self.c, self.user = c, user
         self.scope: Scope = scope_of(user, c)
         self.period = Period(from_month, to_month, street, community, grid, category)
+        self.as_of = read_as_of(c, as_of)  # after the wait: the views are as asked
+
+    @property
+    def at(self) -> Any:
+        return self.as_of.at
+
+    def link(self, path: str, **params: Any) -> str:
+        """A link to ``path`` asking the same period (and instant, if named) as this."""
+        p = self.period
+        query = {
+            "from": p.first_month,
+            "to": p.last_month,
+            "street": p.street_id,
+            "community": p.community_id,
+            "grid": p.grid_id,
+            "category": p.category_id,
+            "as_of": self.at.isoformat() if self.as_of.asked else None,
+            **params,
+        }
+        return f"{path}?{urlencode({k: v for k, v in query.items() if v is not None})}"
+
+    def page(
+        self, path: str, total: int, offset: int, shown: int, at: str = "offset", **params: Any
+    ) -> dict[str, Any]:
+        """How a list is cut: its total, where this part starts, and the link to the rest
+        (``at``: the parameter that says where a page starts)."""
+        end = offset + shown
+        rest = self.link(path, **params, **{at: end}) if end < total else None
+        return {"total": total, "offset": offset, "shown": shown, "next": rest}
 
     def name(self, group: str, key: str) -> str:
         j = self.c.service.jurisdiction
@@ -61,7 +104,17 @@ class Context:
     def figures(self, counts: Counts) -> dict[str, Any]:
         rates = counts.rates(self.c.weights)
         return {
-            "counts": asdict(counts),
+            "counts": {
+                **{name: getattr(counts, name) for name in COUNT_NAMES},
+                "due_for_resolution": counts.due_for_resolution,
+                "due_for_response": counts.due_for_response,
+            },
+            "not_yet_due": {  # 在办未到期: outside the denominators until their deadline
+                "cases": counts.open_not_due,
+                "unanswered": counts.unanswered_not_due,
+                "next_resolution_due": counts.next_resolution_due,
+                "next_response_due": counts.next_response_due,
+            },
             "rates": asdict(rates),
             "below_target": rates.below(self.c.weights.target),
         }
@@ -70,44 +123,62 @@ class Context:
 Ctx = Annotated[Context, Depends(Context)]
 
 
-def rates(
-    ctx: Ctx,
-    by: Literal["street", "community", "grid", "category"] = "street",
-) -> dict[str, Any]:
-    """办结率、按期办结率、响应率、解决率、满意率、吹哨率 by place or category, with the monthly
-    trend, against the target line, listing places below it and the open cases pulling them down."""
+By = Literal["street", "community", "grid", "category"]
+
+
+def rates(ctx: Ctx, by: By = "street") -> dict[str, Any]:
+    """办结率、按期办结率、响应率、解决率、满意率、吹哨率 by place or category as of an instant,
+    with the monthly trend, against the target line, listing places below it and the open
+    cases pulling them down. What is not yet due is shown beside (在办未到期)."""
     d = ctx.c.dashboards
-    rows = [
-        {"key": key, "name": ctx.name(by, key), **ctx.figures(counts)}
-        for key, counts in sorted(d.counts_by(by, ctx.period, ctx.scope).items())
-    ]
+    counted = sorted(d.counts_by(by, ctx.period, ctx.scope, ctx.at).items())
+    rows = [{"key": key, "name": ctx.name(by, key), **ctx.figures(n)} for key, n in counted]
     below = [r["key"] for r in rows if r["below_target"]]
-    open_cases = d.pulling_down(by, below, ctx.period, ctx.scope)
-    for row in rows:
+    open_cases = d.pulling_down(by, below, ctx.period, ctx.scope, LISTED)
+    for row, (key, counts) in zip(rows, counted, strict=True):
         if row["below_target"]:
-            row["pulling_down"] = open_cases[row["key"]]
+            listed = row["pulling_down"] = open_cases[key]
+            row["pulling_down_page"] = ctx.page(
+                "/dashboards/open-cases",
+                counts.reported - counts.resolved,
+                0,
+                len(listed),
+                by=by,
+                key=key,
+            )
     trend = [
         {"month": month, **ctx.figures(counts)}
-        for month, counts in sorted(d.counts_by("month", ctx.period, ctx.scope).items())
+        for month, counts in sorted(d.counts_by("month", ctx.period, ctx.scope, ctx.at).items())
     ]
     return {
+        "as_of": ctx.at,
         "by": by,
         "target": ctx.c.weights.target,
         "labels": RATE_LABELS,
-        "total": ctx.figures(d.total(ctx.period, ctx.scope)),
+        "total": ctx.figures(d.total(ctx.period, ctx.scope, ctx.at)),
         "rows": rows,
-        "below_target": [r["key"] for r in rows if r["below_target"]],
+        "below_target": below,
         "trend": trend,
     }
 
 
-def rankings(
-    ctx: Ctx,
-    level: Literal["street", "community"] = "street",
-) -> dict[str, Any]:
-    """Monthly ranking by 综合得分 = 0.1×响应率 + 0.5×解决率 + 0.4×满意率 (weights configurable)."""
+def open_cases(ctx: Ctx, by: By, key: str, offset: int = 0, limit: int = LISTED) -> dict[str, Any]:
+    """The open cases of one place or category, oldest first, a page at a time."""
+    d = ctx.c.dashboards
+    counts = d.counts_by(by, ctx.period, ctx.scope, ctx.at).get(key, Counts())
+    items = d.pulling_down(by, [key], ctx.period, ctx.scope, limit, offset)[key]
+    total = counts.reported - counts.resolved
+    return {"as_of": ctx.at, "by": by, "key": key, "items": items,
+            **ctx.page("/dashboards/open-cases", total, offset, len(items), by=by, key=key,
+                       limit=limit)}  # fmt: skip
+
+
+def rankings(ctx: Ctx, level: Literal["street", "community"] = "street") -> dict[str, Any]:
+    """Monthly ranking by 综合得分 = 0.1×响应率 + 0.5×解决率 + 0.4×满意率 (weights configurable),
+    as of an instant (响应率 counts only what is due)."""
     out = []
-    for month, by_key in sorted(ctx.c.dashboards.monthly(level, ctx.period, ctx.scope).items()):
+    monthly = ctx.c.dashboards.monthly(level, ctx.period, ctx.scope, ctx.at)
+    for month, by_key in sorted(monthly.items()):
         scored: list[dict[str, Any]] = []
         for key, counts in by_key.items():
             r = counts.rates(ctx.c.weights)
@@ -120,13 +191,14 @@ def rankings(
                     "solved_rate": r.solved_rate,
                     "satisfaction_rate": r.satisfaction_rate,
                     "reported": counts.reported,
+                    "unanswered_not_due": counts.unanswered_not_due,
                 }
             )
         scored.sort(key=lambda s: (s["composite"] is None, -float(s["composite"] or 0), s["key"]))
         for rank, s in enumerate(scored, start=1):
             s["rank"] = rank
         out.append({"month": month, "ranking": scored})
-    return {"level": level, "months": out}
+    return {"as_of": ctx.at, "level": level, "months": out}
 
 
 LISTED_GRIDS = 40
@@ -135,20 +207,21 @@ LISTED_GRIDS = 40
 def grids(ctx: Ctx) -> dict[str, Any]:
     """小事不出网格 / 大事不出社区: share resolved in the grid (community) and the cases that left.
 
-    The cases that left each grid are listed when the answer covers at most
-    ``LISTED_GRIDS`` grids (a community, a grid lead's own); for more, ``cases_left`` is
-    null: ask again with ``community=`` or ``grid=`` (a district's 589 lists would be MBs)."""
+    The cases that left each grid are listed (the newest ``LISTED``, with a link to the
+    rest) when the answer covers at most ``LISTED_GRIDS`` grids (a community, a grid
+    lead's own); for more, ``cases_left`` is null and ``cases_left_page`` links to them."""
     d = ctx.c.dashboards
     grid_rows = []
-    by_grid = d.counts_by("grid", ctx.period, ctx.scope)
+    by_grid = d.counts_by("grid", ctx.period, ctx.scope, ctx.at)
     listed = len(by_grid) <= LISTED_GRIDS
     left = (
-        d.left_grid([k for k, n in by_grid.items() if n.left_grid], ctx.period, ctx.scope)
+        d.left_grid([k for k, n in by_grid.items() if n.left_grid], ctx.period, ctx.scope, LISTED)
         if listed
         else {}
     )
     for key, counts in sorted(by_grid.items()):
         rates = counts.rates(ctx.c.weights)
+        cases_left = left.get(key, []) if listed else None
         grid_rows.append(
             {
                 "key": key,
@@ -158,11 +231,18 @@ def grids(ctx: Ctx) -> dict[str, Any]:
                 "resolved_in_grid": counts.resolved_in_grid,
                 "grid_rate": rates.grid_rate,
                 "left_grid": counts.left_grid,
-                "cases_left": left.get(key, []) if listed else None,
+                "cases_left": cases_left,
+                "cases_left_page": ctx.page(
+                    "/dashboards/cases-left",
+                    counts.left_grid,
+                    0,
+                    len(cases_left or []),
+                    grid=key,
+                ),
             }
         )
     community_rows = []
-    for key, counts in sorted(d.counts_by("community", ctx.period, ctx.scope).items()):
+    for key, counts in sorted(d.counts_by("community", ctx.period, ctx.scope, ctx.at).items()):
         rates = counts.rates(ctx.c.weights)
         community_rows.append(
             {
@@ -174,33 +254,51 @@ def grids(ctx: Ctx) -> dict[str, Any]:
                 "grid_rate": rates.grid_rate,
             }
         )
-    return {"grids": grid_rows, "communities": community_rows}
+    return {"as_of": ctx.at, "grids": grid_rows, "communities": community_rows}
+
+
+def cases_left(ctx: Ctx, offset: int = 0, limit: int = LISTED) -> dict[str, Any]:
+    """The cases that left one grid (``grid=``), newest first, a page at a time."""
+    grid_id = ctx.period.grid_id
+    if grid_id is None:
+        raise InvalidValue("请指定网格（grid=）", "name the grid: grid=")
+    d = ctx.c.dashboards
+    counts = d.counts_by("grid", ctx.period, ctx.scope, ctx.at).get(grid_id, Counts())
+    items = d.left_grid([grid_id], ctx.period, ctx.scope, limit, offset)[grid_id]
+    page = ctx.page("/dashboards/cases-left", counts.left_grid, offset, len(items), limit=limit)
+    return {"as_of": ctx.at, "grid": grid_id, "items": items, **page}
 
 
 def units(ctx: Ctx) -> dict[str, Any]:
-    """Whistle accountability per unit: received, reported in, on time, median delay, score."""
+    """Whistle accountability per unit as of an instant: received, reported in, on time
+    (按时报到率 over the summonses due: reported in or past the deadline), median delay,
+    score; summonses not yet due shown beside."""
     unit_id = ctx.user.unit_id if ctx.user.role is Role.LIAISON else None
     scope = Scope(everything=True) if unit_id else ctx.scope
     rows = []
-    for u in ctx.c.dashboards.units(ctx.period, scope, unit_id=unit_id):
+    for u in ctx.c.dashboards.units(ctx.period, scope, ctx.at, unit_id=unit_id):
         rows.append(
             {
                 "unit_id": u.unit_id,
                 "name": ctx.name("unit", u.unit_id),
                 "whistles": u.whistles,
+                "due": u.due,
                 "reported_in": u.reported_in,
                 "on_time": u.on_time,
-                "on_time_rate": round(u.on_time / u.whistles, 4) if u.whistles else None,
+                "on_time_rate": round(u.on_time / u.due, 4) if u.due else None,
+                "not_yet_due": u.not_due,
+                "next_deadline": u.next_deadline,
                 "median_delay_minutes": u.median_delay_minutes,
                 "mean_score": u.mean_score,
                 "scores": u.scores,
             }
         )
-    return {"units": rows}
+    return {"as_of": ctx.at, "units": rows}
 
 
-def funding(ctx: Ctx) -> dict[str, Any]:
-    """Pledged funding (fen) by party kind, per community and per case."""
+def funding(ctx: Ctx, cases_offset: int = 0, cases_limit: int = 100) -> dict[str, Any]:
+    """Pledged funding (fen) by party kind, per community and per case (a page of cases,
+    every kind of each, with the total and a link to the next page)."""
     d = ctx.c.dashboards
     by_community: dict[str, dict[str, Any]] = {}
     for r in d.funding(ctx.period, ctx.scope):
@@ -216,17 +314,22 @@ def funding(ctx: Ctx) -> dict[str, Any]:
         entry["by_kind"][r["party_kind"]] += r["amount_fen"]
         entry["total_fen"] += r["amount_fen"]
     by_case: dict[str, dict[str, Any]] = {}
-    for r in d.funding_by_case(ctx.period, ctx.scope):
+    rows, total = d.funding_by_case(ctx.period, ctx.scope, cases_limit, cases_offset)
+    for r in rows:
         entry = by_case.setdefault(
             r["case_id"],
             {"case_id": r["case_id"], "title": r["title"], "total_fen": 0, "by_kind": {}},
         )
         entry["by_kind"][r["party_kind"]] = r["amount_fen"]
         entry["total_fen"] += r["amount_fen"]
+    page = ctx.page("/dashboards/funding", total, cases_offset, len(by_case),
+                    at="cases_offset", cases_limit=cases_limit)  # fmt: skip
     return {
+        "as_of": ctx.at,
         "party_kinds": {k.value: k.label for k in PartyKind},
         "communities": list(by_community.values()),
         "cases": list(by_case.values()),
+        "cases_page": page,
     }
 
 
@@ -234,14 +337,28 @@ def funding(ctx: Ctx) -> dict[str, Any]:
 
 
 def _kept(request: Request, ctx: Context, question: tuple[Any, ...], compute: Any) -> Response:
-    return kept(request, ctx.c, ctx.user, ctx.scope, (*question, ctx.period), compute)
+    if ctx.as_of.asked:  # a named instant: the answer changes only with events
+        question = (*question, ctx.at)
+    now = None if ctx.as_of.asked else ctx.at
+    return kept(request, ctx.c, ctx.user, ctx.scope, (*question, ctx.period), compute, now=now)
 
 
 @router.get("/rates", response_model=dict[str, Any], description=rates.__doc__)
-def rates_answer(
-    request: Request, ctx: Ctx, by: Literal["street", "community", "grid", "category"] = "street"
-) -> Response:
+def rates_answer(request: Request, ctx: Ctx, by: By = "street") -> Response:
     return _kept(request, ctx, ("rates", by), lambda: rates(ctx, by))
+
+
+@router.get("/open-cases", response_model=dict[str, Any], description=open_cases.__doc__)
+def open_cases_answer(
+    request: Request,
+    ctx: Ctx,
+    key: Annotated[str, Query(max_length=64, pattern=ID_PATTERN)],
+    by: By = "street",
+    offset: Offset = 0,
+    limit: Limit = LISTED,
+) -> Response:
+    question = ("open-cases", by, key, offset, limit)
+    return _kept(request, ctx, question, lambda: open_cases(ctx, by, key, offset, limit))
 
 
 @router.get("/rankings", response_model=dict[str, Any], description=rankings.__doc__)
@@ -256,11 +373,22 @@ def grids_answer(request: Request, ctx: Ctx) -> Response:
     return _kept(request, ctx, ("grids",), lambda: grids(ctx))
 
 
+@router.get("/cases-left", response_model=dict[str, Any], description=cases_left.__doc__)
+def cases_left_answer(
+    request: Request, ctx: Ctx, offset: Offset = 0, limit: Limit = LISTED
+) -> Response:
+    question = ("cases-left", offset, limit)
+    return _kept(request, ctx, question, lambda: cases_left(ctx, offset, limit))
+
+
 @router.get("/units", response_model=dict[str, Any], description=units.__doc__)
 def units_answer(request: Request, ctx: Ctx) -> Response:
     return _kept(request, ctx, ("units",), lambda: units(ctx))
 
 
 @router.get("/funding", response_model=dict[str, Any], description=funding.__doc__)
-def funding_answer(request: Request, ctx: Ctx) -> Response:
-    return _kept(request, ctx, ("funding",), lambda: funding(ctx))
+def funding_answer(
+    request: Request, ctx: Ctx, cases_offset: Offset = 0, cases_limit: Limit = 100
+) -> Response:
+    question = ("funding", cases_offset, cases_limit)
+    return _kept(request, ctx, question, lambda: funding(ctx, cases_offset, cases_limit))
