@@ -154,3 +154,34 @@ def test_on_time_resolution_below_the_target_is_listed(api: Api) -> None:
     assert row["rates"]["resolution_rate"] == 1.0 and row["rates"]["on_time_rate"] == 0.0
     assert row["below_target"] == ["on_time_rate"]
     assert body["below_target"] == [row["key"]]
+
+
+# ----- the console ----------------------------------------------------------------------
+
+
+def test_the_console_shows_what_is_not_yet_due_as_of_an_instant(api: Api) -> None:
+    from tests.e2e.test_console_pages import sign_in
+
+    h.resolved_case(api)
+    response_due, _ = case_dues(api, h.report(api))
+    sign_in(api, "admin")
+    page = api.client.get("/ui/", params={"as_of": response_due.isoformat()}).text
+    assert 'data-count="not_yet_due">1<' in page
+    assert "100.0%" in page and "50.0%" not in page
+    later = (response_due + timedelta(hours=1)).isoformat()
+    assert "50.0%" in api.client.get("/ui/", params={"as_of": later}).text  # 响应率 1/2
+    bad = api.client.get("/ui/", params={"as_of": "2024-03-01 09:00"})
+    assert bad.status_code == 422 and "as_of" in bad.text
+
+
+def test_the_console_units_page_counts_only_summonses_due(api: Api) -> None:
+    from tests.e2e.test_console_pages import sign_in
+
+    case_id, whistle_id = h.whistled_case(api)
+    h.report_in(api, case_id, whistle_id)
+    deadline = h.deadline(api)
+    sign_in(api, "admin")
+    page = api.client.get("/ui/units").text
+    assert "应报到" in page and 'data-count="not_yet_due">1' in page  # the property company
+    after = api.client.get("/ui/units", params={"as_of": (deadline + US).isoformat()}).text
+    assert 'data-rate="on_time_rate">0.0%' in after
