@@ -26,6 +26,7 @@ from projections.ledger import CaseLedger, LedgerView
 from projections.measures import Weights
 from projections.queries import LedgerQueries
 from projections.runner import Projector
+from projections.snapshots import Snapshots
 
 
 def build_case_service(
@@ -68,9 +69,11 @@ class Container:
     dashboards: Dashboards
     weights: Weights
     projector: Projector
+    snapshots: Snapshots  # the dashboards as of a past instant (rebuilt from the log)
 
     def close(self) -> None:
         self.projector.stop()
+        self.snapshots.close()
         self.service.close()
         self.engine.dispose()
         self.reader.dispose()
@@ -105,4 +108,5 @@ def build_container(settings: Settings | None = None, *, clock: Clock = utc_now)
             target=settings.target_rate,
         ),
         projector=build_projector(service, engine, reader),
+        snapshots=Snapshots(service),
     )

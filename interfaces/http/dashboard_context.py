@@ -16,7 +16,7 @@ from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
 from interfaces.http.instants import as_of as read_as_of
 from interfaces.http.schemas import ID_PATTERN
 from interfaces.http.waiting import wait_for_position
-from projections.dashboards import Period
+from projections.dashboards import Dashboards, Period
 from projections.measures import COUNT_NAMES, Counts
 from projections.queries import Scope
 
@@ -58,6 +58,10 @@ class Context:
         self.scope: Scope = scope_of(user, c)
         self.period = Period(from_month, to_month, street, community, grid, category)
         self.as_of = read_as_of(c, as_of)  # after the wait: the views are as asked
+        self.dashboards: Dashboards = c.dashboards
+        if self.as_of.past:  # the live views hold later events: replay up to as_of
+            position = max(c.projector.positions().values(), default=0)
+            self.dashboards = c.snapshots.at(self.as_of.at, position)
 
     @property
     def at(self) -> datetime:

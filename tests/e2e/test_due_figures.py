@@ -132,15 +132,23 @@ def test_a_bad_as_of_is_a_clear_422(api: Api, path: str, as_of: str) -> None:
     assert "as_of" in body["detail"] + str(body.get("errors", ""))
 
 
-def test_an_as_of_before_the_latest_event_is_refused(api: Api) -> None:
-    """The views hold each case as it is now: they cannot leave out later events."""
+def test_an_as_of_before_later_events_counts_only_what_had_happened(api: Api) -> None:
+    """Events stamped after as_of have not happened yet: not counted, not listed."""
+    first = h.report(api)
+    api.clock.advance(hours=1)
+    between = api.clock.now.isoformat()
+    api.clock.advance(hours=1)
+    h.resolve(api, first)
     h.report(api)
-    earlier = (api.clock.now - timedelta(minutes=1)).isoformat()
-    position = api.event_count()
-    body = h.assert_problem(api.get("admin", "/dashboards/rates", as_of=earlier,
-                                    min_position=position), 422)  # fmt: skip
-    assert "latest recorded event" in body["detail"]
-    assert api.get("admin", "/dashboards/rates", as_of=api.clock.now.isoformat()).status_code == 200
+    then = rates(api, as_of=between)
+    assert then["total"]["counts"]["reported"] == 1
+    assert then["total"]["counts"]["resolved"] == 0
+    assert then["total"]["not_yet_due"]["cases"] == 1
+    assert then["total"]["rates"]["resolution_rate"] is None  # nothing due yet then
+    now = rates(api)
+    assert (now["total"]["counts"]["reported"], now["total"]["counts"]["resolved"]) == (2, 1)
+    again = api.get("admin", "/dashboards/rates", as_of=between)
+    assert again.headers["X-Answer"] == "kept" and again.json() == then
 
 
 def test_on_time_resolution_below_the_target_is_listed(api: Api) -> None:

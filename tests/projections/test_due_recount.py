@@ -9,6 +9,7 @@ from the raw events alone what is due: a deadline *before* the instant.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -82,3 +83,31 @@ def test_a_history_stopped_part_way_has_items_not_yet_due(
     assert total.due_for_resolution < total.reported
     units = container.dashboards.units(Period(), EVERYTHING, clock.now)
     assert sum(u.not_due for u in units) > 0
+
+
+def test_dashboards_as_of_past_instants_equal_the_recount(
+    container: Container, clock: FakeClock
+) -> None:
+    """Before the latest event, the dashboards are rebuilt from the events up to then
+    (projections/snapshots.py): they must count exactly what had happened by then."""
+    gen = HistoryGenerator(container.service, clock, n_cases=200, seed=17, span_days=60)
+    gen.run()
+    container.projector.catch_up()
+    events = [e for _, e in read_log(container.service)]
+    position = container.projector.head()
+    stamps = sorted({e.timestamp for e in events})
+    third = stamps[len(stamps) // 3]
+    reported = [e for e in events if type(e).__name__ == "CaseReported"]
+    deadlines = sorted(e.resolution_due for e in reported if third < e.resolution_due < stamps[-1])
+    picks = [third, third - US, deadlines[0], deadlines[0] + US, stamps[2 * len(stamps) // 3]]
+    problems: list[str] = []
+    for at in picks:
+        snapshot = container.snapshots.at(at, position)
+        view = SimpleNamespace(
+            engine=snapshot.engine, dashboards=snapshot, weights=container.weights
+        )
+        recount = Recount(events, as_of=at)
+        assert recount.cases and len(recount.cases) < len({e.originator_id for e in events})
+        problems += [f"{at}: {p}" for p in all_mismatches(view, recount)]
+    assert container.snapshots.at(picks[-1], position) is snapshot, "kept, not rebuilt"
+    assert not problems, report(problems)

@@ -27,7 +27,7 @@ def rates(ctx: Ctx, by: By = "street") -> dict[str, Any]:
     """办结率、按期办结率、响应率、解决率、满意率、吹哨率 by place or category as of an instant,
     with the monthly trend, against the target line, listing places below it and the open
     cases pulling them down. What is not yet due is shown beside (在办未到期)."""
-    d = ctx.c.dashboards
+    d = ctx.dashboards
     counted = sorted(d.counts_by(by, ctx.period, ctx.scope, ctx.at).items())
     rows = [{"key": key, "name": ctx.name(by, key), **ctx.figures(n)} for key, n in counted]
     below = [r["key"] for r in rows if r["below_target"]]
@@ -61,7 +61,7 @@ def rates(ctx: Ctx, by: By = "street") -> dict[str, Any]:
 
 def open_cases(ctx: Ctx, by: By, key: str, offset: int = 0, limit: int = LISTED) -> dict[str, Any]:
     """The open cases of one place or category, oldest first, a page at a time."""
-    d = ctx.c.dashboards
+    d = ctx.dashboards
     counts = d.counts_by(by, ctx.period, ctx.scope, ctx.at).get(key, Counts())
     items = d.pulling_down(by, [key], ctx.period, ctx.scope, limit, offset)[key]
     total = counts.reported - counts.resolved
@@ -74,7 +74,7 @@ def rankings(ctx: Ctx, level: Literal["street", "community"] = "street") -> dict
     """Monthly ranking by 综合得分 = 0.1×响应率 + 0.5×解决率 + 0.4×满意率 (weights configurable),
     as of an instant (响应率 counts only what is due)."""
     out = []
-    monthly = ctx.c.dashboards.monthly(level, ctx.period, ctx.scope, ctx.at)
+    monthly = ctx.dashboards.monthly(level, ctx.period, ctx.scope, ctx.at)
     for month, by_key in sorted(monthly.items()):
         scored: list[dict[str, Any]] = []
         for key, counts in by_key.items():
@@ -107,7 +107,7 @@ def grids(ctx: Ctx) -> dict[str, Any]:
     The cases that left each grid are listed (the newest ``LISTED``, with a link to the
     rest) when the answer covers at most ``LISTED_GRIDS`` grids (a community, a grid
     lead's own); for more, ``cases_left`` is null and ``cases_left_page`` links to them."""
-    d = ctx.c.dashboards
+    d = ctx.dashboards
     grid_rows = []
     by_grid = d.counts_by("grid", ctx.period, ctx.scope, ctx.at)
     listed = len(by_grid) <= LISTED_GRIDS
@@ -159,7 +159,7 @@ def cases_left(ctx: Ctx, offset: int = 0, limit: int = LISTED) -> dict[str, Any]
     grid_id = ctx.period.grid_id
     if grid_id is None:
         raise InvalidValue("请指定网格（grid=）", "name the grid: grid=")
-    d = ctx.c.dashboards
+    d = ctx.dashboards
     counts = d.counts_by("grid", ctx.period, ctx.scope, ctx.at).get(grid_id, Counts())
     items = d.left_grid([grid_id], ctx.period, ctx.scope, limit, offset)[grid_id]
     page = ctx.page("/dashboards/cases-left", counts.left_grid, offset, len(items), limit=limit)
@@ -173,7 +173,7 @@ def units(ctx: Ctx) -> dict[str, Any]:
     unit_id = ctx.user.unit_id if ctx.user.role is Role.LIAISON else None
     scope = Scope(everything=True) if unit_id else ctx.scope
     rows = []
-    for u in ctx.c.dashboards.units(ctx.period, scope, ctx.at, unit_id=unit_id):
+    for u in ctx.dashboards.units(ctx.period, scope, ctx.at, unit_id=unit_id):
         rows.append(
             {
                 "unit_id": u.unit_id,
@@ -196,7 +196,7 @@ def units(ctx: Ctx) -> dict[str, Any]:
 def funding(ctx: Ctx, cases_offset: int = 0, cases_limit: int = 100) -> dict[str, Any]:
     """Pledged funding (fen) by party kind, per community and per case (a page of cases,
     every kind of each, with the total and a link to the next page)."""
-    d = ctx.c.dashboards
+    d = ctx.dashboards
     by_community: dict[str, dict[str, Any]] = {}
     for r in d.funding(ctx.period, ctx.scope):
         entry = by_community.setdefault(
