@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from domain.errors import InvalidValue
 from interfaces.bootstrap import Container
@@ -37,5 +37,11 @@ def as_of(c: Container, text: str | None) -> AsOf:
             f"as_of 须带时区偏移（例如 {EXAMPLE}）",
             f"as_of needs a UTC offset, e.g. {EXAMPLE}: a local time names no instant",
         )
+    try:  # one spelling per instant (answers are kept by it); years 1 and 9999 overflow
+        at = at.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue(
+            "as_of 超出可表示的时间范围", "as_of is outside the representable range"
+        ) from None
     latest = c.dashboards.horizon()
     return AsOf(at, asked=True, past=latest is not None and at < latest)

@@ -123,8 +123,16 @@ def test_an_answer_for_a_named_instant_is_kept_for_that_instant_only(api: Api) -
 
 @pytest.mark.parametrize(
     "as_of",
-    ["yesterday", "2024-03-01T09:00:00", "2024-13-01T00:00:00+08:00", "x" * 64],
-    ids=["not a date", "no offset", "no such month", "long"],
+    [
+        "yesterday",
+        "2024-03-01T09:00:00",
+        "2024-13-01T00:00:00+08:00",
+        "x" * 64,
+        "x" * 65,
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-14:00",
+    ],
+    ids=["not a date", "no offset", "no such month", "long", "too long", "year 0", "year 10000"],
 )
 @pytest.mark.parametrize("path", ["/dashboards/rates", "/dashboards/units", "/dashboards/funding"])
 def test_a_bad_as_of_is_a_clear_422(api: Api, path: str, as_of: str) -> None:
@@ -149,6 +157,23 @@ def test_an_as_of_before_later_events_counts_only_what_had_happened(api: Api) ->
     assert (now["total"]["counts"]["reported"], now["total"]["counts"]["resolved"]) == (2, 1)
     again = api.get("admin", "/dashboards/rates", as_of=between)
     assert again.headers["X-Answer"] == "kept" and again.json() == then
+
+
+def test_a_past_instant_keeps_the_readers_scope(api: Api) -> None:
+    h.report(api)
+    h.report(api, user="other_grid_lead", grid_id="jintai")
+    case_id, whistle_id = h.whistled_case(api)
+    h.report_in(api, case_id, whistle_id)
+    between = api.clock.now.isoformat()
+    api.clock.advance(hours=1)
+    h.report(api, user="other_grid_lead", grid_id="jintai")
+    position = api.event_count()
+    lead = api.get("grid_lead", "/dashboards/rates", as_of=between, min_position=position)
+    assert lead.json()["total"]["counts"]["reported"] == 2  # own grid only, then
+    admin = api.get("admin", "/dashboards/rates", as_of=between).json()
+    assert admin["total"]["counts"]["reported"] == 3
+    units = api.get("police", "/dashboards/units", as_of=between).json()["units"]
+    assert [u["unit_id"] for u in units] == ["jianshe-police"]
 
 
 def test_on_time_resolution_below_the_target_is_listed(api: Api) -> None:
