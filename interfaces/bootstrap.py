@@ -48,6 +48,7 @@ from projections.ledger import CaseLedger, LedgerView
 from projections.measures import Weights
 from projections.queries import LedgerQueries
 from projections.runner import Projector
+from projections.snapshots import Snapshots
 
 
 def build_case_service(
@@ -151,11 +152,13 @@ class Container:
     weights: Weights
     projector: Projector
     sessions: ConsoleSessions
+    snapshots: Snapshots  # the dashboards as of a past instant (rebuilt from the log)
     # False on SQLite and when the service's role owns the log's tables (single-role mode).
     role_separation: bool = False
 
     def close(self) -> None:
         self.projector.stop()
+        self.snapshots.close()
         self.service.close()
         self.engine.dispose()
         self.reader.dispose()
@@ -210,4 +213,5 @@ def build_container(
                 failure_window=timedelta(minutes=settings.sign_in_window_minutes),
             ),
         ),
+        snapshots=Snapshots(service),
     )

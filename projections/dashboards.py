@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, null, select, true
+from sqlalchemy import Connection, Engine, Table, and_, case, func, null, select, true
 from sqlalchemy.dialects import postgresql
 
-from projections import rollups
+from projections import due, rollups
+from projections.due import NotDue, not_due_by
 from projections.ledger_tables import IS_OPEN, LEFT_GRID, cases, pledges, summons
 from projections.measures import COUNT_COLUMNS, Counts, counted
 from projections.queries import Scope, scope_columns, scope_conditions
+from projections.types import UtcDateTime
 
 GROUPS = {
     "street": cases.c.street_id,
@@ -73,47 +76,68 @@ class UnitRecord:
     mean_score: float | None = None
     scores: int = 0
     unanswered: int = 0  # 未报到: the case was resolved before the unit reported in
+    not_due: int = 0  # summoned, not reported in, deadline not yet passed (在办未到期)
+    next_deadline: datetime | None = None
+
+    @property
+    def due(self) -> int:
+        """按时报到率's denominator: reported in, or past the report-in deadline."""
+        return self.whistles - self.not_due
 
 
 class Dashboards:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def counts_by(self, group: str, period: Period, scope: Scope) -> dict[str, Counts]:
-        name = GROUPS[group].name
-        table = self._source(period, scope, name)
-        key = table.c[name]
-        query = (
-            select(key.label("key"), *self._counts(table))
-            .where(*period.conditions(table), *scope_conditions(scope, table))
-            .group_by(key)
-        )
+    def horizon(self) -> datetime | None:
+        """The latest event time the views hold."""
         with self.engine.connect() as conn:
-            return {row.key: Counts.of(row) for row in conn.execute(query)}
+            return due.horizon(conn)
 
-    def monthly(self, group: str, period: Period, scope: Scope) -> dict[str, dict[str, Counts]]:
-        """Counts by month of reporting, then by ``group``, in one query."""
-        name = GROUPS[group].name
-        table = self._source(period, scope, name, "reported_month")
-        month, key = table.c.reported_month, table.c[name]
-        query = (
-            select(month.label("month"), key.label("key"), *self._counts(table))
-            .where(*period.conditions(table), *scope_conditions(scope, table))
-            .group_by(month, key)
-        )
-        out: dict[str, dict[str, Counts]] = {}
+    def next_crossing(self, as_of: datetime) -> datetime | None:
+        """Until this instant (inclusive) no figure changes without an event (due.py)."""
         with self.engine.connect() as conn:
-            for row in conn.execute(query):
-                out.setdefault(row.month, {})[row.key] = Counts.of(row)
+            return due.next_crossing(conn, as_of)
+
+    def counts_by(
+        self, group: str, period: Period, scope: Scope, as_of: datetime
+    ) -> dict[str, Counts]:
+        """Counts per place, category or month, with what is not yet due at ``as_of``."""
+        return {key[0]: n for key, n in self._counts_by([group], period, scope, as_of).items()}
+
+    def monthly(
+        self, group: str, period: Period, scope: Scope, as_of: datetime
+    ) -> dict[str, dict[str, Counts]]:
+        """Counts by month of reporting, then by ``group``, in one query."""
+        out: dict[str, dict[str, Counts]] = {}
+        for (month, key), n in self._counts_by(["month", group], period, scope, as_of).items():
+            out.setdefault(month, {})[key] = n
         return out
 
-    def total(self, period: Period, scope: Scope) -> Counts:
-        table = self._source(period, scope)
-        query = select(*self._counts(table)).where(
+    def total(self, period: Period, scope: Scope, as_of: datetime) -> Counts:
+        return self._counts_by([], period, scope, as_of).get((), Counts())
+
+    def _counts_by(
+        self, groups: list[str], period: Period, scope: Scope, as_of: datetime
+    ) -> dict[tuple[str, ...], Counts]:
+        """The kept counts (a rollup, or the ledger for a unit's scope) summed per
+        ``groups``, joined with the open cases not yet due at ``as_of`` (due.py)."""
+        names = [GROUPS[g].name for g in groups]
+        table = self._source(period, scope, *names)
+        keys = [table.c[name] for name in names]
+        query = select(*keys, *self._counts(table)).where(
             *period.conditions(table), *scope_conditions(scope, table)
         )
+        if keys:
+            query = query.group_by(*keys)
         with self.engine.connect() as conn:
-            return Counts.of(conn.execute(query).one())
+            out = {}
+            for row in conn.execute(query):
+                out[tuple(row[: len(keys)])] = Counts.of(row)
+            not_due = not_due_by(
+                conn, names, [*period.conditions(), *scope_conditions(scope)], as_of
+            )
+        return {key: _with_not_due(counts, not_due.get(key)) for key, counts in out.items()}
 
     def _source(self, period: Period, scope: Scope, *group: str) -> Table:
         """The smallest rollup that can answer, or the ledger itself for a unit's scope
@@ -129,17 +153,25 @@ class Dashboards:
         return rollups.summed(table)
 
     def pulling_down(
-        self, group: str, keys: list[str], period: Period, scope: Scope, limit: int = 20
+        self,
+        group: str,
+        keys: list[str],
+        period: Period,
+        scope: Scope,
+        limit: int = 20,
+        offset: int = 0,
     ) -> dict[str, list[dict[str, Any]]]:
-        """Open cases of each place or category, oldest first: what keeps its rates down."""
+        """Open cases of each place or category, oldest first: what keeps its rates down
+        (as many as its counts' reported − resolved)."""
         return self._first_per_key(
             GROUPS[group],
             keys,
             period,
             scope,
             limit,
+            offset,
             where=[IS_OPEN],
-            order=cases.c.reported_at,
+            order=[cases.c.reported_at, cases.c.case_id],  # case id: stable pages
             columns=[
                 cases.c.case_id,
                 cases.c.title,
@@ -153,17 +185,19 @@ class Dashboards:
         )
 
     def left_grid(
-        self, grid_ids: list[str], period: Period, scope: Scope, limit: int = 20
+        self, grid_ids: list[str], period: Period, scope: Scope, limit: int = 20, offset: int = 0
     ) -> dict[str, list[dict[str, Any]]]:
-        """Cases of each grid that were escalated out of it, newest first."""
+        """Cases of each grid that were escalated out of it, newest first (as many as its
+        counts' left_grid)."""
         return self._first_per_key(
             cases.c.grid_id,
             grid_ids,
             period,
             scope,
             limit,
+            offset,
             where=[LEFT_GRID],
-            order=cases.c.reported_at.desc(),
+            order=[cases.c.reported_at.desc(), cases.c.case_id],
             columns=[
                 cases.c.case_id,
                 cases.c.title,
@@ -181,12 +215,13 @@ class Dashboards:
         period: Period,
         scope: Scope,
         limit: int,
+        offset: int,
         *,
         where: list[Any],
-        order: Any,
+        order: list[Any],
         columns: list[Any],
     ) -> dict[str, list[dict[str, Any]]]:
-        """The first ``limit`` rows for each key, in one query (not one per key).
+        """Rows ``offset`` to ``offset + limit`` for each key, in one query (not one per key).
 
         PostgreSQL walks a partial index per key (LATERAL … LIMIT), so the cost is the rows
         returned, not the rows matching; SQLite (the embedded, small case) ranks them.
@@ -202,8 +237,9 @@ class Dashboards:
             first = (
                 select(*columns)
                 .where(key == wanted.c.key, *conditions)
-                .order_by(order)
+                .order_by(*order)
                 .limit(limit)
+                .offset(offset)
                 .lateral("first")
             )
             query = (
@@ -215,17 +251,26 @@ class Dashboards:
             rank = func.row_number().over(partition_by=key, order_by=order).label("rank")
             ranked = select(key.label("key"), *columns, rank).where(key.in_(keys), *conditions)
             sub = ranked.subquery()
-            query = select(sub).where(sub.c.rank <= limit).order_by(sub.c.key, sub.c.rank)
+            query = (
+                select(sub)
+                .where(sub.c.rank > offset, sub.c.rank <= offset + limit)
+                .order_by(sub.c.key, sub.c.rank)
+            )
         with self.engine.connect() as conn:
             for row in conn.execute(query):
                 m = dict(row._mapping)
                 out[m.pop("key")].append({k: v for k, v in m.items() if k != "rank"})
         return out
 
-    def units(self, period: Period, scope: Scope, unit_id: str | None = None) -> list[UnitRecord]:
-        """Per unit: summonses, report-ins, on time, median delay, mean score — aggregated
-        in SQL over the summons rows alone (they carry their case's place and cohort)."""
+    def units(
+        self, period: Period, scope: Scope, as_of: datetime, unit_id: str | None = None
+    ) -> list[UnitRecord]:
+        """Per unit: summonses, report-ins, on time, median delay, mean score, and the
+        summonses not yet due at ``as_of`` — aggregated in SQL over the summons rows alone
+        (they carry their case's place and cohort)."""
         s = summons.c
+        # An answered summons (reported in, or closed as 未报到) has its outcome: never waiting.
+        waiting = and_(s.reported_in_at.is_(None), s.unanswered.is_(False), s.deadline >= as_of)
         conditions = [*period.conditions(summons), *scope_conditions(scope, summons)]
         if unit_id is not None:
             conditions.append(s.unit_id == unit_id)
@@ -242,6 +287,8 @@ class Dashboards:
                 func.avg(s.score).label("mean_score"),
                 func.count(s.score).label("scores"),
                 func.count().filter(s.unanswered.is_(True)).label("unanswered"),
+                func.count().filter(waiting).label("not_due"),
+                func.min(case((waiting, s.deadline)), type_=UtcDateTime()).label("next_deadline"),
             )
             .where(*conditions)
             .group_by(s.unit_id)
@@ -262,6 +309,8 @@ class Dashboards:
                 mean_score=_one_decimal(r.mean_score),
                 scores=r.scores,
                 unanswered=r.unanswered,
+                not_due=r.not_due,
+                next_deadline=r.next_deadline,
             )
             for r in rows
         ]
@@ -285,8 +334,20 @@ class Dashboards:
             ]
 
     def funding_by_case(
-        self, period: Period, scope: Scope, limit: int = 100
-    ) -> list[dict[str, Any]]:
+        self, period: Period, scope: Scope, limit: int = 100, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Pledged fen per case and party kind, a page of ``limit`` cases (every kind of
+        each), by case id; and how many cases have pledges in all."""
+        where = [*period.conditions(pledges), *scope_conditions(scope, pledges)]
+        page = (
+            select(pledges.c.case_id)
+            .where(*where)
+            .group_by(pledges.c.case_id)
+            .order_by(pledges.c.case_id)
+            .limit(limit)
+            .offset(offset)
+            .subquery()
+        )
         query = (
             select(
                 pledges.c.case_id,
@@ -295,15 +356,28 @@ class Dashboards:
                 func.sum(pledges.c.amount_fen).label("amount_fen"),
             )
             .join(cases, cases.c.case_id == pledges.c.case_id)
-            .where(*period.conditions(), *scope_conditions(scope))
+            .where(pledges.c.case_id.in_(select(page.c.case_id)), *where)
             .group_by(pledges.c.case_id, cases.c.title, pledges.c.party_kind)
-            .order_by(pledges.c.case_id)
-            .limit(limit)
+            .order_by(pledges.c.case_id, pledges.c.party_kind)
         )
+        total = select(func.count(func.distinct(pledges.c.case_id))).where(*where)
         with self.engine.connect() as conn:
-            return [
+            rows = [
                 dict(r._mapping) | {"amount_fen": int(r.amount_fen)} for r in conn.execute(query)
             ]
+            return rows, int(conn.execute(total).scalar_one())
+
+
+def _with_not_due(counts: Counts, not_due: NotDue | None) -> Counts:
+    if not_due is None:
+        return counts
+    return replace(
+        counts,
+        open_not_due=not_due.open_not_due,
+        unanswered_not_due=not_due.unanswered_not_due,
+        next_resolution_due=not_due.next_resolution_due,
+        next_response_due=not_due.next_response_due,
+    )
 
 
 def _medians(conn: Connection, conditions: list[Any]) -> dict[str, float]:

@@ -33,8 +33,10 @@ MAX_ROWS = 30_000  # case rows kept in memory across a catch-up's transactions (
 class LedgerView(SqlView):
     metadata = metadata
 
-    # 2: rollup tables, partial indexes, places on summons and pledges; 3: 未报到 on summons
-    schema_version = 3
+    # 2: rollup tables, partial indexes, places on summons and pledges
+    # 3: indexes by deadline of what is open (due-ness), by latest event
+    # 4: 未报到 on summons
+    schema_version = 4
 
 
 @dataclass

@@ -16,6 +16,7 @@ OPEN_STATUSES = (Status.REPORTED.value, Status.IN_PROGRESS.value)
 # only prove a prepared statement's WHERE implies an index predicate from constants.
 IS_OPEN = text("status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES)))
 LEFT_GRID = text("level <> 'grid'")
+UNANSWERED = text("reported_in_at IS NULL")
 metadata = MetaData()
 CASE_PLACE = ("reported_month", "street_id", "community_id", "grid_id", "category_id")
 
@@ -77,6 +78,17 @@ cases = Table(
         )
         for column in ("street_id", "community_id", "grid_id", "category_id")
     ),
+    # 在办未到期: the open cases whose deadline is still ahead (due.py), a range per deadline.
+    *(
+        Index(
+            f"ledger_cases_open_{column}",
+            column,
+            postgresql_where=IS_OPEN,
+            sqlite_where=IS_OPEN,
+        )
+        for column in ("resolution_due", "response_due")
+    ),
+    Index("ledger_cases_last_event", "last_event_at"),  # the latest event the view holds
     Index(
         "ledger_cases_left_grid",
         "grid_id",
@@ -102,6 +114,12 @@ summons = Table(
     *_case_place(),
     Index("ledger_summons_unit", "unit_id"),
     Index("ledger_summons_month", "reported_month"),
+    Index(
+        "ledger_summons_unanswered",
+        "deadline",
+        postgresql_where=UNANSWERED,
+        sqlite_where=UNANSWERED,
+    ),
 )
 case_units = Table(  # every unit a case involves (summoned or pledging): liaisons' read scope
     "ledger_case_units",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
@@ -30,7 +31,10 @@ MAX_BYTES = 64 * 1024 * 1024
 
 class AnswerCache:
     def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
-        self._entries: OrderedDict[Hashable, tuple[Hashable, bytes]] = OrderedDict()
+        # key -> (position, valid until (None: while the position stands), JSON body)
+        self._entries: OrderedDict[Hashable, tuple[Hashable, datetime | None, bytes]] = (
+            OrderedDict()
+        )
         self._bytes = 0
         self._lock = threading.Lock()
         self.max_entries, self.max_bytes = max_entries, max_bytes
@@ -43,33 +47,41 @@ class AnswerCache:
         compute: Callable[[], dict[str, Any]],
         *,
         fresh: bool = False,
+        now: datetime | None = None,
+        until: Callable[[], datetime | None] = lambda: None,
     ) -> Response:
-        """The kept answer if it was computed at ``position``, else a fresh one.
+        """The kept answer if it was computed at ``position`` and, when it is asked at
+        ``now``, is still valid then; else a fresh one.
 
         ``position`` must be read before computing: the answer then reflects at least it.
+        ``until`` (called before computing) gives the last instant the answer holds for.
         """
         with self._lock:
             kept = self._entries.get(key)
             if kept is not None and kept[0] == position and not fresh:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return _response(kept[1], hit=True)
+                if kept[1] is None or now is None or now <= kept[1]:
+                    self._entries.move_to_end(key)
+                    self.hits += 1
+                    return _response(kept[2], hit=True)
             self.misses += 1
+        valid_until = until()
         body = _json.dump_json(compute())
-        self._keep(key, position, body)
+        self._keep(key, position, valid_until, body)
         return _response(body, hit=False)
 
-    def _keep(self, key: Hashable, position: Hashable, body: bytes) -> None:
+    def _keep(
+        self, key: Hashable, position: Hashable, valid_until: datetime | None, body: bytes
+    ) -> None:
         if len(body) > self.max_bytes // 4:  # one huge answer must not flush all others
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old[1])
-            self._entries[key] = (position, body)
+                self._bytes -= len(old[2])
+            self._entries[key] = (position, valid_until, body)
             self._bytes += len(body)
             while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
-                _, (_, dropped) = self._entries.popitem(last=False)
+                _, (_, _, dropped) = self._entries.popitem(last=False)
                 self._bytes -= len(dropped)
 
 
@@ -87,11 +99,24 @@ def kept(
     scope: Scope,
     question: tuple[Hashable, ...],
     compute: Callable[[], dict[str, Any]],
+    *,
+    now: datetime | None = None,
 ) -> Response:
     """Answer ``question`` (everything it depends on besides the reader) for ``user``,
-    whose ``scope`` the caller has resolved."""
+    whose ``scope`` the caller has resolved. ``now``: the question is "as of now", asked
+    at this instant, and its answer holds only until the next deadline crossing."""
     cache: AnswerCache = request.app.state.answers
     key = (*question, user.role, user.unit_id, scope)
     position = tuple(sorted(c.projector.positions().items()))  # read before computing
     fresh = "no-cache" in request.headers.get("cache-control", "")
-    return cache.answer(key, position, compute, fresh=fresh)
+    if now is None:
+        return cache.answer(key, position, compute, fresh=fresh)
+    at = now
+    return cache.answer(
+        (*key, "now"),
+        position,
+        compute,
+        fresh=fresh,
+        now=at,
+        until=lambda: c.dashboards.next_crossing(at),
+    )

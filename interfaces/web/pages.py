@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
@@ -24,6 +24,7 @@ from interfaces.cli.render import describe, local
 from interfaces.http.deps import SESSION_COOKIE, ContainerDep
 from interfaces.http.problems import problem_response, status_of
 from interfaces.http.routes import dashboards as api
+from interfaces.http.routes.dashboards import AsOfText
 from interfaces.http.routes.inbox import inbox as inbox_items
 from interfaces.http.routes.ledger import COLUMNS, LedgerQuery
 from interfaces.http.waiting import WAIT_SECONDS
@@ -108,11 +109,15 @@ def dashboard(
     community: str | None = None,
     from_month: Annotated[str | None, Query(alias="from")] = None,
     to_month: Annotated[str | None, Query(alias="to")] = None,
+    as_of: AsOfText = None,
 ) -> HTMLResponse:
-    """办结率 / 响应率 / 满意率 / 按期办结率 by street → community → grid."""
+    """办结率 / 响应率 / 满意率 / 按期办结率 by street → community → grid, as of an instant."""
     by = by if by in ("street", "community", "grid", "category") else "street"
-    ctx = api.Context(c, user, from_month or None, to_month or None, street, community)
+    ctx = api.Context(
+        c, user, from_month or None, to_month or None, street, community, as_of=as_of or None
+    )
     data = api.rates(ctx, by)  # type: ignore[arg-type]
+    instant = f"&{urlencode({'as_of': as_of})}" if ctx.as_of.asked else ""
     months = [t["month"] for t in data["trend"]]
     chart = trend_svg(
         months,
@@ -128,7 +133,7 @@ def dashboard(
             for k in ("resolution_rate", "on_time_rate", "response_rate", "satisfaction_rate")
         }
         child = DRILL.get(by)
-        row["drill"] = f"/ui/?by={child}&{by}={row['key']}" if child else None
+        row["drill"] = f"/ui/?by={child}&{by}={row['key']}{instant}" if child else None
     j = c.service.jurisdiction
     return render(
         request,
@@ -143,22 +148,31 @@ def dashboard(
         community_name=(j.communities[community].name if community in j.communities else community),
         from_month=from_month or "",
         to_month=to_month or "",
+        as_of=as_of or "",
+        instant=instant,
     )
 
 
 @router.get("/grids", response_class=HTMLResponse)
 def grids(
-    request: Request, c: ContainerDep, user: PageUser, community: str | None = None
+    request: Request,
+    c: ContainerDep,
+    user: PageUser,
+    community: str | None = None,
+    as_of: AsOfText = None,
 ) -> HTMLResponse:
     """小事不出网格: per grid, share resolved in the grid and the cases that left it."""
-    data = api.grids(api.Context(c, user, community=community))
-    return render(request, "grids.html", user, data=data)
+    data = api.grids(api.Context(c, user, community=community, as_of=as_of or None))
+    return render(request, "grids.html", user, data=data, as_of=as_of or "")
 
 
 @router.get("/units", response_class=HTMLResponse)
-def units(request: Request, c: ContainerDep, user: PageUser) -> HTMLResponse:
-    data = api.units(api.Context(c, user))
-    return render(request, "units.html", user, data=data)
+def units(
+    request: Request, c: ContainerDep, user: PageUser, as_of: AsOfText = None
+) -> HTMLResponse:
+    """部门考核 as of an instant: 按时报到率 over the summonses due, those not yet due beside."""
+    data = api.units(api.Context(c, user, as_of=as_of or None))
+    return render(request, "units.html", user, data=data, as_of=as_of or "")
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)

@@ -121,3 +121,21 @@ def test_grids_lists_the_cases_that_left_only_for_a_few_grids(
     assert "请在下方选择社区查看" in api.client.get("/ui/grids").text
     one = api.get("admin", "/dashboards/grids", grid="chengshi-huating").json()["grids"]
     assert [c["case_id"] for c in one[0]["cases_left"]] == [left]
+
+
+def test_an_answer_as_of_now_is_kept_up_to_its_next_deadline_crossing() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    cache, t0 = AnswerCache(), datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+    crossing = t0 + timedelta(hours=2)
+    assert (
+        cache.answer("q", 1, _compute(1), now=t0, until=lambda: crossing).headers["X-Answer"]
+        == "computed"
+    )
+    assert cache.answer("q", 1, _compute(2), now=crossing).headers["X-Answer"] == "kept"
+    later = crossing + timedelta(microseconds=1)
+    assert cache.answer("q", 1, _compute(3), now=later).body.startswith(b'{"n":3')
+    assert (
+        cache.answer("q", 1, _compute(4), now=later + timedelta(days=9)).headers["X-Answer"]
+        == "kept"
+    ), "no deadline ahead: kept while the position stands"

@@ -48,7 +48,7 @@ def count_mismatches(
     period = period or Period()
     out: list[str] = []
     for group in GROUP_ATTRS:
-        counts = dashboards.counts_by(group, period, scope)
+        counts = dashboards.counts_by(group, period, scope, recount.as_of)
         got = {k: asdict(v) for k, v in counts.items()}
         want = recount.counts_by(group, where)
         for key in sorted(set(got) | set(want), key=str):
@@ -60,14 +60,14 @@ def count_mismatches(
                 continue
             out.extend(_diff_counts(f"{group}={key}", got[key], want[key]))
             out.extend(_diff_rates(f"{group}={key}", counts[key], want[key], weights))
-    total = dashboards.total(period, scope)
+    total = dashboards.total(period, scope, recount.as_of)
     want_total = recount.total(where)
     out.extend(_diff_counts("total", asdict(total), want_total))
     out.extend(_diff_rates("total", total, want_total, weights))
     return out
 
 
-def _diff_counts(label: str, got: dict[str, int], want: dict[str, int]) -> list[str]:
+def _diff_counts(label: str, got: dict[str, Any], want: dict[str, Any]) -> list[str]:
     assert set(got) == set(COUNT_FIELDS), f"the dashboard's count fields changed: {sorted(got)}"
     return [
         f"{label}.{name}: dashboard {got[name]} != recount {want[name]}"
@@ -76,7 +76,7 @@ def _diff_counts(label: str, got: dict[str, int], want: dict[str, int]) -> list[
     ]
 
 
-def _diff_rates(label: str, got: Any, want: dict[str, int], weights: Any) -> list[str]:
+def _diff_rates(label: str, got: Any, want: dict[str, Any], weights: Any) -> list[str]:
     product = asdict(got.rates(weights))  # the dashboard's Rates from its own Counts
     expected = rates(want, weights)
     assert set(product) == set(RATE_FIELDS), f"the rate fields changed: {sorted(product)}"
@@ -95,7 +95,7 @@ def unit_mismatches(
     scope: Scope = EVERYTHING,
     where: Where = None,
 ) -> list[str]:
-    got = {u.unit_id: u for u in dashboards.units(period or Period(), scope)}
+    got = {u.unit_id: u for u in dashboards.units(period or Period(), scope, recount.as_of)}
     want = recount.units(where)
     out: list[str] = []
     for unit_id in sorted(set(got) | set(want)):
@@ -103,7 +103,14 @@ def unit_mismatches(
             out.append(f"unit {unit_id}: only in {'dashboard' if unit_id in got else 'recount'}")
             continue
         g, w = got[unit_id], want[unit_id]
-        for name in ("whistles", "reported_in", "on_time", "unanswered"):
+        for name in (
+            "whistles",
+            "reported_in",
+            "on_time",
+            "unanswered",
+            "not_due",
+            "next_deadline",
+        ):
             if getattr(g, name) != w[name]:
                 out.append(f"unit {unit_id}.{name}: dashboard {getattr(g, name)} != {w[name]}")
         # The dashboard shows one decimal: it must be the recount's value to within 0.05.
@@ -227,9 +234,9 @@ def list_mismatches(container: Any, recount: Recount) -> list[str]:
         want = {f.case_id for f in counted if f.grid_id == grid_id and f.level != "grid"}
         if got != want:
             out.append(f"left_grid {grid_id}: {len(got)} cases, recount {len(want)}")
+    by_case, cases_total = d.funding_by_case(Period(), EVERYTHING, big)
     got_by_case: dict[tuple[str, str], int] = {
-        (r["case_id"], r["party_kind"]): r["amount_fen"]
-        for r in d.funding_by_case(Period(), EVERYTHING, big)
+        (r["case_id"], r["party_kind"]): r["amount_fen"] for r in by_case
     }
     want_by_case: dict[tuple[str, str], int] = {}
     for f in counted:
@@ -238,10 +245,12 @@ def list_mismatches(container: Any, recount: Recount) -> list[str]:
             want_by_case[key] = want_by_case.get(key, 0) + p.amount_fen
     if got_by_case != want_by_case:
         out.append(f"funding_by_case: {len(got_by_case)} rows, recount {len(want_by_case)}")
+    if cases_total != len({case_id for case_id, _ in want_by_case}):
+        out.append(f"funding_by_case: total {cases_total}, recount {len(want_by_case)} rows")
     units = sorted({u for f in recount.cases.values() for _, u in f.summons})
-    everyone = {u.unit_id: u for u in d.units(Period(), EVERYTHING)}
+    everyone = {u.unit_id: u for u in d.units(Period(), EVERYTHING, recount.as_of)}
     for unit_id in units:
-        one = d.units(Period(), EVERYTHING, unit_id=unit_id)
+        one = d.units(Period(), EVERYTHING, recount.as_of, unit_id=unit_id)
         if [u.unit_id for u in one] != ([unit_id] if unit_id in everyone else []) or (
             one and one[0] != everyone[unit_id]
         ):

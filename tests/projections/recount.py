@@ -21,8 +21,13 @@ docstring, one case at a time, by replaying each case's events:
   (reported in at or before the deadline), delay = report-in minus whistle in minutes
   (median), scores (mean).
 * funding: pledged fen and number of pledges per community × party kind.
-* rates: 办结率 resolved/reported, 按期办结率 resolved_on_time/reported, 响应率
-  responded_on_time/reported, 解决率 solved/callbacks, 部分解决率 partly/callbacks, 满意率
+* as of an instant T (default: after the last event): only events stamped at or before
+  T happened. An item is *due* once its deadline is before T (exactly on it, it is not).
+  open_not_due: open (reported / in progress) and resolution_due >= T; unanswered_not_due:
+  no first action and response_due >= T (cases still open); next_*: the earliest such
+  deadline. A unit's summons is not due while it has no report-in and deadline >= T.
+* rates: 办结率 resolved/(reported − open_not_due), 按期办结率 resolved_on_time/(reported −
+  open_not_due), 响应率 responded_on_time/(reported − unanswered_not_due), 解决率 solved/callbacks, 部分解决率 partly/callbacks, 满意率
   (satisfied + w × basically)/callbacks, 不满意率 unsatisfied/callbacks, 吹哨率
   whistled/reported, 小事不出网格率 resolved_in_grid/resolved, 大事不出社区率
   resolved_in_community/resolved, 综合得分 w_r × 响应率 + w_s × 解决率 + w_sat × 满意率
@@ -53,7 +58,12 @@ COUNT_FIELDS = (
     "resolved_in_grid",
     "resolved_in_community",
     "left_grid",
+    "open_not_due",
+    "unanswered_not_due",
+    "next_resolution_due",
+    "next_response_due",
 )
+EARLIEST = ("next_resolution_due", "next_response_due")  # min, not sum, over a group
 RATE_FIELDS = (
     "resolution_rate",
     "on_time_rate",
@@ -132,8 +142,13 @@ class CaseFacts:
     def involved_units(self) -> set[str]:
         return {u for _, u in self.summons} | {p.unit_id for p in self.pledges if p.unit_id}
 
-    def flags(self) -> dict[str, int]:
+    def flags(self, as_of: datetime) -> dict[str, Any]:
         resolved = self.status in RESOLVED_STATUSES
+        is_open = self.status in ("reported", "in_progress")
+        open_not_due = is_open and self.resolution_due >= as_of
+        unanswered_not_due = (
+            is_open and self.first_response_at is None and self.response_due >= as_of
+        )
         return {
             "reported": 1,
             "resolved": int(resolved),
@@ -155,6 +170,10 @@ class CaseFacts:
             "resolved_in_grid": int(resolved and self.resolved_level == "grid"),
             "resolved_in_community": int(resolved and self.resolved_level in ("grid", "community")),
             "left_grid": int(self.level != "grid"),
+            "open_not_due": int(open_not_due),
+            "unanswered_not_due": int(unanswered_not_due),
+            "next_resolution_due": self.resolution_due if open_not_due else None,
+            "next_response_due": self.response_due if unanswered_not_due else None,
         }
 
 
@@ -256,35 +275,51 @@ def _median(values: Sequence[float]) -> float:
     return (ordered[mid - 1] + ordered[mid]) / 2
 
 
-class Recount:
-    """Every measure, recounted from events (all of them, or a prefix of the log)."""
+def _add(bucket: dict[str, Any], flags: dict[str, Any]) -> None:
+    for name, value in flags.items():
+        if name in EARLIEST:
+            if value is not None and (bucket[name] is None or value < bucket[name]):
+                bucket[name] = value
+        else:
+            bucket[name] += value
 
-    def __init__(self, events: Iterable[Any]) -> None:
-        self.cases = replay(events)
+
+def _empty() -> dict[str, Any]:
+    return {name: None if name in EARLIEST else 0 for name in COUNT_FIELDS}
+
+
+class Recount:
+    """Every measure, recounted from events (all of them, or a prefix of the log), as of
+    an instant: events stamped after ``as_of`` have not happened yet."""
+
+    def __init__(self, events: Iterable[Any], as_of: datetime | None = None) -> None:
+        happened = list(events)
+        if as_of is not None:
+            happened = [e for e in happened if e.timestamp <= as_of]
+        self.cases = replay(happened)
+        latest = max((e.timestamp for e in happened), default=datetime.min.replace(tzinfo=UTC))
+        self.as_of = as_of if as_of is not None else latest
 
     @classmethod
-    def of(cls, service: Any, upto: int | None = None) -> Recount:
-        return cls(e for _, e in read_log(service, upto))
+    def of(cls, service: Any, upto: int | None = None, as_of: datetime | None = None) -> Recount:
+        return cls((e for _, e in read_log(service, upto)), as_of)
 
     def counted(self, where: Callable[[CaseFacts], bool] | None = None) -> list[CaseFacts]:
         return [f for f in self.cases.values() if f.counted and (where is None or where(f))]
 
     def counts_by(
         self, group: str, where: Callable[[CaseFacts], bool] | None = None
-    ) -> dict[str, dict[str, int]]:
+    ) -> dict[str, dict[str, Any]]:
         attr = GROUP_ATTRS[group]
-        out: dict[str, dict[str, int]] = {}
+        out: dict[str, dict[str, Any]] = {}
         for f in self.counted(where):
-            bucket = out.setdefault(getattr(f, attr), dict.fromkeys(COUNT_FIELDS, 0))
-            for name, value in f.flags().items():
-                bucket[name] += value
+            _add(out.setdefault(getattr(f, attr), _empty()), f.flags(self.as_of))
         return out
 
-    def total(self, where: Callable[[CaseFacts], bool] | None = None) -> dict[str, int]:
-        out = dict.fromkeys(COUNT_FIELDS, 0)
+    def total(self, where: Callable[[CaseFacts], bool] | None = None) -> dict[str, Any]:
+        out = _empty()
         for f in self.counted(where):
-            for name, value in f.flags().items():
-                out[name] += value
+            _add(out, f.flags(self.as_of))
         return out
 
     def units(self, where: Callable[[CaseFacts], bool] | None = None) -> dict[str, dict[str, Any]]:
@@ -300,10 +335,13 @@ class Recount:
                         "unanswered": 0,
                         "delays": [],
                         "scores": [],
+                        "waiting": [],
                     },
                 )
                 u["whistles"] += 1
                 u["unanswered"] += int(s.unanswered)
+                if s.reported_in_at is None and not s.unanswered and s.deadline >= self.as_of:
+                    u["waiting"].append(s.deadline)
                 if s.reported_in_at is not None:
                     u["reported_in"] += 1
                     on_time = s.reported_in_at <= s.deadline
@@ -320,6 +358,8 @@ class Recount:
                 "unanswered": u["unanswered"],
                 "median_delay_minutes": _median(u["delays"]) if u["delays"] else None,
                 "mean_score": sum(u["scores"]) / len(u["scores"]) if u["scores"] else None,
+                "not_due": len(u["waiting"]),
+                "next_deadline": min(u["waiting"], default=None),
             }
             for unit_id, u in sorted(raw.items())
         }
@@ -384,13 +424,14 @@ class Recount:
         return c
 
 
-def rates(counts: dict[str, int], weights: Any) -> dict[str, float | None]:
+def rates(counts: dict[str, Any], weights: Any) -> dict[str, float | None]:
     """The rates from counts, with the dashboard's configurable weights (unrounded)."""
 
     def ratio(part: float, whole: int) -> float | None:
         return part / whole if whole else None
 
-    response = ratio(counts["responded_on_time"], counts["reported"])
+    due_for_resolution = counts["reported"] - counts["open_not_due"]
+    response = ratio(counts["responded_on_time"], counts["reported"] - counts["unanswered_not_due"])
     solved = ratio(counts["solved"], counts["callbacks"])
     satisfaction = ratio(
         counts["satisfied"] + weights.basically_satisfied * counts["basically_satisfied"],
@@ -404,8 +445,8 @@ def rates(counts: dict[str, int], weights: Any) -> dict[str, float | None]:
         + weights.satisfaction * satisfaction
     )
     return {
-        "resolution_rate": ratio(counts["resolved"], counts["reported"]),
-        "on_time_rate": ratio(counts["resolved_on_time"], counts["reported"]),
+        "resolution_rate": ratio(counts["resolved"], due_for_resolution),
+        "on_time_rate": ratio(counts["resolved_on_time"], due_for_resolution),
         "response_rate": response,
         "solved_rate": solved,
         "partly_solved_rate": ratio(counts["partly_solved"], counts["callbacks"]),

@@ -18,7 +18,7 @@ def test_demo_dashboards_equal_the_recount(settings: Settings) -> None:
         c.projector.catch_up()
         problems = all_mismatches(c, Recount.of(c.service))
         assert not problems, report(problems)
-        total = c.dashboards.total(Period(), Scope(everything=True))
+        total = c.dashboards.total(Period(), Scope(everything=True), clock())
         rates = total.rates(c.weights)
     assert total.reported == len(scenarios()) == 5
     assert rates.resolution_rate == 1.0  # all five seed cases were resolved and closed

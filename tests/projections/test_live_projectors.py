@@ -129,7 +129,7 @@ def test_reading_a_view_does_not_wait_for_a_writer(
 
     def reader() -> None:
         container.projector.positions()
-        container.dashboards.total(Period(), Scope(everything=True))
+        container.dashboards.total(Period(), Scope(everything=True), container.service.clock())
         finished_while_locked.append(not release.is_set())
 
     w = threading.Thread(target=writer)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select, text
 
@@ -10,7 +12,7 @@ from projections import rollups
 from projections.dashboards import Period
 from projections.ledger import CaseLedger, LedgerView
 from projections.ledger_tables import cases
-from projections.measures import COUNT_NAMES, Counts, case_counts
+from projections.measures import COUNT_NAMES, NOT_DUE_NAMES, Counts, case_counts
 from projections.queries import Scope
 from projections.view import versions_table
 from tests.conftest import FakeClock
@@ -39,8 +41,8 @@ def test_a_column_no_rollup_has_is_refused() -> None:
         rollups.pick({"unit_id"})
 
 
-def test_python_counts_are_the_count_columns_in_order() -> None:
-    assert COUNT_NAMES == tuple(f for f in Counts.__dataclass_fields__)
+def test_python_counts_are_the_count_columns_in_order_then_what_is_not_yet_due() -> None:
+    assert COUNT_NAMES + NOT_DUE_NAMES == tuple(f for f in Counts.__dataclass_fields__)
 
 
 def test_rollups_hold_what_a_scan_of_the_ledger_counts(
@@ -58,11 +60,12 @@ def test_rollups_hold_what_a_scan_of_the_ledger_counts(
             total = by_street.setdefault(row["street_id"], [0] * len(COUNT_NAMES))
             for i, n in enumerate(counts):
                 total[i] += n
-    got = d.counts_by("street", Period(), Scope(everything=True))
-    assert {k: list(vars(v).values()) for k, v in got.items()} == by_street
+    got = d.counts_by("street", Period(), Scope(everything=True), clock.now)
+    kept = {k: [getattr(v, n) for n in COUNT_NAMES] for k, v in got.items()}
+    assert kept == by_street
     # A unit's scope cannot use a rollup; it scans the ledger and must agree where it overlaps.
     one_street = sorted(by_street)[0]
-    scoped = d.counts_by("street", Period(), Scope(street_ids=frozenset({one_street})))
+    scoped = d.counts_by("street", Period(), Scope(street_ids=frozenset({one_street})), clock.now)
     assert scoped == {one_street: got[one_street]}
 
 
@@ -118,8 +121,8 @@ def test_a_large_catch_up_refreshes_the_planner_statistics(
     assert analyzed
     # and the views still answer: 30 cases, less the withdrawn and duplicates
     everything = Scope(everything=True)
-    total = container.dashboards.total(Period(), everything).reported
-    streets = container.dashboards.counts_by("street", Period(), everything)
+    total = container.dashboards.total(Period(), everything, clock.now).reported
+    streets = container.dashboards.counts_by("street", Period(), everything, clock.now)
     assert 20 <= total <= 30
     assert total == sum(c.reported for c in streets.values())
 
@@ -131,11 +134,12 @@ def test_monthly_counts_are_each_months_counts(
     HistoryGenerator(container.service, clock, n_cases=120, seed=8).run()
     container.projector.catch_up()
     d, everything = container.dashboards, Scope(everything=True)
-    months = sorted(d.counts_by("month", Period(), everything))
+    at = clock.now - timedelta(days=3)  # some cases are not yet due then
+    months = sorted(d.counts_by("month", Period(), everything, at))
     assert len(months) >= 3
-    expected = {m: d.counts_by(group, Period(m, m), everything) for m in months}
-    assert d.monthly(group, Period(), everything) == expected
+    expected = {m: d.counts_by(group, Period(m, m), everything, at) for m in months}
+    assert d.monthly(group, Period(), everything, at) == expected
     street = Scope(street_ids=frozenset({"jianshe"}))
-    assert d.monthly(group, Period(), street) == {
-        m: c for m in months if (c := d.counts_by(group, Period(m, m), street))
+    assert d.monthly(group, Period(), street, at) == {
+        m: c for m in months if (c := d.counts_by(group, Period(m, m), street, at))
     }
