@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, and_, case, func, null, select, true
 from sqlalchemy.dialects import postgresql
 
+from infrastructure.sql_types import UtcDateTime
 from projections import due, rollups
 from projections.due import NotDue, not_due_by
 from projections.ledger_tables import IS_OPEN, LEFT_GRID, cases, pledges, summons
 from projections.measures import COUNT_COLUMNS, Counts, counted
 from projections.queries import Scope, scope_columns, scope_conditions
-from projections.types import UtcDateTime
 
 GROUPS = {
     "street": cases.c.street_id,

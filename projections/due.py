@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, func, or_, select
 
+from infrastructure.sql_types import UtcDateTime
 from projections.ledger_tables import IS_OPEN, cases, summons
-from projections.types import UtcDateTime
 
 c = cases.c
 
