@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -87,7 +87,7 @@ def build_case_service(
         make_up_workdays=jurisdiction.make_up_workdays,
         listed_years=jurisdiction.listed_years,
     )
-    this_year = clock().astimezone(BEIJING).year
+    this_year = datetime.now(BEIJING).year  # the real year: whatever clock the service runs on
     missing = calendar.missing_years([this_year, this_year + 1])
     if missing and signing:
         (announce or _stderr)(
