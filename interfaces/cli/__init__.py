@@ -16,6 +16,7 @@ from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service, build_container
 from interfaces.cli import projections, users
 from interfaces.cli.render import case_summary, timeline, verify_lines
+from interfaces.cli.views import verify_views
 from interfaces.demo import ScriptedClock, play
 
 app = typer.Typer(help="chuishao：街乡吹哨、部门报到 案件办理", no_args_is_help=True)
@@ -98,7 +99,9 @@ def seal() -> None:
 
 
 @app.command()
-def verify() -> None:
+def verify(
+    views: bool = typer.Option(False, "--views", help="also check the views against the log"),
+) -> None:
     """Recompute every case's hash chain; exit 1 and name the broken events if any."""
     with (
         build_case_service(Settings()) as service,
@@ -108,7 +111,8 @@ def verify() -> None:
         report = service.verify(lambda done, total: bar.update(task, completed=done, total=total))
     for line in verify_lines(report):
         console.print(line)
-    if not report.intact:
+    views_intact = verify_views(console) if views else True
+    if not report.intact or not views_intact:
         raise typer.Exit(1)
 
 

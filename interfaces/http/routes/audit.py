@@ -11,22 +11,48 @@ from sqlalchemy.exc import DBAPIError
 
 from application.access import Action
 from application.errors import StorageUnavailable
+from interfaces.bootstrap import Container
 from interfaces.http.deps import ContainerDep, CurrentUser
-from interfaces.http.schemas import ChainProblemPublic, Health, ProjectionHealth, VerifyResult
+from interfaces.http.schemas import (
+    ChainProblemPublic,
+    Health,
+    ProjectionHealth,
+    VerifyResult,
+    ViewDifferencePublic,
+    ViewsVerifyResult,
+)
+from projections.audit import audit_views
 
 router = APIRouter(tags=["audit"])
 
 
 @router.get("/audit/verify", response_model=VerifyResult)
-def verify(c: ContainerDep, user: CurrentUser) -> VerifyResult:
-    """Recompute every case's hash chain and name the first broken event of each."""
+def verify(c: ContainerDep, user: CurrentUser, views: bool = False) -> VerifyResult:
+    """Recompute every case's hash chain and name the first broken event of each;
+    with ``views=true`` also check the views against the log and name every difference."""
     c.policy.require(user, Action.AUDIT)
     report = c.service.verify()
-    return VerifyResult(
+    result = VerifyResult(
         intact=report.intact,
         cases=report.cases,
         events=report.events,
         problems=[ChainProblemPublic(**asdict(p)) for p in report.problems],
+    )
+    if views:
+        result.views = views_result(c)
+        result.intact = result.intact and result.views.intact
+    return result
+
+
+def views_result(c: Container) -> ViewsVerifyResult:
+    checked = audit_views(c.projector)
+    return ViewsVerifyResult(
+        intact=checked.intact,
+        position=checked.position,
+        cases=checked.cases,
+        rows=checked.rows,
+        total=checked.total,
+        differences=[ViewDifferencePublic(**asdict(d)) for d in checked.differences],
     )
 
 
