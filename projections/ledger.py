@@ -96,6 +96,10 @@ class CaseLedger(Projection[LedgerView]):
         super().__init__(view)
         self.log = log  # the event log, to notice events a subscription skipped
 
+    def for_view(self, view: LedgerView) -> CaseLedger:
+        """The same projection writing another copy of the tables (a rebuild's)."""
+        return CaseLedger(view, log=self.log)
+
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         self.process_batch([(domain_event, tracking)])

@@ -1,0 +1,153 @@
+"""A rebuild fills fresh tables and swaps them in at once: readers never see an empty or
+half-built view, a failed rebuild leaves the old one live, nothing temporary is left."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+import projections.rebuild
+import projections.runner
+from interfaces.bootstrap import Container
+from projections.audit import audit_views
+from projections.dashboards import Period
+from projections.queries import CaseFilter, Scope
+from projections.rebuild import SUFFIX, rebuild
+from projections.view import builds_table, tracking_table
+from tests.conftest import FakeClock
+from tests.projections.checks import snapshot
+from tests.projections.generator import HistoryGenerator
+
+EVERYTHING = Scope(everything=True)
+
+
+def _history(c: Container, clock: FakeClock, n_cases: int = 60) -> None:
+    HistoryGenerator(c.service, clock, n_cases=n_cases, seed=9).run()
+    c.projector.catch_up()
+
+
+def _totals(c: Container) -> tuple[int, int]:
+    """What readers see: the case list's total and the dashboard's reported count."""
+    _, listed = c.ledger.list_cases(CaseFilter(), EVERYTHING, limit=1, offset=0)
+    return listed, c.dashboards.total(Period(), EVERYTHING).reported
+
+
+def _falsify(c: Container) -> None:
+    """Make the live views differ from what the log gives (so old and new are told apart)."""
+    with c.engine.begin() as conn:
+        victim = conn.execute(text("SELECT case_id FROM ledger_cases LIMIT 1")).scalar_one()
+        conn.execute(text("DELETE FROM ledger_cases WHERE case_id = :k"), {"k": victim})
+        for grain in ("street", "street_category", "grid", "grid_category"):
+            conn.execute(text(f"UPDATE ledger_counts_{grain} SET reported = reported + 7"))
+
+
+def _schema_objects(c: Container) -> set[str]:
+    """Every table and index name in the database (or the test's schema)."""
+    with c.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            rows = conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                    "UNION SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+                )
+            )
+        else:
+            rows = conn.execute(text("SELECT name FROM sqlite_master"))
+        return set(rows.scalars())
+
+
+def test_readers_see_the_old_view_until_the_swap_then_the_rebuilt_one(
+    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _history(container, clock)
+    truth = _totals(container)
+    before = snapshot(container.engine)
+    _falsify(container)
+    old = _totals(container)
+    assert old != truth and 0 not in old
+    # small pages and transactions: the fresh tables hold committed partial rows while
+    # readers look
+    monkeypatch.setattr(projections.runner, "PULL_BATCH", 40)
+    monkeypatch.setattr(projections.runner, "TRANSACTION_EVENTS", 40)
+    seen: list[tuple[int, int]] = []
+
+    def read_while_rebuilding(_: int) -> None:
+        seen.append(_totals(container))
+
+    head = container.projector.head()
+    assert rebuild(container.projector, read_while_rebuilding) == head
+    assert len(seen) == -(-head // 40) > 3
+    assert set(seen) == {old}, "a reader saw the view being rebuilt"
+    assert _totals(container) == truth
+    assert snapshot(container.engine) == before
+    assert container.projector.positions() == {"ledger": head}
+    assert audit_views(container.projector).intact
+
+
+def test_a_rebuild_leaves_no_temporary_tables_and_the_live_names(
+    container: Container, clock: FakeClock
+) -> None:
+    _history(container, clock, n_cases=20)
+    names = _schema_objects(container)
+    assert container.projector.marks() == {"ledger": (0, container.projector.head())}
+    for build in (1, 2):  # the second swap must not collide with names the first left
+        rebuild(container.projector)
+        assert _schema_objects(container) == names
+        assert not any(SUFFIX in name for name in _schema_objects(container))
+        assert container.projector.marks() == {"ledger": (build, container.projector.head())}
+    with container.engine.connect() as conn:
+        positions = conn.execute(select(tracking_table.c.projection)).scalars().all()
+    assert positions == ["ledger"]  # the rebuild's own position went with its tables
+
+
+@pytest.mark.parametrize("where", ["catching up", "swapping"])
+def test_a_failed_rebuild_leaves_the_old_view_live(
+    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    _history(container, clock, n_cases=30)
+    _falsify(container)  # the old view is recognisable
+    before, names = snapshot(container.engine), _schema_objects(container)
+
+    def fail(*_: Any) -> None:
+        raise RuntimeError("the rebuild died")
+
+    if where == "swapping":  # after the old tables were dropped and the fresh renamed
+        monkeypatch.setattr(projections.rebuild, "_set_position", fail)
+    with pytest.raises(RuntimeError, match="the rebuild died"):
+        rebuild(container.projector, fail if where == "catching up" else None)
+
+    assert snapshot(container.engine) == before
+    assert _schema_objects(container) == names
+    assert container.projector.marks() == {"ledger": (0, container.projector.head())}
+    with container.engine.connect() as conn:
+        assert conn.execute(select(builds_table)).all() == []
+
+
+def test_the_live_projector_goes_on_from_the_swapped_tables(
+    container: Container, clock: FakeClock
+) -> None:
+    gen = HistoryGenerator(container.service, clock, n_cases=50, seed=3)
+    gen.run(limit=150)
+    container.projector.catch_up()
+    _falsify(container)
+    rebuild(container.projector)
+    gen.run()  # the rest of the history, followed as a server would
+    container.projector.catch_up()
+    report = audit_views(container.projector)
+    assert report.intact, report.differences[:5]
+    assert report.position == container.projector.head()
+
+
+def test_a_rebuild_left_behind_by_a_killed_process_is_cleared(
+    container: Container, clock: FakeClock
+) -> None:
+    _history(container, clock, n_cases=10)
+    names = _schema_objects(container)
+    live = container.projector.views[0]
+    fresh = live.tables.fresh(SUFFIX, indexes=container.engine.dialect.name == "postgresql")
+    fresh.metadata.create_all(container.engine)  # as a killed rebuild leaves them
+    assert inspect(container.engine).has_table(f"ledger_cases{SUFFIX}")
+    rebuild(container.projector)
+    assert _schema_objects(container) == names
