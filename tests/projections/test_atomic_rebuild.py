@@ -45,17 +45,25 @@ def _falsify(c: Container) -> None:
 
 
 def _schema_objects(c: Container) -> set[str]:
-    """Every table and index name in the database (or the test's schema)."""
+    """Every table, index (with its definition) and constraint in the database (or the
+    test's schema)."""
     with c.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             rows = conn.execute(
                 text(
                     "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                    "UNION SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+                    "UNION SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                    "UNION SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE connamespace = current_schema()::regnamespace"
                 )
             )
         else:
-            rows = conn.execute(text("SELECT name FROM sqlite_master"))
+            rows = conn.execute(
+                text(
+                    "SELECT name || ' ' || coalesce(CASE type WHEN 'index' THEN sql END, '') "
+                    "FROM sqlite_master"
+                )
+            )
         return set(rows.scalars())
 
 
