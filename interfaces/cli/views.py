@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
+from domain.values import Labelled, Level, Satisfaction, Solved, Status
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_container
 from projections.audit import ViewDifference, ViewReport, audit_views
@@ -21,6 +22,14 @@ VIEW_LABELS = {
     "ledger_counts_street_category": "街道分类月度统计",
     "ledger_counts_grid": "网格月度统计",
     "ledger_counts_grid_category": "网格分类月度统计",
+}
+
+LABELLED: dict[str, type[Labelled]] = {
+    "status": Status,
+    "level": Level,
+    "resolved_level": Level,
+    "solved": Solved,
+    "satisfaction": Satisfaction,
 }
 
 
@@ -60,8 +69,8 @@ def describe(d: ViewDifference) -> str:
     match d.problem:
         case "differs":
             return escape(
-                f"{where} 列 {d.column}：视图中为 {_value(d.stored)}，"
-                f"按事件日志应为 {_value(d.expected)}"
+                f"{where} 列 {d.column}：视图中为 {_value(d.column, d.stored)}，"
+                f"按事件日志应为 {_value(d.column, d.expected)}"
             )
         case "missing":
             return escape(f"{where}：视图中缺少此行（事件日志中有）")
@@ -71,5 +80,12 @@ def describe(d: ViewDifference) -> str:
             return escape(f"{where}：事件无法折叠，未能核对（{d.expected}）")
 
 
-def _value(value: Any) -> str:
-    return "空" if value is None else repr(value) if isinstance(value, str) else str(value)
+def _value(column: str | None, value: Any) -> str:
+    if value is None:
+        return "空"
+    if not isinstance(value, str):
+        return str(value)
+    kind = LABELLED.get(column or "")
+    if kind is not None and value in kind._value2member_map_:
+        return f"{value!r}（{kind(value).label}）"
+    return repr(value)
