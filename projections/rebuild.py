@@ -43,13 +43,7 @@ def rebuild(projector: Projector, progress: Callable[[int], None] | None = None)
 
 def _rebuild(service: CaseService, projection: Any, progress: Callable[[int], None] | None) -> int:
     live: SqlView = projection.view
-    fresh = type(live)(
-        live.engine,
-        live.projection_name + SUFFIX,
-        live.reader,
-        # SQLite cannot rename an index: there the fresh tables get theirs at the swap
-        tables=live.tables.fresh(SUFFIX, indexes=_is_postgres(live.engine)),
-    )
+    fresh = fresh_view(live)
     with _only_rebuild(live):
         _drop(fresh)  # left behind by a rebuild that was killed
         fresh.tables.metadata.create_all(live.engine)
@@ -64,6 +58,22 @@ def _rebuild(service: CaseService, projection: Any, progress: Callable[[int], No
     if applied >= ANALYZE_AFTER:
         live.analyze()
     return applied
+
+
+def fresh_view(live: SqlView) -> SqlView:
+    """The view over a fresh copy of the live view's tables, with a position of its own."""
+    return type(live)(
+        live.engine,
+        live.projection_name + SUFFIX,
+        live.reader,
+        # SQLite cannot rename an index: there the fresh tables get theirs at the swap
+        tables=live.tables.fresh(SUFFIX, indexes=_is_postgres(live.engine)),
+    )
+
+
+def swap(live: SqlView, fresh: SqlView, application_name: str) -> None:
+    """Swap a caught-up fresh view in for the live one (see ``_swap``)."""
+    _swap(live, fresh, application_name)
 
 
 def _swap(live: SqlView, fresh: SqlView, application_name: str) -> None:

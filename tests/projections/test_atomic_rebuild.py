@@ -3,9 +3,12 @@ half-built view, a failed rebuild leaves the old one live, nothing temporary is 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import Tracking
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import OperationalError
 
@@ -15,11 +18,12 @@ from interfaces.bootstrap import Container
 from projections.audit import audit_views
 from projections.dashboards import Period
 from projections.queries import CaseFilter, Scope
-from projections.rebuild import SUFFIX, rebuild
+from projections.rebuild import SUFFIX, fresh_view, rebuild, swap
 from projections.view import builds_table, tracking_table
 from tests.conftest import FakeClock
 from tests.projections.checks import snapshot
 from tests.projections.generator import HistoryGenerator
+from tests.projections.recount import read_log
 
 EVERYTHING = Scope(everything=True)
 
@@ -188,3 +192,47 @@ def test_a_reader_in_a_long_transaction_is_never_cut_off(
         assert _totals(container) != truth  # the old view is still live
         rebuild(container.projector)  # with the reader gone, the swap goes through
     assert _totals(container) == truth
+
+
+def test_a_projector_forgets_its_rows_when_a_swap_lands_at_its_position(
+    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A projector keeps rows in memory between its transactions while the position is
+    the one it left. A rebuild may swap in tables at exactly that position: the rows it
+    read from the old tables must not be written over the new ones."""
+    HistoryGenerator(container.service, clock, n_cases=60, seed=11).run()
+    app_name = container.service.name
+    log = [(e, Tracking(app_name, i)) for i, e in read_log(container.service)]
+    ids = [str(e.originator_id) for e, _ in log]
+    # a case with events before a, in a..b-1 and from b on
+    victim = next(c for c in ids if ids.count(c) >= 3)
+    first, second = [i for i, c in enumerate(ids) if c == victim][:2]
+    a, b = first + 1, second + 1
+    projection = container.projector.projections[0]
+    projection.process_batch(log[:a])
+    with container.engine.begin() as conn:  # the old view lies about the victim
+        conn.execute(
+            text("UPDATE ledger_cases SET title = 'forged' WHERE case_id = :k"), {"k": victim}
+        )
+    live = projection.view
+    original = type(live).locked
+    calls: list[str] = []
+
+    @contextmanager
+    def locked(self: Any, application_name: str) -> Iterator[Any]:
+        if self is live:
+            calls.append(application_name)
+            if len(calls) == 2:  # between our two transactions: a rebuild up to b
+                fresh = fresh_view(live)
+                fresh.tables.metadata.create_all(container.engine)
+                projection.for_view(fresh).process_batch(log[:b])
+                swap(live, fresh, application_name)
+        with original(self, application_name) as tx:
+            yield tx
+
+    monkeypatch.setattr(type(live), "locked", locked)
+    applied = projection.process_pages([log[a:b], log[b:]], per_transaction=b - a)
+    assert len(calls) == 2 and applied == len(log) - a
+    assert container.projector.marks() == {"ledger": (1, len(log))}
+    report = audit_views(container.projector)
+    assert report.intact, report.differences
