@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -176,3 +177,30 @@ def test_cli_verify_views_names_the_difference_in_chinese(cli_env: Settings) -> 
     assert f"案件台账（ledger_cases）行 {FIRE_LANE} 列 satisfaction" in result.output
     assert "哈希链完整" in result.output  # the log itself is intact: only the view lies
     assert runner.invoke(app, ["verify"]).exit_code == 0  # without --views: not checked
+
+
+def test_an_event_the_fold_cannot_apply_is_named_not_fatal(demo: Container) -> None:
+    """An intruder appends a copy of a later event under a new case id (no report
+    before it) and moves the view's position past it: the check names that case."""
+    postgres = demo.engine.dialect.name == "postgresql"
+    events = "chuishao_events" if postgres else "stored_events"
+    fire_lane, ghost = scenarios()[0].case_id, uuid.uuid4()
+    key = (lambda u: u) if postgres else (lambda u: u.hex)
+    tamper(
+        demo,
+        f"INSERT INTO {events} (originator_id, originator_version, topic, state) "
+        f"SELECT :ghost, 1, topic, state FROM {events} "
+        "WHERE originator_id = :k AND originator_version = 2",
+        ghost=key(ghost),
+        k=key(fire_lane),
+    )
+    tamper(
+        demo,
+        "UPDATE chuishao_projection_tracking SET notification_id = :p",
+        p=demo.projector.head(),
+    )
+    report = audit_views(demo.projector)
+    assert [(d.view, d.key, d.problem) for d in report.differences] == [
+        ("ledger_cases", str(ghost), "unfoldable")
+    ]
+    assert "KeyError" in report.differences[0].expected
