@@ -16,14 +16,23 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import events as ev
 from domain.values import Status
-from projections.ledger_tables import CASE_PLACE, CST, case_units, cases, metadata, pledges, summons
+from projections.ledger_tables import (
+    CASE_PLACE,
+    CST,
+    LIVE,
+    case_units,
+    cases,
+    metadata,
+    pledges,
+    summons,
+)
 from projections.rollups import Contribution, Deltas, contribution
-from projections.view import SqlView
+from projections.view import SqlView, ViewTables
 
 __all__ = ["CaseLedger", "LedgerView", "cases", "case_units", "metadata", "pledges", "summons"]
 CASE_COLUMNS = [c.name for c in cases.columns]
@@ -57,13 +66,14 @@ class Batch:
     involved: set[tuple[str, str]] = field(default_factory=set)
     max_rows: int = MAX_ROWS
 
-    def load(self, conn: Connection, events: Sequence[Any]) -> None:
+    def load(self, conn: Connection, events: Sequence[Any], tables: ViewTables = LIVE) -> None:
         """Read the stored rows of the cases these events continue (those not in memory)."""
         wanted = {
             str(e.originator_id) for e in events if not isinstance(e, ev.CaseReported)
         } - self.rows.keys()
+        table = tables[cases]
         for chunk in _chunks(sorted(wanted), 5000):
-            for r in conn.execute(select(cases).where(cases.c.case_id.in_(chunk))):
+            for r in conn.execute(select(table).where(table.c.case_id.in_(chunk))):
                 row = self.rows[r.case_id] = dict(r._mapping)
                 self.stored[r.case_id] = contribution(row)
 
@@ -89,6 +99,10 @@ class CaseLedger(Projection[LedgerView]):
         super().__init__(view)
         self.log = log  # the event log, to notice events a subscription skipped
 
+    def for_view(self, view: LedgerView) -> CaseLedger:
+        """The same projection writing another copy of the tables (a rebuild's)."""
+        return CaseLedger(view, log=self.log)
+
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         self.process_batch([(domain_event, tracking)])
@@ -104,14 +118,16 @@ class CaseLedger(Projection[LedgerView]):
         transaction, each advancing the position with its rows. Rows stay in memory from
         one transaction to the next unless someone else moved the position in between.
         Returns how many events were applied (those already applied are skipped)."""
-        batch = Batch()
-        applied, ours = 0, -1  # ours: the position our last transaction left
+        batch, tables = Batch(), self.view.tables
+        applied, ours = 0, (-1, -1)  # ours: the (build, position) our last transaction left
         queue = iter(pages)
         page = next(queue, None)
         while page:
             with self.view.locked(page[0][1].application_name) as tx:
-                if tx.position != ours:
-                    batch = Batch()  # another projector wrote: our rows may be stale
+                if (tx.build, tx.position) != ours:
+                    # another projector wrote, or a rebuild swapped the tables in: the
+                    # rows in memory may be stale
+                    batch = Batch()
                 done, in_tx = tx.position, 0
                 while page and (in_tx == 0 or in_tx + len(page) <= per_transaction):
                     todo = [(e, t) for e, t in page if t.notification_id > done]
@@ -119,15 +135,15 @@ class CaseLedger(Projection[LedgerView]):
                         if in_tx == 0:
                             self._check_nothing_skipped(done, todo[0][1].notification_id)
                         events = [e for e, _ in todo]
-                        batch.load(tx.conn, events)
+                        batch.load(tx.conn, events, tables)
                         for e in events:
                             fold(batch, e)
                         done, in_tx = todo[-1][1].notification_id, in_tx + len(todo)
                     page = next(queue, None)
                 if in_tx:
-                    write(tx.conn, batch)
+                    write(tx.conn, batch, tables)
                     tx.advance(done)
-            ours, applied = done, applied + in_tx
+            ours, applied = (tx.build, done), applied + in_tx
         return applied
 
     def _check_nothing_skipped(self, position: int, first: int) -> None:
@@ -278,33 +294,40 @@ def _summons(b: Batch, case_id: str, whistle_id: str, unit_id: str, **values: An
         b.summons_updates.setdefault(key, {}).update(values)
 
 
-def write(conn: Connection, b: Batch) -> None:
+def mark_counted(b: Batch, counted: dict[str, Contribution | None]) -> None:
+    """Copy onto the batch's new summons and pledges whether their case counts anywhere
+    (not withdrawn or a duplicate)."""
+    for row in (*b.new_summons.values(), *b.new_pledges):
+        row["counted"] = counted[row["case_id"]] is not None
+
+
+def write(conn: Connection, b: Batch, tables: ViewTables = LIVE) -> None:
     """Store what the batch changed with a handful of bulk statements."""
+    case_rows, summons_rows, pledge_rows = tables[cases], tables[summons], tables[pledges]
     counted = {case_id: contribution(b.rows[case_id]) for case_id in b.dirty}
     dirty = sorted(b.dirty)
     new = [b.rows[k] for k in dirty if k not in b.stored]
     old = [b.rows[k] for k in dirty if k in b.stored]
     if new:
-        conn.execute(cases.insert(), new)
+        conn.execute(case_rows.insert(), new)
     if old:
         conn.execute(
-            cases.update().where(cases.c.case_id == bindparam("k_case")),
+            case_rows.update().where(case_rows.c.case_id == bindparam("k_case")),
             [
                 {"k_case": r["case_id"], **{k: r[k] for k in CASE_COLUMNS if k != "case_id"}}
                 for r in old
             ],
         )
+    mark_counted(b, counted)
     if b.new_summons:
-        for summoned in b.new_summons.values():
-            summoned["counted"] = counted[summoned["case_id"]] is not None
-        conn.execute(summons.insert(), list(b.new_summons.values()))
-    _update_summons(conn, b.summons_updates)
+        conn.execute(summons_rows.insert(), list(b.new_summons.values()))
+    _update_summons(conn, b.summons_updates, summons_rows)
     recounted = [  # withdrawn or marked duplicate: their summons and pledges stop counting
         {"k_case": case_id, "counted": after is not None}
         for case_id, after in counted.items()
         if case_id in b.stored and (b.stored[case_id] is None) != (after is None)
     ]
-    for table in (summons, pledges) if recounted else ():
+    for table in (summons_rows, pledge_rows) if recounted else ():
         conn.execute(
             table.update()
             .where(table.c.case_id == bindparam("k_case"))
@@ -312,23 +335,23 @@ def write(conn: Connection, b: Batch) -> None:
             recounted,
         )
     if b.new_pledges:
-        for pledge in b.new_pledges:
-            pledge["counted"] = counted[pledge["case_id"]] is not None
-        conn.execute(pledges.insert(), b.new_pledges)
+        conn.execute(pledge_rows.insert(), b.new_pledges)
     if b.involved:
         insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         conn.execute(
-            insert(case_units).on_conflict_do_nothing(),
+            insert(tables[case_units]).on_conflict_do_nothing(),
             [{"case_id": c, "unit_id": u} for c, u in sorted(b.involved)],
         )
     deltas = Deltas()
     for case_id, after in counted.items():
         deltas.change(b.stored.get(case_id), after)
-    deltas.write(conn)
+    deltas.write(conn, tables)
     b.written(counted)
 
 
-def _update_summons(conn: Connection, updates: dict[tuple[str, str, str], dict[str, Any]]) -> None:
+def _update_summons(
+    conn: Connection, updates: dict[tuple[str, str, str], dict[str, Any]], summons: Table
+) -> None:
     """Report-ins and scores of earlier whistles: one executemany per set of columns."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for (case_id, whistle_id, unit_id), values in sorted(updates.items()):

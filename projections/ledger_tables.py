@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, St
 
 from domain.values import Status
 from infrastructure.sql_types import UtcDateTime
+from projections.view import live_tables
 
 CST = ZoneInfo("Asia/Shanghai")
 OPEN_STATUSES = (Status.REPORTED.value, Status.IN_PROGRESS.value)
@@ -18,6 +19,7 @@ IS_OPEN = text("status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES
 LEFT_GRID = text("level <> 'grid'")
 UNANSWERED = text("reported_in_at IS NULL")
 metadata = MetaData()
+LIVE = live_tables(metadata)  # the tables readers query (a rebuild fills a fresh copy)
 CASE_PLACE = ("reported_month", "street_id", "community_id", "grid_id", "category_id")
 
 

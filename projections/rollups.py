@@ -11,13 +11,16 @@ Like every view, the rollups are rebuilt from the event log, never edited by han
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Column, Connection, Integer, String, Table, bindparam, func
 from sqlalchemy.dialects import sqlite
 
-from projections.ledger_tables import metadata
+from projections.ledger_tables import LIVE, metadata
 from projections.measures import COUNT_NAMES, case_counts
+from projections.view import ViewTables
 
 KEY = ("reported_month", "street_id", "community_id", "grid_id", "category_id")
 # Smallest first: a query uses the first one that has every column it needs.
@@ -81,20 +84,21 @@ class Deltas:
             self.add(before, -1)
             self.add(after, 1)
 
-    def write(self, conn: Connection) -> None:
+    def write(self, conn: Connection, tables: ViewTables = LIVE) -> None:
         """Add the deltas to every rollup: on PostgreSQL in one statement (one round trip;
         the live projector pays this per event), on SQLite one upsert per rollup."""
         changed = sorted((k, v) for k, v in self.by_key.items() if any(v))
         if not changed:
             return
+        sql = _statements(tables)
         if conn.dialect.name == "postgresql":
             arrays = zip(*(key + tuple(delta) for key, delta in changed), strict=True)
-            conn.exec_driver_sql(_UPSERT_ALL, tuple(list(a) for a in arrays))
+            conn.exec_driver_sql(sql.upsert_all, tuple(list(a) for a in arrays))
         else:
             for grain in GRAINS:
                 rows = _rolled(changed, grain)
                 if rows:
-                    conn.execute(_UPSERTS[grain], rows)
+                    conn.execute(sql.upserts[grain], rows)
         # A case withdrawn or marked duplicate empties its key's rows: a rebuild would
         # not have them, so neither may the incremental tables.
         if any(delta[0] < 0 for _, delta in changed):
@@ -105,7 +109,15 @@ class Deltas:
                     if row["reported"] < 0
                 ]
                 if emptied:
-                    conn.execute(_DELETES[grain], emptied)
+                    conn.execute(sql.deletes[grain], emptied)
+
+    def totals(self, grain: str) -> dict[Key, tuple[int, ...]]:
+        """The summed counts at one grain, keyed by its columns' values (keys with
+        nothing counted left out, as the tables leave them out)."""
+        return {
+            tuple(row[c] for c in GRAINS[grain]): tuple(row[n] for n in COUNT_NAMES)
+            for row in _rolled(sorted(self.by_key.items()), grain)
+        }
 
 
 def _rolled(changed: list[tuple[Key, list[int]]], grain: str) -> list[dict[str, Any]]:
@@ -124,8 +136,30 @@ def _rolled(changed: list[tuple[Key, list[int]]], grain: str) -> list[dict[str, 
     ]
 
 
-def _upsert(grain: str) -> Any:
-    table, columns = TABLES[grain], GRAINS[grain]
+@dataclass(frozen=True)
+class _Statements:
+    upserts: dict[str, Any]
+    deletes: dict[str, Any]
+    upsert_all: str
+
+
+@lru_cache(maxsize=8)
+def _statements(tables: ViewTables) -> _Statements:
+    """The write statements for one set of tables (the live ones, or a rebuild's)."""
+    rollups = {grain: tables[live] for grain, live in TABLES.items()}
+    return _Statements(
+        upserts={grain: _upsert(rollups[grain], GRAINS[grain]) for grain in GRAINS},
+        deletes={
+            grain: table.delete().where(
+                table.c.reported == 0, *(table.c[c] == bindparam(c) for c in GRAINS[grain])
+            )
+            for grain, table in rollups.items()
+        },
+        upsert_all=_upsert_all_sql(rollups),
+    )
+
+
+def _upsert(table: Table, columns: tuple[str, ...]) -> Any:
     stmt = sqlite.insert(table)
     return stmt.on_conflict_do_update(
         index_elements=list(columns),
@@ -133,14 +167,14 @@ def _upsert(grain: str) -> Any:
     )
 
 
-def _upsert_all_sql() -> str:
+def _upsert_all_sql(rollups: dict[str, Table]) -> str:
     """One PostgreSQL statement: the finest deltas as arrays, summed into every rollup."""
     names = [*KEY, *COUNT_NAMES]
     types = ["text"] * len(KEY) + ["int"] * len(COUNT_NAMES)
     unnest = ", ".join(f"%s::{t}[]" for t in types)
     parts = []
     for grain, columns in GRAINS.items():
-        table, keys = TABLES[grain].name, ", ".join(columns)
+        table, keys = rollups[grain].name, ", ".join(columns)
         sums = ", ".join(f"sum({n})" for n in COUNT_NAMES)
         adds = ", ".join(f"{n} = {table}.{n} + excluded.{n}" for n in COUNT_NAMES)
         parts.append(
@@ -150,16 +184,6 @@ def _upsert_all_sql() -> str:
         )
     ctes = ", ".join(f"g{i} AS ({sql})" for i, sql in enumerate(parts[:-1]))
     return f"WITH d ({', '.join(names)}) AS (SELECT * FROM unnest({unnest})), {ctes} {parts[-1]}"
-
-
-_UPSERTS = {grain: _upsert(grain) for grain in GRAINS}
-_DELETES = {
-    grain: TABLES[grain]
-    .delete()
-    .where(TABLES[grain].c.reported == 0, *(TABLES[grain].c[c] == bindparam(c) for c in columns))
-    for grain, columns in GRAINS.items()
-}
-_UPSERT_ALL = _upsert_all_sql()
 
 
 def summed(table: Table) -> list[Any]:

@@ -51,6 +51,10 @@ class Projector:
     def positions(self) -> dict[str, int]:
         return {p.name: p.view.max_tracking_id(self.service.name) or 0 for p in self.projections}
 
+    def marks(self) -> dict[str, tuple[int, int]]:
+        """Each view's (build, position): its rows change only when this changes."""
+        return {p.name: p.view.mark(self.service.name) for p in self.projections}
+
     def head(self) -> int:
         return self.service.recorder.max_notification_id() or 0
 

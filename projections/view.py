@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache, cached_property
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from sqlalchemy import (
@@ -26,6 +27,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import quoted_name
 
 tracking_metadata = MetaData()
 tracking_table = Table(
@@ -41,6 +43,50 @@ versions_table = Table(  # which shape of its tables each view was built with
     Column("projection", String(64), primary_key=True),
     Column("version", Integer, nullable=False),
 )
+builds_table = Table(  # how many times a rebuild swapped fresh tables in (0: never)
+    "chuishao_view_builds",
+    tracking_metadata,
+    Column("projection", String(64), primary_key=True),
+    Column("build", Integer, nullable=False),
+)
+
+
+@dataclass(frozen=True, eq=False)
+class ViewTables:
+    """A view's tables: the live ones, or a fresh copy (same columns, every name ending in
+    ``suffix``) that a rebuild fills before swapping it in. Writers look their tables up
+    here by the live table, so one code path fills either."""
+
+    metadata: MetaData
+    suffix: str = ""
+
+    def __getitem__(self, live: Table) -> Table:
+        return self.metadata.tables[live.name + self.suffix]
+
+    def fresh(self, suffix: str, *, indexes: bool) -> ViewTables:
+        """A copy under new names. Index names are schema-wide (PostgreSQL) or file-wide
+        (SQLite), so they get the suffix too, or are left out (``indexes=False``)."""
+        copy = MetaData()
+        for table in self.metadata.sorted_tables:
+            fresh = table.to_metadata(copy, name=table.name + suffix)
+            for index in list(fresh.indexes):
+                if indexes:
+                    index.name = quoted_name(f"{index.name}{suffix}", None)
+                else:
+                    fresh.indexes.discard(index)
+        return ViewTables(copy, suffix)
+
+    @cached_property
+    def live_names(self) -> list[str]:
+        """The live name of each table, dependencies first."""
+        return [t.name.removesuffix(self.suffix) for t in self.metadata.sorted_tables]
+
+
+@cache
+def live_tables(metadata: MetaData) -> ViewTables:
+    """The one ViewTables of a view's live tables (write statements are cached per
+    ViewTables)."""
+    return ViewTables(metadata)
 
 
 @dataclass
@@ -48,6 +94,7 @@ class Locked:
     conn: Connection
     application_name: str
     position: int  # the view holds every event up to here
+    build: int = 0  # which rebuild's tables these are
     advanced_to: int = 0
 
     def advance(self, notification_id: int) -> None:
@@ -62,12 +109,23 @@ class SqlView(TrackingRecorder):
     # version is dropped and rebuilt from the event log (the log is the truth; views are not).
     schema_version: int = 1
 
-    def __init__(self, engine: Engine, projection_name: str, reader: Engine | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        projection_name: str,
+        reader: Engine | None = None,
+        *,
+        tables: ViewTables | None = None,
+    ) -> None:
         self.engine = engine
         self.reader = reader or engine  # SQLite: an engine whose reads take no write lock
         self._ensured: set[str] = set()
         self.projection_name = projection_name
-        self.create_tables()
+        if tables is None:  # the live tables, created or migrated here
+            self.tables = live_tables(self.metadata)
+            self.create_tables()
+        else:  # a rebuild's fresh tables, which the rebuild creates
+            self.tables = tables
 
     def create_tables(self) -> None:
         tracking_metadata.create_all(self.engine)
@@ -115,7 +173,7 @@ class SqlView(TrackingRecorder):
         self._ensure_tracking_row(application_name)
         with self.engine.begin() as conn:
             position = self._position(conn, application_name, lock=True) or 0
-            tx = Locked(conn, application_name, position)
+            tx = Locked(conn, application_name, position, self._build(conn))
             yield tx
             if tx.advanced_to > position:
                 self._advance(conn, Tracking(application_name, tx.advanced_to))
@@ -145,7 +203,7 @@ class SqlView(TrackingRecorder):
     def analyze(self) -> None:
         """Refresh the planner's statistics (and PostgreSQL's visibility map, for index-only
         counts) after bulk work such as a rebuild; autovacuum would get there later."""
-        names = [table.name for table in self.metadata.sorted_tables]
+        names = [table.name for table in self.tables.metadata.sorted_tables]
         if self.engine.dialect.name != "postgresql":
             with self.engine.begin() as conn:
                 for name in names:
@@ -163,6 +221,33 @@ class SqlView(TrackingRecorder):
         with self.reader.connect() as conn:
             return self._position(conn, application_name, lock=False) or None
 
+    def mark(self, application_name: str) -> tuple[int, int]:
+        """(build, position), read together: what the view's rows are a function of.
+        A rebuild may swap in tables at the position the old ones had, so the position
+        alone does not say the rows are the same."""
+        position = (
+            select(tracking_table.c.notification_id)
+            .where(
+                tracking_table.c.projection == self.projection_name,
+                tracking_table.c.application_name == application_name,
+            )
+            .scalar_subquery()
+        )
+        build = (
+            select(builds_table.c.build)
+            .where(builds_table.c.projection == self.projection_name)
+            .scalar_subquery()
+        )
+        with self.reader.connect() as conn:
+            row = conn.execute(select(build, position)).one()
+        return int(row[0] or 0), int(row[1] or 0)
+
+    def _build(self, conn: Connection) -> int:
+        build = conn.execute(
+            select(builds_table.c.build).where(builds_table.c.projection == self.projection_name)
+        ).scalar_one_or_none()
+        return int(build or 0)
+
     def reset(self) -> None:
         """Empty the view and its position (for a rebuild from the event log)."""
         with self.engine.begin() as conn:
@@ -172,7 +257,7 @@ class SqlView(TrackingRecorder):
                     .where(tracking_table.c.projection == self.projection_name)
                     .with_for_update()
                 )
-            for table in reversed(self.metadata.sorted_tables):
+            for table in reversed(self.tables.metadata.sorted_tables):
                 conn.execute(table.delete())
             # Back to 0, not deleted: the row stays there for projectors to lock.
             conn.execute(

@@ -19,6 +19,7 @@ from interfaces.bootstrap import build_case_service, build_container
 from interfaces.cli import audit, db, projections, signing, users
 from interfaces.cli.audit import check_operator
 from interfaces.cli.render import case_summary, timeline, verify_lines
+from interfaces.cli.views import verify_views
 from interfaces.demo import ScriptedClock, play
 
 app = typer.Typer(help="chuishao：街乡吹哨、部门报到 案件办理", no_args_is_help=True)
@@ -128,9 +129,13 @@ def verify(
     anchor: Annotated[
         Path | None, typer.Option(help="a checkpoint anchor (JSON) kept outside the system")
     ] = None,
+    views: Annotated[
+        bool, typer.Option("--views", help="also check the views against the log")
+    ] = False,
 ) -> None:
-    """Check every case's chain and events, and the whole log against its signatures;
-    exit 1 and name every problem. Needs no private key."""
+    """Check every case's chain and events, and the whole log against its signatures
+    (and with --views every view row against the log); exit 1 and name every problem.
+    Needs no private key."""
     trusted = signing.read_trusted(public_key) if public_key else None
     anchor_row = signing.read_anchor(anchor) if anchor else None
     with (
@@ -145,7 +150,8 @@ def verify(
         )
     for line in verify_lines(report):
         console.print(line)
-    if not report.intact:
+    views_intact = verify_views(console) if views else True
+    if not report.intact or not views_intact:
         raise typer.Exit(1)
 
 

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_container
+from projections.rebuild import rebuild as rebuild_views
 
 app = typer.Typer(help="Read models 统计视图", no_args_is_help=True)
 
@@ -23,12 +24,11 @@ def _console():  # type: ignore[no-untyped-def]
 
 @app.command("rebuild")
 def rebuild() -> None:
-    """Empty every view and rebuild it from the event log (the log is never touched)."""
+    """Rebuild every view from the event log into fresh tables, then swap them in at once:
+    readers keep the old views until then (the log is never touched)."""
     console = _console()
     with build_container(Settings(), signing=False) as c:
         head = c.projector.head()
-        for view in c.projector.views:
-            view.reset()
         columns = (
             TextColumn("重建统计视图"),
             BarColumn(),
@@ -37,7 +37,7 @@ def rebuild() -> None:
         )
         with Progress(*columns, console=console) as bar:
             task = bar.add_task("rebuild", total=head * len(c.projector.projections) or None)
-            applied = c.projector.catch_up(lambda n: bar.advance(task, n))
+            applied = rebuild_views(c.projector, lambda n: bar.advance(task, n))
         console.print(f"已重建：{applied} 条事件，视图位置 {c.projector.positions()}")
 
 

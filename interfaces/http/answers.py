@@ -5,7 +5,8 @@ and role) and of the views, and the views change only when their position moves 
 and position commit together). So an answer computed at position P is the answer to
 the same question for as long as the position is still P: it is kept as JSON bytes
 and served again without a query. Never stale: any new event moves the position, and
-the next request recomputes. A request with ``Cache-Control: no-cache`` is always
+the next request recomputes. A rebuild swaps in new tables that may sit at the same
+position, so the key is (build, position). A request with ``Cache-Control: no-cache`` is always
 answered afresh (and the fresh answer kept).
 """
 
@@ -107,7 +108,8 @@ def kept(
     at this instant, and its answer holds only until the next deadline crossing."""
     cache: AnswerCache = request.app.state.answers
     key = (*question, user.role, user.unit_id, scope)
-    position = tuple(sorted(c.projector.positions().items()))  # read before computing
+    # read before computing; the build number changes when a rebuild swaps tables in
+    position = tuple(sorted(c.projector.marks().items()))
     fresh = "no-cache" in request.headers.get("cache-control", "")
     if now is None:
         return cache.answer(key, position, compute, fresh=fresh)

@@ -439,6 +439,24 @@ class LogVerifyResult(BaseModel):
     problems: list[LogProblemPublic]
 
 
+class ViewDifferencePublic(BaseModel):
+    view: str = Field(examples=["ledger_cases"])
+    key: str = Field(description="the row's primary key, parts joined by '/'")
+    column: str | None = Field(description="null: the whole row is missing or extra")
+    problem: Literal["differs", "missing", "extra", "unfoldable"]
+    stored: Any = None
+    expected: Any = Field(None, description="the value the event log gives")
+
+
+class ViewsVerifyResult(BaseModel):
+    intact: bool
+    position: int = Field(description="events up to this log position were compared")
+    cases: int
+    rows: int
+    total: int = Field(description="differences found; at most the first 1000 are listed")
+    differences: list[ViewDifferencePublic]
+
+
 class VerifyResult(BaseModel):
     intact: bool
     cases: int
@@ -450,6 +468,7 @@ class VerifyResult(BaseModel):
         description="PostgreSQL: the service's role does not own the log's tables and cannot "
         "change them (`chuishao db setup`); false on SQLite and in single-role mode",
     )
+    views: ViewsVerifyResult | None = None  # with ?views=true: the views against the log
 
 
 class ProjectionHealth(BaseModel):

@@ -367,6 +367,7 @@ def test_audit_verify_only_for_auditor_and_admin(api: Api, user: str) -> None:
             "problems": [],
         }
         assert body["log"]["intact"] and body["log"]["signed_position"] == 1
+        assert body["views"] is None  # only with ?views=true
     else:
         h.assert_problem(response, 403, "forbidden")
 

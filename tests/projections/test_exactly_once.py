@@ -138,8 +138,8 @@ SLOW_WORKER = """
 import os, pathlib, time
 import projections.ledger as ledger
 original = ledger.write
-def write(conn, batch):
-    original(conn, batch)
+def write(conn, batch, *tables):
+    original(conn, batch, *tables)
     pathlib.Path(os.environ["MARK"]).touch()
     time.sleep(0.4)
 ledger.write = write

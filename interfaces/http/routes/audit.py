@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from application.access import Action
 from application.errors import StorageUnavailable
 from application.log_chain import LogSignature
+from interfaces.bootstrap import Container
 from interfaces.http.deps import ContainerDep, CurrentUser
 from interfaces.http.schemas import (
     ChainProblemPublic,
@@ -26,19 +27,23 @@ from interfaces.http.schemas import (
     LogVerifyResult,
     ProjectionHealth,
     VerifyResult,
+    ViewDifferencePublic,
+    ViewsVerifyResult,
 )
+from projections.audit import audit_views
 
 router = APIRouter(tags=["audit"])
 
 
 @router.get("/audit/verify", response_model=VerifyResult)
-def verify(c: ContainerDep, user: CurrentUser) -> VerifyResult:
+def verify(c: ContainerDep, user: CurrentUser, views: bool = False) -> VerifyResult:
     """Check every case's hash chain and events, and the whole log against its signatures
-    (every event covered, every signed head reproduced); name every problem."""
+    (every event covered, every signed head reproduced); with ``views=true`` also check the
+    views against the log. Names every problem."""
     c.policy.require(user, Action.AUDIT)
     report = c.service.verify()
     log = report.log
-    return VerifyResult(
+    result = VerifyResult(
         intact=report.intact,
         cases=report.cases,
         events=report.events,
@@ -57,6 +62,22 @@ def verify(c: ContainerDep, user: CurrentUser) -> VerifyResult:
             checkpoint_age_seconds=log.checkpoint_age(report.checked_at or datetime.now(UTC)),
             problems=[LogProblemPublic(**asdict(p)) for p in log.problems],
         ),
+    )
+    if views:
+        result.views = views_result(c)
+        result.intact = result.intact and result.views.intact
+    return result
+
+
+def views_result(c: Container) -> ViewsVerifyResult:
+    checked = audit_views(c.projector)
+    return ViewsVerifyResult(
+        intact=checked.intact,
+        position=checked.position,
+        cases=checked.cases,
+        rows=checked.rows,
+        total=checked.total,
+        differences=[ViewDifferencePublic(**asdict(d)) for d in checked.differences],
     )
 
 
