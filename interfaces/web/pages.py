@@ -311,7 +311,7 @@ def ledger(
         "ledger.html",
         user,
         columns=COLUMNS,
-        rows=[q.readable(r) for r in rows],
+        rows=[q.readable(r, for_screen=True) for r in rows],
         total=total,
         offset=offset,
         query=query,

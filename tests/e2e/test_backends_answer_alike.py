@@ -65,8 +65,9 @@ def _scenario(api: Api) -> dict[str, Any]:
     h.pledge(api, case_id)
     api.clock.advance(hours=2)
     h.resolve(api, case_id)
-    h.evaluate(api, case_id, "satisfied")
-    api.post("admin", f"/cases/{case_id}/resident/erasure", {})
+    h.evaluate(api, case_id, "satisfied", user="admin")  # not the resolver
+    erased = api.post("admin", f"/cases/{case_id}/resident/erasure", {"reason": "居民本人申请"})
+    assert erased.status_code == 200, erased.text
     h.close(api, case_id)
     api.get("admin", "/cases", min_position=api.event_count())
     return {

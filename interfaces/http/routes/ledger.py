@@ -81,7 +81,9 @@ class LedgerQuery:
                 return
             offset += PAGE
 
-    def readable(self, r: dict[str, Any]) -> dict[str, Any]:
+    def readable(self, r: dict[str, Any], *, for_screen: bool = False) -> dict[str, Any]:
+        """A row with Chinese labels. Times are ISO 8601 in Beijing time with their offset
+        (``2024-03-01T17:00+08:00``) in answers and exports; the console shows them bare."""
         j = self.c.service.jurisdiction
 
         def name(table: dict[str, Any], key: str) -> str:
@@ -89,7 +91,12 @@ class LedgerQuery:
             return item.name if item is not None else key
 
         def when(at: datetime | None) -> str:
-            return at.astimezone(CST).strftime("%Y-%m-%d %H:%M") if at else ""
+            if at is None:
+                return ""
+            local = at.astimezone(CST)
+            return (
+                local.strftime("%Y-%m-%d %H:%M") if for_screen else local.isoformat("T", "minutes")
+            )
 
         return {
             "case_id": r["case_id"],
