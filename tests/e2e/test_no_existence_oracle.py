@@ -26,7 +26,7 @@ WRITES: list[tuple[str, dict[str, Any]]] = [
     ("close", {}),
     ("withdrawal", {"reason": "撤回"}),
     ("duplicate-of", {"original_case_id": str(uuid4())}),
-    ("resident/erasure", {}),
+    ("resident/erasure", {"reason": "居民本人申请"}),
 ]
 # Users who may not see the fire-lane case in grid chengshi-huating, one per role kind.
 OUTSIDERS = ["other_grid_lead", "other_coordinator", "other_liaison"]
