@@ -36,7 +36,7 @@ def _history(c: Container, clock: FakeClock, n_cases: int = 60) -> None:
 def _totals(c: Container) -> tuple[int, int]:
     """What readers see: the case list's total and the dashboard's reported count."""
     _, listed = c.ledger.list_cases(CaseFilter(), EVERYTHING, limit=1, offset=0)
-    return listed, c.dashboards.total(Period(), EVERYTHING).reported
+    return listed, c.dashboards.total(Period(), EVERYTHING, c.service.clock()).reported
 
 
 def _falsify(c: Container) -> None:
