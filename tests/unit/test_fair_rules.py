@@ -114,6 +114,7 @@ def test_the_timeline_names_the_unanswered_units():
 
     class Record:
         type = "CaseResolved"
+        invalid = ""
         data = {k: v for k, v in vars(event).items() if k in ("round", "level", "summary")} | {
             "unanswered": event.unanswered
         }
