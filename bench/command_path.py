@@ -54,11 +54,11 @@ def run(h: Harness) -> None:
                 f"  raw {mode:9} w={w:2}: {r['rate']:7.0f} commands/s p50 {r['p50'] * 1000:.1f} ms"
             )
             db.drop_schema(h.url, schema)
-    for (mode, gc, w), r in runs.items():
+    for (mode, commit, w), r in runs.items():
         b = raw[(mode, w)]
         target = "≥ 1.0× raw" if w == 32 else None
         f = Figure(
-            f"{mode} × {w}, group commit {gc}: commands/s",
+            f"{mode} × {w}, group commit {commit}: commands/s",
             r["rate"],
             "cmd/s",
             b["rate"],
