@@ -15,7 +15,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from bench import db, district, lifecycle
+from bench import db, district
+from bench.histories.busy_district import Planner
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service
 
@@ -43,8 +44,8 @@ def service(s: Settings, **kw: Any) -> Any:
             time.sleep(random.uniform(0.01, 0.1))
 
 
-def planner(svc: Any, seed: int) -> lifecycle.Planner:
-    return lifecycle.Planner(svc.jurisdiction, seed, district.generate().category_weights)
+def planner(svc: Any, seed: int) -> Planner:
+    return Planner(svc.jurisdiction, seed, district.generate().category_weights)
 
 
 def keep(samples: list[float], value: float, seen: int) -> None:

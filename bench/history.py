@@ -1,6 +1,6 @@
 """The one history that sections 3–5 read: loaded through ``CaseService`` by writer processes.
 
-Case ``i`` of the history is planned by ``bench.lifecycle`` from its own seeded stream; the
+Case ``i`` of the history is planned by ``bench.histories.busy_district`` from its own seeded stream; the
 loader splits the cases by lane over processes and threads (group commit on).
 """
 
@@ -11,8 +11,11 @@ import time
 import traceback
 from typing import Any
 
-from bench import audit, children, dashboards, db, lifecycle, projections
+from bench import audit, children, dashboards, db, projections
 from bench.harness import Harness
+from bench.histories.busy_district import LANES
+from bench.histories.loading import run_simulated
+from bench.histories.steps import SimClock
 from infrastructure.group_commit import GroupCommitRecorder
 from infrastructure.settings import Settings
 
@@ -53,7 +56,7 @@ def run(h: Harness, sections: set[str]) -> None:
 def load(h: Harness, s: Settings, lo: int, hi: int) -> None:
     size = h.size
     procs, threads = size.load_procs, size.load_threads
-    lanes = list(range(lifecycle.LANES))
+    lanes = list(range(LANES))
     per_proc = [lanes[p::procs] for p in range(procs)]
     progress = h.ctx.Value("q", 0)
     t0 = time.perf_counter()
@@ -125,15 +128,13 @@ def load_history(
 ) -> None:
     """Issue every command of cases [lo, hi) in the given lanes, one thread per lane set."""
     try:
-        clock = lifecycle.SimClock()
+        clock = SimClock()
         svc = children.service(children.settings_from(settings), clock=clock)
         planner = children.planner(svc, seed)
 
         def thread(k: int) -> dict[str, Any]:
             indices = sorted(
-                i
-                for lane in lanes[k]
-                for i in range(lo + (lane - lo) % lifecycle.LANES, hi, lifecycle.LANES)
+                i for lane in lanes[k] for i in range(lo + (lane - lo) % LANES, hi, LANES)
             )
             errors: dict[str, int] = {}
             pending = 0
@@ -146,7 +147,7 @@ def load_history(
                         progress.value += pending
                     pending = 0
 
-            n = lifecycle.run_simulated(svc, clock, planner, indices, tick, errors)
+            n = run_simulated(svc, clock, planner, indices, tick, errors)
             with progress.get_lock():
                 progress.value += pending
             return {"commands": n, "errors": errors}

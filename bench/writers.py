@@ -12,7 +12,10 @@ from typing import Any
 import psycopg
 
 from application.service import utc_now
-from bench import children, db, lifecycle
+from bench import children, db
+from bench.histories.busy_district import Planner
+from bench.histories.commands import execute
+from bench.histories.steps import PlannedCase, Step
 from infrastructure.group_commit import GroupCommitRecorder
 from infrastructure.settings import Settings
 
@@ -20,15 +23,15 @@ from infrastructure.settings import Settings
 class _CaseStream:
     """One writer's endless supply of commands: its own cases, step by step (real clock)."""
 
-    def __init__(self, planner: lifecycle.Planner, first: int, stride: int) -> None:
+    def __init__(self, planner: Planner, first: int, stride: int) -> None:
         self.planner = planner
         self.next_index = first
         self.stride = stride
-        self.plan: lifecycle.Plan | None = None
+        self.plan: PlannedCase | None = None
         self.step = 0
         self.previous: uuid.UUID | None = None  # a duplicate points at this writer's last case
 
-    def next(self) -> tuple[lifecycle.Plan, lifecycle.Step]:
+    def next(self) -> tuple[PlannedCase, Step]:
         if self.plan is None or self.step >= len(self.plan.steps):
             if self.plan is not None and self.plan.kind != "duplicate":
                 self.previous = self.plan.case_id
@@ -109,9 +112,7 @@ def command_writers(
             pass
 
 
-def chuishao_command(
-    svc: Any, planner: lifecycle.Planner
-) -> Callable[[int, int], Callable[..., None]]:
+def chuishao_command(svc: Any, planner: Planner) -> Callable[[int, int], Callable[..., None]]:
     def make(first: int, stride: int) -> Callable[..., None]:
         # warm-up uses its own cases, far from the measured ones
         warm = _CaseStream(planner, 10_000_000 + first, stride)
@@ -121,8 +122,8 @@ def chuishao_command(
             source = warm if warmup else stream
             plan, step = source.next()
             if step.op == "duplicate" and source.previous is None:
-                step = lifecycle.Step(step.offset, "withdraw")
-            lifecycle.execute(svc, plan, step, utc_now(), planner, source.previous)
+                step = Step(step.offset, "withdraw")
+            execute(svc, plan, step, utc_now(), original=source.previous)
 
         return do
 
@@ -139,14 +140,15 @@ def _raw_command(
 
     def make(first: int, stride: int) -> Callable[..., None]:
         conn = psycopg.connect(str(s.database_url))
-        case = [uuid.uuid4(), 0]
+        case_id, version = uuid.uuid4(), 0
 
         def do(warmup: bool) -> None:
-            case[1] += 1
-            if case[1] > 10:  # a new "case" every ten commands, like the real mix
-                case[0], case[1] = uuid.uuid4(), 1
+            nonlocal case_id, version
+            version += 1
+            if version > 10:  # a new "case" every ten commands, like the real mix
+                case_id, version = uuid.uuid4(), 1
             with conn.transaction():
-                conn.execute(sql, (case[0], case[1], topic, payload), prepare=True).fetchone()
+                conn.execute(sql, (case_id, version, topic, payload), prepare=True).fetchone()
 
         return do
 
