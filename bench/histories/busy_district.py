@@ -209,17 +209,7 @@ class _Script:
         self.whistles.append(units)
         number = len(self.whistles)
         blown = self.cursor
-        arrivals = []
-        for unit_id in units:
-            r = rng.random()
-            if r < 0.7:
-                arrivals.append((blown + rng.randrange(MINUTE, int(window * 0.95)), unit_id))
-            elif r < 0.75:
-                arrivals.append((blown + window, unit_id))  # exactly on the deadline
-            elif r < 0.92:
-                arrivals.append((blown + window + rng.randrange(MINUTE, 3 * window), unit_id))
-            # else: never reports in
-        for target, unit_id in sorted(arrivals):
+        for target, unit_id in mixes.report_ins(rng, units, blown, window, mixes.BUSY_DISTRICT):
             self.at(target, "report_in", number, unit_id)
 
     def party(self) -> tuple[PartyKind, str | None, int]:

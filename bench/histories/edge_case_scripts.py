@@ -178,19 +178,7 @@ class EdgeCaseScripts:
         window = rng.choice(WHISTLE_WINDOWS)
         blown = s.then(rng.randrange(MINUTE, 2 * HOUR), "whistle", (tuple(units), window))
         number = sum(1 for st in s.steps if st.op == "whistle")  # W1, W2 … in this case
-        arrivals: list[tuple[int, str]] = []
-        for unit_id in units:
-            r = rng.random()
-            if r < 0.5:
-                arrivals.append((blown + rng.randrange(MINUTE, int(window * 0.95)), unit_id))
-            elif r < 0.56:
-                arrivals.append((blown + window, unit_id))  # exactly on the deadline
-            elif r < 0.6:
-                arrivals.append((blown + window + 1, unit_id))  # one microsecond late
-            elif r < 0.85:
-                arrivals.append((blown + window + rng.randrange(MINUTE, 3 * window), unit_id))
-            # else: never reports in
-        for target, unit_id in sorted(arrivals):
+        for target, unit_id in mixes.report_ins(rng, units, blown, window, mixes.EDGE_CASES):
             s.at(target, "report_in", (number, unit_id), min_gap=1)
         self.stats["summons"] += len(units)
 
