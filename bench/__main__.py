@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the benchmark schemas")
     args = parser.parse_args(argv)
 
-    from bench.run import SIZES, Bench
+    from bench import command_path, history, http_api
+    from bench.harness import SIZES, Harness
 
     console = Console(width=160) if not sys.stdout.isatty() else Console()
     wanted = set(args.only or SECTIONS)
@@ -45,17 +46,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = args.out or Path(tempfile.mkdtemp(prefix="chuishao-bench-"))
     out.mkdir(parents=True, exist_ok=True)
-    bench = Bench(SIZES[args.size], args.database_url, out, console, keep=args.keep)
+    bench = Harness(SIZES[args.size], args.database_url, out, console, keep=args.keep)
     bench.log(f"size {args.size}; sections {sorted(run_sections)}; files in {out}")
     t0 = time.perf_counter()
     try:
         if "command_path" in run_sections:
-            bench.command_path()
+            command_path.run(bench)
         if "http" in run_sections:
-            bench.http()
-        history = run_sections & {"projections", "dashboards", "audit", "memory"}
-        if history:
-            bench.history(history)
+            http_api.run(bench)
+        on_history = run_sections & {"projections", "dashboards", "audit", "memory"}
+        if on_history:
+            history.run(bench, on_history)
     finally:
         bench.cleanup()
     bench.results.meta["seconds"] = round(time.perf_counter() - t0, 1)

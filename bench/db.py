@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -138,3 +140,25 @@ def vm_rss_kb(pid: int) -> int | None:
     except OSError:
         return None
     return None
+
+
+def raw_read(s: Settings, *, hash_rows: bool, page: int = 5000) -> tuple[int, float]:
+    """Read every event row in pages by notification id with plain psycopg (and hash it)."""
+    sql = (
+        f'SELECT originator_id, originator_version, topic, state, notification_id FROM "{s.database_schema}".chuishao_events '
+        "WHERE notification_id >= %s ORDER BY notification_id LIMIT %s"
+    )
+    n = 0
+    t0 = time.perf_counter()
+    with psycopg.connect(str(s.database_url)) as conn:
+        start = 1
+        while True:
+            rows = conn.execute(sql, (start, page), prepare=True).fetchall()
+            n += len(rows)
+            if hash_rows:
+                for r in rows:
+                    hashlib.sha256(r[3]).hexdigest()
+            if len(rows) < page:
+                break
+            start = rows[-1][4] + 1
+    return n, time.perf_counter() - t0

@@ -132,14 +132,14 @@ def generate(seed: int = 2019) -> District:
     units: list[dict[str, str]] = []
     for kind, count, pattern in UNIT_KINDS:
         for n in range(count):
-            street = streets[n % STREETS] if kind in ("police", "property_company") else None
+            home = streets[n % STREETS] if kind in ("police", "property_company") else None
             unit = {
                 "id": f"u-{kind.replace('_', '-')}-{n:02d}",
-                "name": pattern.format(n=n + 1, street=street["name"][:-2] if street else ""),
+                "name": pattern.format(n=n + 1, street=home["name"][:-2] if home else ""),
                 "kind": kind,
             }
-            if street is not None:
-                unit["street"] = street["id"]
+            if home is not None:
+                unit["street"] = home["id"]
             units.append(unit)
     categories = [
         {"id": c, "name": name, "response_hours": r, "resolution_hours": s}

@@ -54,7 +54,9 @@ OURS = (
     "infrastructure/",
     "domain/",
     "eventsourcing/",
-    "bench/workers",
+    "bench/writers",
+    "bench/http_clients",
+    "bench/dashboards",
     "bench/profile",
 )
 TRIVIAL = ("Thread.", "<module>", "_run_module_as_main", "_run_code", "main (", "main.<locals>")
@@ -123,13 +125,13 @@ def _settings(args: argparse.Namespace, schema: str, **kw: Any) -> Any:
 
 
 def work_command(args: argparse.Namespace, threads: int) -> None:
-    from bench import workers
+    from bench import children, writers
 
     schema = args.schema or db.new_schema(args.database_url, "prof")
     s = _settings(args, schema, pool_size=max(threads, 1), max_overflow=4)
-    svc = workers._service(s)
-    planner = workers._planner(svc, 7)
-    make = workers._chuishao_command(svc, planner)
+    svc = children.service(s)
+    planner = children.planner(svc, 7)
+    make = writers.chuishao_command(svc, planner)
     deadline = time.perf_counter() + args.seconds
     counts = [0] * threads
 
@@ -192,8 +194,8 @@ def work_audit(args: argparse.Namespace) -> None:
 def profile_server(args: argparse.Namespace, spy: str, workload: str) -> Path:
     import multiprocessing as mp
 
-    from bench import run as bench_run
-    from bench import workers
+    from bench import dashboards, http_clients
+    from bench.harness import free_port, wait_http
 
     schema = args.schema or db.new_schema(args.database_url, "prof")
     s = _settings(args, schema)
@@ -204,7 +206,7 @@ def profile_server(args: argparse.Namespace, spy: str, workload: str) -> Path:
 
     with build_container(s) as c:
         token = add_user(c, f"prof-{os.getpid()}", "profile", Role.ADMIN, [])
-    port = bench_run._free_port()
+    port = free_port()
     env = db.env_for(s) | {"PYTHONPATH": str(ROOT)}
     extra = ["--no-projections"] if workload == "dashboards" else []
     server = subprocess.Popen(
@@ -214,7 +216,7 @@ def profile_server(args: argparse.Namespace, spy: str, workload: str) -> Path:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        bench_run._wait_http(base + "/healthz", server, 600)
+        wait_http(base + "/healthz", server, 600)
         spy_proc = subprocess.Popen(
             [
                 spy,
@@ -237,8 +239,15 @@ def profile_server(args: argparse.Namespace, spy: str, workload: str) -> Path:
         if workload == "dashboards":
             reps = max(1, int(args.seconds))
             p = ctx.Process(
-                target=workers.get_latencies,
-                args=(base, token, bench_run.DASHBOARD_PATHS, reps, {"Cache-Control": "no-cache"}, q),
+                target=dashboards.get_latencies,
+                args=(
+                    base,
+                    token,
+                    dashboards.DASHBOARD_PATHS,
+                    reps,
+                    {"Cache-Control": "no-cache"},
+                    q,
+                ),
             )
         else:
             refs = {
@@ -252,7 +261,7 @@ def profile_server(args: argparse.Namespace, spy: str, workload: str) -> Path:
                 ],
             }
             p = ctx.Process(
-                target=workers.http_load,
+                target=http_clients.http_load,
                 args=(base, token, "post_cases", 32, args.seconds - 2, refs, q),
             )
         p.start()

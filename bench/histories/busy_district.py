@@ -1,4 +1,4 @@
-"""Seeded case life cycles, executed only through ``CaseService`` commands.
+"""The busy-district mix the benchmark loads: seeded case life cycles, one random stream per case.
 
 Case ``i`` is planned from its own random stream (``Random(f"{seed}:{i}")``), so any
 process can plan any slice of cases and the history does not depend on how many
@@ -16,84 +16,32 @@ About ten events per case on average.
 
 from __future__ import annotations
 
-import heapq
 import random
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from application.service import CaseService
-from application.views import WriteResult
+from bench.histories import mixes
+from bench.histories.commands import pledging_units
+from bench.histories.steps import DAY, HOUR, MINUTE, SECOND, START, PlannedCase, Step
 from domain.jurisdiction import Jurisdiction
 from domain.values import (
-    Actor,
     Channel,
     Level,
     NoteKind,
     PartyKind,
-    Role,
     Satisfaction,
-    Solved,
+    UnitKind,
     Urgency,
 )
 
 LANES = 64
-START = datetime(2024, 1, 1, tzinfo=UTC)
 CASES_PER_DAY = 560  # ~100,000 cases in six months: a busy district
-SECOND = 1_000_000
-MINUTE = 60 * SECOND
-HOUR = 60 * MINUTE
-DAY = 24 * HOUR
 
-KINDS = {
-    "grid": 0.56,
-    "community": 0.16,
-    "street": 0.11,
-    "district": 0.02,
-    "open": 0.07,
-    "withdrawn": 0.04,
-    "duplicate": 0.04,
-}
-SOLVED = {Solved.SOLVED: 0.7, Solved.PARTLY: 0.2, Solved.UNSOLVED: 0.1}
-SATISFACTION = {
-    Satisfaction.SATISFIED: 0.6,
-    Satisfaction.BASICALLY: 0.25,
-    Satisfaction.UNSATISFIED: 0.15,
-}
-PARTIES = {
-    PartyKind.GOVERNMENT: "政府补贴",
-    PartyKind.PROPERTY_COMPANY: "物业公司出资",
-    PartyKind.OWNERS_FUND: "两共基金（业主）",
-    PartyKind.ENTERPRISE: "共建企业出资",
-    PartyKind.OTHER: "居民自筹",
-}
-
-
-@dataclass(frozen=True)
-class Step:
-    offset: int  # microseconds after the report
-    op: str
-    args: tuple[Any, ...] = ()
-
-
-@dataclass
-class Plan:
-    index: int
-    case_id: UUID
-    kind: str
-    grid_id: str
-    category_id: str
-    community_id: str
-    street_id: str
-    reported_at: datetime
-    steps: list[Step] = field(default_factory=list)
-
-    @property
-    def lane(self) -> int:
-        return self.index % LANES
+KINDS = mixes.life_cycles(mixes.BUSY_DISTRICT)
+SOLVED = mixes.solved(mixes.BUSY_DISTRICT)
+SATISFACTION = mixes.satisfaction(mixes.BUSY_DISTRICT)
 
 
 class Planner:
@@ -112,9 +60,9 @@ class Planner:
         weights = category_weights or {}
         self.category_weights = [weights.get(c, 1.0) for c in self.categories]
         self.units = sorted(jurisdiction.units)
-        self.units_by_kind: dict[str, list[str]] = {}
+        self.units_by_kind: dict[UnitKind, list[str]] = {}
         for unit_id, unit in sorted(jurisdiction.units.items()):
-            self.units_by_kind.setdefault(unit.kind.value, []).append(unit_id)
+            self.units_by_kind.setdefault(unit.kind, []).append(unit_id)
         # Grids get uneven load: some neighbourhoods report far more than others.
         rng = random.Random(f"{seed}:grids")
         self.grid_weights = [rng.paretovariate(2.0) for _ in self.grids]
@@ -127,7 +75,7 @@ class Planner:
     def kind_of(self, i: int) -> str:
         return self._rng(i).choices(self._kinds, self._kind_weights)[0]
 
-    def plan(self, i: int) -> Plan:
+    def plan(self, i: int) -> PlannedCase:
         rng = self._rng(i)
         kind = rng.choices(self._kinds, self._kind_weights)[0]  # first draw: see kind_of
         slot = DAY // CASES_PER_DAY
@@ -135,7 +83,7 @@ class Planner:
         grid_id = rng.choices(self.grids, self.grid_weights)[0]
         category_id = rng.choices(self.categories, self.category_weights)[0]
         placement = self.j.placement(grid_id)
-        p = Plan(
+        p = PlannedCase(
             i,
             UUID(int=rng.getrandbits(128) | (1 << 126), version=4),
             kind,
@@ -159,7 +107,7 @@ class Planner:
 
 
 class _Script:
-    def __init__(self, planner: Planner, plan: Plan, rng: random.Random) -> None:
+    def __init__(self, planner: Planner, plan: PlannedCase, rng: random.Random) -> None:
         self.p = planner
         self.plan = plan
         self.rng = rng
@@ -198,7 +146,7 @@ class _Script:
             else:
                 if rng.random() < 0.5:
                     self.at(first, "note", NoteKind.PROGRESS)
-                self.then(MINUTE, DAY, "duplicate", original)
+                self.then(MINUTE, DAY, "duplicate", self.p.plan(original).case_id)
                 return
         if kind == "withdrawn":
             self.at(first, "note", NoteKind.PROGRESS)
@@ -261,28 +209,12 @@ class _Script:
         self.whistles.append(units)
         number = len(self.whistles)
         blown = self.cursor
-        arrivals = []
-        for unit_id in units:
-            r = rng.random()
-            if r < 0.7:
-                arrivals.append((blown + rng.randrange(MINUTE, int(window * 0.95)), unit_id))
-            elif r < 0.75:
-                arrivals.append((blown + window, unit_id))  # exactly on the deadline
-            elif r < 0.92:
-                arrivals.append((blown + window + rng.randrange(MINUTE, 3 * window), unit_id))
-            # else: never reports in
-        for target, unit_id in sorted(arrivals):
+        for target, unit_id in mixes.report_ins(rng, units, blown, window, mixes.BUSY_DISTRICT):
             self.at(target, "report_in", number, unit_id)
 
     def party(self) -> tuple[PartyKind, str | None, int]:
         kind = self.rng.choice(list(PartyKind))
-        options: list[str | None] = {
-            PartyKind.GOVERNMENT: [*self.p.units_by_kind.get("department", []), None],
-            PartyKind.PROPERTY_COMPANY: self.p.units_by_kind.get("property_company", []),
-            PartyKind.OWNERS_FUND: [*self.p.units_by_kind.get("owners_committee", []), None],
-            PartyKind.ENTERPRISE: self.p.units_by_kind.get("enterprise", []),
-            PartyKind.OTHER: [None],
-        }[kind] or [None]
+        options = pledging_units(self.p.units_by_kind, kind)
         amount = self.rng.choice(
             (
                 self.rng.randint(100, 99_999),
@@ -328,172 +260,3 @@ class _Script:
 
 def _weighted(rng: random.Random, weights: dict[Any, float]) -> Any:
     return rng.choices(list(weights), list(weights.values()))[0]
-
-
-# ----- executing ------------------------------------------------------------------------
-
-
-def _coordinator(p: Plan) -> Actor:
-    return Actor(f"co-{p.community_id}", Role.COORDINATOR)
-
-
-def _grid_lead(p: Plan) -> Actor:
-    return Actor(f"gl-{p.grid_id}", Role.GRID_LEAD)
-
-
-def execute(
-    svc: CaseService,
-    p: Plan,
-    step: Step,
-    now: datetime,
-    planner: Planner,
-    original: UUID | None = None,
-) -> WriteResult:
-    """Issue one planned step as a CaseService command at ``now``.
-
-    ``original`` overrides the planned original of a duplicate (writers that do not
-    follow the planned lanes point at a case they wrote themselves)."""
-    a = step.args
-    match step.op:
-        case "report":
-            return svc.report_case(
-                actor=_grid_lead(p),
-                grid_id=p.grid_id,
-                category_id=p.category_id,
-                title=f"合成案件 {p.index:06d}（{p.category_id}）",
-                description="基准测试生成的案件：居民反映的问题及现场情况说明。",
-                channel=a[0],
-                urgency=a[1],
-                case_id=p.case_id,
-            )
-        case "note":
-            return svc.add_note(
-                p.case_id, actor=_grid_lead(p), text="入户走访，已与居民沟通处置方案。", kind=a[0]
-            )
-        case "escalate":
-            return svc.escalate(
-                p.case_id, actor=_coordinator(p), to_level=a[0], reason="超出本级处置能力"
-            )
-        case "whistle":
-            return svc.blow_whistle(
-                p.case_id,
-                actor=_coordinator(p),
-                unit_ids=list(a[0]),
-                report_in_deadline=now + timedelta(microseconds=a[1]),
-                reason="需要多部门联合处置",
-            )
-        case "report_in":
-            return svc.report_in(
-                p.case_id,
-                actor=Actor(f"li-{a[1]}", Role.LIAISON),
-                whistle_id=f"W{a[0]}",
-                unit_id=a[1],
-                note="已到场",
-            )
-        case "pledge":
-            kind, unit_id, amount = a[0]
-            return svc.pledge(
-                p.case_id,
-                actor=_coordinator(p),
-                party_kind=kind,
-                party_name=PARTIES[kind],
-                amount_fen=amount,
-                unit_id=unit_id,
-                purpose="维修资金",
-            )
-        case "resolve":
-            return svc.resolve(p.case_id, actor=_coordinator(p), summary="已现场处置完毕")
-        case "score":
-            return svc.evaluate_unit(
-                p.case_id,
-                actor=Actor(f"co-{p.street_id}", Role.COORDINATOR),
-                whistle_id=f"W{a[0]}",
-                unit_id=a[1],
-                score=a[2],
-            )
-        case "evaluate":
-            return svc.evaluate_case(
-                p.case_id,
-                actor=Actor("callback-12345", Role.COORDINATOR),
-                solved=a[0],
-                satisfaction=a[1],
-                comment="电话回访",
-            )
-        case "reopen":
-            return svc.reopen(p.case_id, actor=_coordinator(p), reason="回访不满意，重新办理")
-        case "close":
-            return svc.close_case(p.case_id, actor=_coordinator(p), remark="办结")
-        case "withdraw":
-            return svc.withdraw(p.case_id, actor=_grid_lead(p), reason="居民撤诉")
-        case "duplicate":
-            return svc.mark_duplicate(
-                p.case_id,
-                actor=_coordinator(p),
-                original_case_id=original or planner.plan(a[0]).case_id,
-                reason="与已受理案件重复",
-            )
-    raise ValueError(step.op)
-
-
-class SimClock:
-    """A clock the loader sets to each planned instant before the command runs.
-
-    Thread-local: each loader thread follows its own cases' timeline, all sharing one
-    service (and so one group-commit writer).
-    """
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-
-    @property
-    def now(self) -> datetime:
-        return getattr(self._local, "now", START)
-
-    @now.setter
-    def now(self, value: datetime) -> None:
-        self._local.now = value
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def timeline(plans: Iterable[Plan]) -> Iterator[tuple[datetime, Plan, Step]]:
-    """Every step of the given cases, in time order."""
-    heap: list[tuple[datetime, int, int, Plan, Step]] = []
-    for p in plans:
-        for n, step in enumerate(p.steps):
-            heap.append((p.reported_at + timedelta(microseconds=step.offset), p.index, n, p, step))
-    heapq.heapify(heap)
-    while heap:
-        when, _, _, p, step = heapq.heappop(heap)
-        yield when, p, step
-
-
-def run_simulated(
-    svc: CaseService,
-    clock: SimClock,
-    planner: Planner,
-    indices: Iterable[int],
-    on_command: Callable[[WriteResult | None], None] | None = None,
-    errors: dict[str, int] | None = None,
-) -> int:
-    """Issue every step of the given cases in time order on the simulated clock.
-
-    A command the service refuses is counted in ``errors`` (by step and error type)
-    and the run goes on; a correct plan has none.
-    """
-    n = 0
-    for when, p, step in timeline(planner.plan(i) for i in indices):
-        clock.now = max(clock.now, when)
-        result: WriteResult | None = None
-        try:
-            result = execute(svc, p, step, clock.now, planner)
-            n += 1
-        except Exception as e:
-            if errors is None:
-                raise
-            key = f"{step.op}:{type(e).__name__}"
-            errors[key] = errors.get(key, 0) + 1
-        if on_command is not None:
-            on_command(result)
-    return n

@@ -1,0 +1,100 @@
+"""Projector processes: rebuild every view from the log, or follow writers and sample the lag."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import traceback
+from typing import Any
+
+from bench import children, db
+from interfaces.bootstrap import build_container
+
+
+def rebuild(settings: dict[str, Any], out: Any) -> None:
+    """Empty the views and rebuild them from the whole log; then the raw reading baselines."""
+    try:
+        s = children.settings_from(settings)
+        with build_container(s) as c:
+            head = c.projector.head()
+            for view in c.projector.views:
+                view.reset()
+            t0 = time.perf_counter()
+            applied = c.projector.catch_up()
+            took = time.perf_counter() - t0
+            # what reading alone costs: the same pages, decoded, nothing written
+            t0 = time.perf_counter()
+            decoded = 0
+            start = 1
+            while True:
+                page = c.projector._read(start)
+                decoded += len(page)
+                if len(page) < 5000:
+                    break
+                start = page[-1][1].notification_id + 1
+            decode_took = time.perf_counter() - t0
+        raw_n, raw_took = db.raw_read(s, hash_rows=False)
+        out.put(
+            {
+                "head": head,
+                "applied": applied,
+                "seconds": took,
+                "decoded": decoded,
+                "decode_seconds": decode_took,
+                "raw_events": raw_n,
+                "raw_seconds": raw_took,
+                "vm_hwm_kb": db.vm_hwm_kb(os.getpid()),
+            }
+        )
+    except BaseException:
+        out.put({"fatal": traceback.format_exc()})
+
+
+def follow(
+    settings: dict[str, Any], duration: float, interval: float, ready: Any, out: Any
+) -> None:
+    """Run the projector (the library's LISTEN/NOTIFY runner) while writers write; sample lag.
+
+    Beside it, a no-op subscriber on the same log (the library's subscription, nothing
+    applied) is the baseline: the lag the notification machinery alone has.
+    """
+    try:
+        s = children.settings_from(settings)
+        with build_container(s) as c:
+            c.projector.catch_up()
+            c.projector.start()
+            noop = {"position": c.projector.head()}
+            stop = threading.Event()
+
+            def subscriber() -> None:
+                with c.service.recorder.subscribe(gt=noop["position"]) as sub:
+                    for n in sub:
+                        noop["position"] = n.id
+                        if stop.is_set():
+                            return
+
+            t = threading.Thread(target=subscriber, daemon=True)
+            t.start()
+            ready.set()
+            samples: list[tuple[float, int, int, int]] = []
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < duration:
+                head = c.projector.head()
+                pos = c.projector.positions()["ledger"]
+                samples.append(
+                    (time.perf_counter() - t0, head, head - pos, max(0, head - noop["position"]))
+                )
+                time.sleep(interval)
+            # drain: how long until the view has everything written
+            head = c.projector.head()
+            t1 = time.perf_counter()
+            while c.projector.positions()["ledger"] < head and time.perf_counter() - t1 < 120:
+                time.sleep(0.01)
+            drain = time.perf_counter() - t1
+            stop.set()
+        out.put(
+            {"samples": samples, "drain_seconds": drain, "vm_hwm_kb": db.vm_hwm_kb(os.getpid())}
+        )
+    except BaseException:
+        out.put({"fatal": traceback.format_exc()})
