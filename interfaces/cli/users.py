@@ -3,6 +3,7 @@ them. A new token is printed once; the old one stops working at once, console se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -102,28 +103,36 @@ def revoke(user_id: str) -> None:
 @app.command("rotate")
 def rotate(user_id: str) -> None:
     """Issue a new token for an active user; the old token stops working at once."""
-    from interfaces.cli import console
-
-    token = new_token()
-    with build_container(Settings()) as c:
-        found = c.users.rotate(user_id, hash_token(token))
-    if not found:
-        console.print(f"[red]用户 {user_id} 不存在或已吊销（重新启用请用 users enable）[/red]")
-        raise typer.Exit(1)
-    console.print(f"已为 {user_id} 签发新令牌，旧令牌及其控制台会话立即失效。令牌只显示这一次：")
-    console.print(token, markup=False, highlight=False)
+    _reissue(
+        user_id,
+        lambda c, hashed: c.users.rotate(user_id, hashed),
+        f"用户 {user_id} 不存在或已吊销（重新启用请用 users enable）",
+        f"已为 {user_id} 签发新令牌，旧令牌及其控制台会话立即失效。令牌只显示这一次：",
+    )
 
 
 @app.command("enable")
 def enable(user_id: str) -> None:
     """Re-enable a revoked user with a new token (the revoked one stays dead)."""
+    _reissue(
+        user_id,
+        lambda c, hashed: c.users.enable(user_id, hashed),
+        f"用户 {user_id} 不存在或未被吊销（换发令牌请用 users rotate）",
+        f"已重新启用 {user_id} 并签发新令牌。令牌只显示这一次：",
+    )
+
+
+def _reissue(
+    user_id: str, store: Callable[[Container, str], bool], missing: str, done: str
+) -> None:
+    """A new token, stored hashed, printed once."""
     from interfaces.cli import console
 
     token = new_token()
-    with build_container(Settings()) as c:
-        found = c.users.enable(user_id, hash_token(token))
+    with build_container(Settings(), signing=False) as c:
+        found = store(c, hash_token(token))
     if not found:
-        console.print(f"[red]用户 {user_id} 不存在或未被吊销（换发令牌请用 users rotate）[/red]")
+        console.print(f"[red]{missing}[/red]")
         raise typer.Exit(1)
-    console.print(f"已重新启用 {user_id} 并签发新令牌。令牌只显示这一次：")
+    console.print(done)
     console.print(token, markup=False, highlight=False)

@@ -4,6 +4,7 @@ database's password, each of which passed `verify` before signatures existed."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -250,9 +251,8 @@ def test_a_different_key_is_refused_at_start(settings: Settings, tmp_path: Path)
         build_case_service(other)
 
 
-def test_rotation_is_endorsed_so_the_old_public_key_still_verifies(
-    settings: Settings, tmp_path: Path
-) -> None:
+def rotated(settings: Settings, tmp_path: Path, *, endorsed: bool) -> tuple[Settings, Any, Any]:
+    """A log signed by one key, then handed over to a new one (endorsed by the old or not)."""
     from infrastructure.signing_keys import commit_new_key, load_or_create_signer, stage_new_key
 
     own = settings.model_copy(update={"config_dir": tmp_path / "cfg"})
@@ -260,8 +260,14 @@ def test_rotation_is_endorsed_so_the_old_public_key_still_verifies(
     with build_case_service(own) as service:
         closed_case(service)
         staged = stage_new_key(own)
-        service.rotate_key(staged, endorser=old)
-    commit_new_key(own, staged)
+        service.rotate_key(staged, endorser=old if endorsed else None)
+    return own, old, commit_new_key(own, staged)
+
+
+def test_rotation_is_endorsed_so_the_old_public_key_still_verifies(
+    settings: Settings, tmp_path: Path
+) -> None:
+    own, old, staged = rotated(settings, tmp_path, endorsed=True)
     with build_case_service(own) as service:  # the new key matches the log's newest row
         closed_case(service)
         report = service.verify(trusted={old.key_id: old.public_key})
@@ -273,15 +279,7 @@ def test_rotation_is_endorsed_so_the_old_public_key_still_verifies(
 def test_an_unendorsed_new_key_is_not_trusted_by_an_auditor_holding_the_old_one(
     settings: Settings, tmp_path: Path
 ) -> None:
-    from infrastructure.signing_keys import commit_new_key, load_or_create_signer, stage_new_key
-
-    own = settings.model_copy(update={"config_dir": tmp_path / "cfg"})
-    old, _ = load_or_create_signer(own)
-    with build_case_service(own) as service:
-        closed_case(service)
-        staged = stage_new_key(own)
-        service.rotate_key(staged, endorser=None)
-    commit_new_key(own, staged)
+    own, old, staged = rotated(settings, tmp_path, endorsed=False)
     with build_case_service(own, signing=False) as service:
         auditor = service.verify(trusted={old.key_id: old.public_key})
         both = service.verify(
