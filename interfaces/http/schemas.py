@@ -364,26 +364,24 @@ class CaseList(BaseModel):
     offset: int
 
 
-class InboxItem(BaseModel):
+class Summons(BaseModel):
+    """A whistle that summoned the unit, on one case."""
+
     case_id: UUID
     title: str
     whistle_id: str
     level: Level
     blown_at: Instant
     deadline: Instant
+
+
+class InboxItem(Summons):
     overdue: bool
     seconds_left: int
 
 
-class UnansweredSummons(BaseModel):
+class UnansweredSummons(Summons):
     """A summons the unit never reported in to: the case was resolved without it (未报到)."""
-
-    case_id: UUID
-    title: str
-    whistle_id: str
-    level: Level
-    blown_at: datetime
-    deadline: datetime
 
 
 class Inbox(BaseModel):

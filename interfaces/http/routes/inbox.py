@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -10,7 +10,7 @@ from application.access import Forbidden
 from domain.errors import InvalidValue
 from domain.values import Role
 from interfaces.http.deps import ContainerDep, CurrentUser
-from interfaces.http.schemas import ID_PATTERN, Inbox, InboxItem, UnansweredSummons
+from interfaces.http.schemas import ID_PATTERN, Inbox, InboxItem, Summons, UnansweredSummons
 from interfaces.http.waiting import wait_for_position
 
 router = APIRouter(tags=["inbox"])
@@ -40,12 +40,7 @@ def inbox(
     now = c.service.clock()
     items = [
         InboxItem(
-            case_id=r["case_id"],
-            title=r["title"],
-            whistle_id=r["whistle_id"],
-            level=r["level"],
-            blown_at=r["blown_at"],
-            deadline=r["deadline"],
+            **_summons(r),
             overdue=now > r["deadline"],
             seconds_left=int((r["deadline"] - now).total_seconds()),
         )
@@ -55,16 +50,10 @@ def inbox(
     return Inbox(
         unit_id=unit_id,
         items=items,
-        unanswered=[
-            UnansweredSummons(
-                case_id=r["case_id"],
-                title=r["title"],
-                whistle_id=r["whistle_id"],
-                level=r["level"],
-                blown_at=r["blown_at"],
-                deadline=r["deadline"],
-            )
-            for r in unanswered
-        ],
+        unanswered=[UnansweredSummons(**_summons(r)) for r in unanswered],
         unanswered_total=total,
     )
+
+
+def _summons(row: Any) -> dict[str, Any]:
+    return {name: row[name] for name in Summons.model_fields}
