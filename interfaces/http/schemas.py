@@ -8,7 +8,15 @@ from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
-from domain.rules import MAX_PLEDGE_FEN, MAX_UNITS_PER_WHISTLE
+from application.residents import NAME_MAX
+from domain.rules import (
+    MAX_PLEDGE_FEN,
+    MAX_UNITS_PER_WHISTLE,
+    NOTE_MAX,
+    REASON_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+)
 from domain.values import (
     Channel,
     Level,
@@ -22,10 +30,11 @@ from domain.values import (
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"  # reference-data ids: no spaces, no control characters
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
-Title = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(max_length=4000)]
-Text = Annotated[str, Field(max_length=2000)]
-Reason = Annotated[str, Field(min_length=1, max_length=1000)]
+# Text limits are the domain's (domain/rules.py): the schema refuses early what the case would.
+Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX)]
+LongText = Annotated[str, Field(max_length=TEXT_MAX)]
+Text = Annotated[str, Field(max_length=NOTE_MAX)]
+Reason = Annotated[str, Field(min_length=1, max_length=REASON_MAX)]
 
 
 def in_utc(value: Any) -> Any:
@@ -74,7 +83,7 @@ class CaseCreate(Request):
     description: LongText = ""
     channel: Channel = Channel.PATROL
     urgency: Urgency = Urgency.NORMAL
-    resident_name: Annotated[str | None, Field(max_length=50)] = Field(
+    resident_name: Annotated[str | None, Field(max_length=NAME_MAX)] = Field(
         default=None, description="kept outside the event log; erasable (PIPL)"
     )
     resident_phone: Annotated[str | None, Field(max_length=20)] = Field(
@@ -126,7 +135,7 @@ class NoteCreate(Request):
             ]
         },
     )
-    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    text: Annotated[str, Field(min_length=1, max_length=NOTE_MAX)]
     kind: NoteKind = NoteKind.PROGRESS
 
 
@@ -191,7 +200,7 @@ class PledgeCreate(Request):
     amount_fen: Annotated[StrictInt, Field(gt=0, le=MAX_PLEDGE_FEN)]
     currency: Literal["CNY"] = "CNY"
     unit_id: Id | None = None
-    purpose: Annotated[str, Field(max_length=1000)] = ""
+    purpose: Annotated[str, Field(max_length=REASON_MAX)] = ""
 
 
 class ResolutionCreate(Request):
@@ -201,7 +210,7 @@ class ResolutionCreate(Request):
             "examples": [{"summary": "经过各方共同努力，妥善解决了消防通道停车问题。"}]
         },
     )
-    summary: Annotated[str, Field(min_length=1, max_length=4000)]
+    summary: Annotated[str, Field(min_length=1, max_length=TEXT_MAX)]
 
 
 class EvaluationCreate(Request):
@@ -254,7 +263,7 @@ class WithdrawalCreate(Request):
 
 class DuplicateCreate(Request):
     original_case_id: UUID
-    reason: Annotated[str, Field(max_length=1000)] = ""
+    reason: Annotated[str, Field(max_length=REASON_MAX)] = ""
 
 
 # ----- responses ---------------------------------------------------------------------
