@@ -21,6 +21,7 @@ from domain.events import EVENT_LABELS
 from domain.values import Level, Role, Status, fen_to_yuan_text
 from interfaces.bootstrap import Container
 from interfaces.cli.render import describe, local
+from interfaces.http.case_filter import CaseFilterQuery
 from interfaces.http.deps import SESSION_COOKIE, ContainerDep
 from interfaces.http.problems import problem_response, status_of
 from interfaces.http.routes import dashboards as api
@@ -291,9 +292,11 @@ def ledger(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     """The case ledger with filters and CSV/XLSX download."""
-    q = LedgerQuery(
-        c, user, grid or None, community or None, street or None, status, category or None
+    # The form sends empty fields for "any"; a bad id simply matches nothing here.
+    filters = CaseFilterQuery(
+        grid or None, community or None, street or None, status, category or None
     )
+    q = LedgerQuery(c, user, filters)
     rows, total = c.ledger.list_cases(q.filter, q.scope, limit=50, offset=offset)
     query = "&".join(
         f"{k}={v}"

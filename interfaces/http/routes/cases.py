@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -15,10 +15,9 @@ from application.views import CaseSnapshot
 from domain.errors import InvalidValue
 from domain.events import EVENT_LABELS
 from domain.rules import check_aware
-from domain.values import Status
+from interfaces.http.case_filter import CaseFilters
 from interfaces.http.deps import CommandsDep, ContainerDep, CurrentUser, scope_of
 from interfaces.http.schemas import (
-    ID_PATTERN,
     CaseCreate,
     CaseList,
     CasePublic,
@@ -30,7 +29,6 @@ from interfaces.http.schemas import (
     WriteAccepted,
 )
 from interfaces.http.waiting import wait_for_position
-from projections.queries import CaseFilter
 
 router = APIRouter(tags=["cases"])
 
@@ -58,11 +56,7 @@ def report_case(body: CaseCreate, commands: CommandsDep, c: ContainerDep) -> JSO
 def list_cases(
     c: ContainerDep,
     user: CurrentUser,
-    grid: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
-    community: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
-    street: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
-    status: Status | None = None,
-    category: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
+    filters: CaseFilters,
     reported_from: Annotated[
         datetime | None, Query(description="inclusive, ISO-8601 with zone")
     ] = None,
@@ -82,15 +76,7 @@ def list_cases(
             check_aware(moment, field=name)
     wait_for_position(c, min_position)
     rows, total = c.ledger.list_cases(
-        CaseFilter(
-            grid,
-            community,
-            street,
-            status.value if status else None,
-            category,
-            reported_from,
-            reported_to,
-        ),
+        replace(filters.filter, reported_from=reported_from, reported_to=reported_to),
         scope_of(user, c),
         limit=limit,
         offset=offset,

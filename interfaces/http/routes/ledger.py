@@ -16,11 +16,10 @@ from openpyxl import Workbook
 from application.access import Action
 from domain.values import Channel, Level, Satisfaction, Solved, Status, Urgency
 from interfaces.http.answers import kept
+from interfaces.http.case_filter import CaseFilters
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
-from interfaces.http.schemas import ID_PATTERN
 from interfaces.http.spreadsheet import csv_cell, xlsx_row
 from interfaces.http.waiting import wait_for_position
-from projections.queries import CaseFilter
 
 router = APIRouter(tags=["ledger"])
 CST = ZoneInfo("Asia/Shanghai")
@@ -55,20 +54,14 @@ class LedgerQuery:
         self,
         c: ContainerDep,
         user: CurrentUser,
-        grid: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
-        community: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
-        street: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
-        status: Status | None = None,
-        category: Annotated[str | None, Query(max_length=64, pattern=ID_PATTERN)] = None,
+        filters: CaseFilters,
         min_position: Annotated[int | None, Query(ge=0)] = None,
     ) -> None:
         c.policy.require(user, Action.READ)
         wait_for_position(c, min_position)
         self.c, self.user = c, user
         self.scope = scope_of(user, c)
-        self.filter = CaseFilter(
-            grid, community, street, status.value if status else None, category
-        )
+        self.filter = filters.filter
 
     def rows(self, limit: int = EXPORT_LIMIT) -> Iterator[dict[str, Any]]:
         offset = 0
