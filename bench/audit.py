@@ -101,7 +101,7 @@ def measure(settings: dict[str, Any], reps: int, out: Any) -> None:
             f'SELECT originator_id, originator_version, topic, state FROM "{s.database_schema}".chuishao_events '
             "WHERE originator_id = %s ORDER BY originator_version"
         )
-        with psycopg.connect(str(s.database_url)) as conn:
+        with psycopg.connect(db.url_of(s)) as conn:
             raw = timed(lambda: conn.execute(sql, (case_id,), prepare=True).fetchall())
             raw25 = timed(
                 lambda: conn.execute(

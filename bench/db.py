@@ -62,11 +62,17 @@ def settings_for(
     )
 
 
+def url_of(settings: Settings) -> str:
+    """The bench's PostgreSQL URL in clear (settings keep it secret)."""
+    assert settings.database_url is not None
+    return settings.database_url.get_secret_value()
+
+
 def env_for(settings: Settings) -> dict[str, str]:
     """The CHUISHAO_* environment that makes ``Settings()`` equal ``settings`` in a subprocess."""
     env = dict(os.environ)
     env.update(
-        CHUISHAO_DATABASE_URL=str(settings.database_url),
+        CHUISHAO_DATABASE_URL=url_of(settings),
         CHUISHAO_DATABASE_SCHEMA=settings.database_schema,
         CHUISHAO_JURISDICTION_FILE=str(settings.jurisdiction_file),
         CHUISHAO_GROUP_COMMIT="true" if settings.group_commit else "false",
@@ -150,7 +156,7 @@ def raw_read(s: Settings, *, hash_rows: bool, page: int = 5000) -> tuple[int, fl
     )
     n = 0
     t0 = time.perf_counter()
-    with psycopg.connect(str(s.database_url)) as conn:
+    with psycopg.connect(url_of(s)) as conn:
         start = 1
         while True:
             rows = conn.execute(sql, (start, page), prepare=True).fetchall()

@@ -139,7 +139,7 @@ def _raw_command(
     topic = "t" * topic_size
 
     def make(first: int, stride: int) -> Callable[..., None]:
-        conn = psycopg.connect(str(s.database_url))
+        conn = psycopg.connect(db.url_of(s))
         case_id, version = uuid.uuid4(), 0
 
         def do(warmup: bool) -> None:

@@ -16,6 +16,7 @@ import psycopg
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 from psycopg.sql import SQL, Identifier
+from pydantic import SecretStr
 
 from infrastructure import sessions_sql, users_sql
 from infrastructure.append_only import APPEND_ONLY_TABLES, EVENTS_TABLE, install_postgres_guards
@@ -35,10 +36,10 @@ def app_role_of(settings: Settings) -> str | None:
     """The user named in ``CHUISHAO_DATABASE_URL``: the role the service connects as."""
     if not settings.database_url:
         return None
-    return unquote(urlsplit(settings.database_url).username or "") or None
+    return unquote(urlsplit(settings.database_url.get_secret_value()).username or "") or None
 
 
-def set_up(settings: Settings, owner_url: str, app_role: str) -> list[Step]:
+def set_up(settings: Settings, owner_url: SecretStr, app_role: str) -> list[Step]:
     """Create the schema objects as the owner and grant ``app_role``; say what was done."""
     try:
         return _set_up(settings, owner_url, app_role)
@@ -49,7 +50,7 @@ def set_up(settings: Settings, owner_url: str, app_role: str) -> list[Step]:
         ) from e
 
 
-def _set_up(settings: Settings, owner_url: str, app_role: str) -> list[Step]:
+def _set_up(settings: Settings, owner_url: SecretStr, app_role: str) -> list[Step]:
     owner = settings.model_copy(update={"database_url": owner_url})
     env = event_store_env(owner)
     if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":

@@ -8,11 +8,9 @@ from urllib.parse import unquote, urlsplit
 
 import psycopg
 
-from domain.errors import InvalidValue
 from infrastructure.settings import Settings
 
 SQLITE_FILE = "chuishao.db"
-_POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg"}
 
 
 def event_store_env(settings: Settings) -> dict[str, str]:
@@ -25,12 +23,8 @@ def event_store_env(settings: Settings) -> dict[str, str]:
             "SQLITE_DBNAME": str(settings.data_dir / SQLITE_FILE),
             "SQLITE_LOCK_TIMEOUT": "10",
         }
-    url = urlsplit(settings.database_url)
-    if url.scheme not in _POSTGRES_SCHEMES or not url.path.strip("/"):
-        raise InvalidValue(
-            "数据库地址须形如 postgresql://用户@主机:端口/库名",
-            "database URL must look like postgresql://user@host:port/dbname",
-        )
+    # Settings checked the URL (scheme, host, database name) when they were read.
+    url = urlsplit(settings.database_url.get_secret_value())
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "APPLICATION_RECORDER_TOPIC": "infrastructure.recorders:IdempotentPostgresRecorder",

@@ -3,9 +3,53 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, PostgresDsn, SecretStr, TypeAdapter, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+POSTGRES_SCHEMES = ("postgres", "postgresql", "postgresql+psycopg")
+_DSN: TypeAdapter[PostgresDsn] = TypeAdapter(PostgresDsn)
+
+
+def _usable_by_the_event_store(url: SecretStr) -> SecretStr:
+    """Refuse at startup, not at the first connection, a URL the event store cannot use."""
+    text = url.get_secret_value()
+    if text.partition("://")[0] not in POSTGRES_SCHEMES:
+        problem = f"the scheme must be {', '.join(POSTGRES_SCHEMES)}"
+    else:
+        try:
+            dsn = _DSN.validate_python(text)
+        except ValidationError as e:
+            problem = e.errors()[0]["msg"]
+        else:
+            if (dsn.path or "").strip("/"):
+                return url
+            problem = "no database name"
+    raise ValueError(f"{problem}: must look like postgresql://user:password@host:port/dbname")
+
+
+# A PostgreSQL URL holds the password: kept secret, so no repr, log line or error shows it.
+DatabaseUrl = Annotated[SecretStr, AfterValidator(_usable_by_the_event_store)]
+_DATABASE_URL: TypeAdapter[SecretStr] = TypeAdapter(DatabaseUrl)
+
+
+def database_url(text: str | SecretStr) -> SecretStr:
+    """A URL given outside the environment (``db setup --owner-url``), checked the same way;
+    raises ``pydantic.ValidationError``."""
+    return _DATABASE_URL.validate_python(text)
+
+
+def settings_errors(error: ValidationError) -> list[str]:
+    """One line per bad setting, named as the environment variable that holds it."""
+    lines = []
+    for e in error.errors():
+        name = str(e["loc"][0]) if e["loc"] else ""
+        field = Settings.model_fields.get(name)
+        alias = field.validation_alias if field else None
+        variable = alias if isinstance(alias, str) else f"CHUISHAO_{name.upper()}"
+        lines.append(f"{variable}: {e['msg']}")
+    return lines
 
 
 class Settings(BaseSettings):
@@ -14,13 +58,16 @@ class Settings(BaseSettings):
     ``CHUISHAO_DATABASE_URL=postgresql://user:pass@host:5432/db`` selects PostgreSQL.
     """
 
-    model_config = SettingsConfigDict(env_prefix="CHUISHAO_", extra="ignore")
+    # Errors name the variable, never its value (a URL may hold a password).
+    model_config = SettingsConfigDict(
+        env_prefix="CHUISHAO_", extra="ignore", hide_input_in_errors=True
+    )
 
-    database_url: str | None = None
+    database_url: DatabaseUrl | None = None
     database_schema: str = ""
     # The role that owns the tables, used only by `chuishao db setup` (docs/reliability.md,
     # "PostgreSQL roles"); the service itself connects with ``database_url``.
-    owner_database_url: str | None = None
+    owner_database_url: DatabaseUrl | None = None
     data_dir: Path = Path("data")
     jurisdiction_file: Path | None = None
     # Secrets (signing keys, server secrets) live here, not beside the database

@@ -86,7 +86,7 @@ class RawDb:
 
     def connect(self) -> Any:
         if self.is_postgres:
-            return psycopg.connect(self.settings.database_url, autocommit=True)
+            return psycopg.connect(self.settings.database_url.get_secret_value(), autocommit=True)
         conn = sqlite3.connect(self.settings.data_dir / SQLITE_FILE, isolation_level=None)
         return conn
 
@@ -157,7 +157,7 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Point the CLI (``Settings()`` from the environment) at the test's database."""
     monkeypatch.setenv("CHUISHAO_DATA_DIR", str(settings.data_dir))
     if settings.database_url:
-        monkeypatch.setenv("CHUISHAO_DATABASE_URL", settings.database_url)
+        monkeypatch.setenv("CHUISHAO_DATABASE_URL", settings.database_url.get_secret_value())
         monkeypatch.setenv("CHUISHAO_DATABASE_SCHEMA", settings.database_schema)
     else:
         monkeypatch.delenv("CHUISHAO_DATABASE_URL", raising=False)

@@ -14,10 +14,10 @@ from rich.table import Table
 from application.errors import CaseNotFound
 from domain.errors import DomainError
 from domain.values import Actor, Role
-from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service, build_container
 from interfaces.cli import audit, db, projections, signing, users
 from interfaces.cli.audit import check_operator
+from interfaces.cli.context import settings_of
 from interfaces.cli.render import case_summary, timeline, verify_lines
 from interfaces.cli.views import verify_views
 from interfaces.demo import ScriptedClock, play
@@ -35,13 +35,20 @@ _probe = Console()
 console = _probe if _probe.is_terminal else Console(width=150)
 
 
+@app.callback()
+def read_settings(ctx: typer.Context) -> None:
+    # Once per run, before any command: a bad setting stops the run here, named.
+    settings_of(ctx)
+
+
 @app.command()
 def demo(
+    ctx: typer.Context,
     histories: bool = typer.Option(True, help="Print each case's full history."),
 ) -> None:
     """Play the seeds' five real cases through the case service and print them."""
     clock = ScriptedClock()
-    with build_container(Settings(), clock=clock) as container:
+    with build_container(settings_of(ctx), clock=clock) as container:
         service = container.service
         played = play(service, clock)
         for scenario, now in played:
@@ -76,10 +83,10 @@ def demo(
 
 
 @app.command()
-def history(case_id: str) -> None:
+def history(ctx: typer.Context, case_id: str) -> None:
     """Print a case's timeline: every event, who did it, when, and its hash."""
     uid = _case_id(case_id)
-    with build_case_service(Settings(), signing=False) as service:
+    with build_case_service(settings_of(ctx), signing=False) as service:
         try:
             records = service.history(uid)
         except CaseNotFound as e:
@@ -90,6 +97,7 @@ def history(case_id: str) -> None:
 
 @app.command()
 def forget(
+    ctx: typer.Context,
     case_id: str,
     operator: Annotated[
         str, typer.Option(help="who erases (a user id): recorded in the erasure event")
@@ -102,7 +110,7 @@ def forget(
     operator, the reason and the time; auditors list erasures with `chuishao audit`."""
     uid = _case_id(case_id)
     check_operator(operator)
-    with build_case_service(Settings()) as service:
+    with build_case_service(settings_of(ctx)) as service:
         try:
             erased = service.forget_resident(uid, actor=Actor(operator, Role.ADMIN), reason=reason)
         except CaseNotFound as e:
@@ -112,13 +120,14 @@ def forget(
 
 
 @app.command()
-def seal() -> None:
+def seal(ctx: typer.Context) -> None:
     """Write a signed checkpoint of the whole log now (same as `checkpoint export`)."""
-    signing.export(out=None)
+    signing.export(ctx, out=None)
 
 
 @app.command()
 def verify(
+    ctx: typer.Context,
     public_key: Annotated[
         list[Path] | None,
         typer.Option(
@@ -139,7 +148,7 @@ def verify(
     trusted = signing.read_trusted(public_key) if public_key else None
     anchor_row = signing.read_anchor(anchor) if anchor else None
     with (
-        build_case_service(Settings(), signing=False) as service,
+        build_case_service(settings_of(ctx), signing=False) as service,
         Progress(console=console, transient=True) as bar,
     ):
         task = bar.add_task("校验哈希链与签名", total=None)
@@ -150,13 +159,14 @@ def verify(
         )
     for line in verify_lines(report):
         console.print(line)
-    views_intact = verify_views(console) if views else True
+    views_intact = verify_views(console, settings_of(ctx)) if views else True
     if not report.intact or not views_intact:
         raise typer.Exit(1)
 
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, help="port"),
     projections: bool = typer.Option(
@@ -169,7 +179,7 @@ def serve(
 
     from interfaces.http.app import create_app
 
-    with build_container(Settings()) as container:
+    with build_container(settings_of(ctx)) as container:
         console.print(
             f"chuishao 控制台：http://{host}:{port}/ui/  接口文档：http://{host}:{port}/docs"
         )

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from domain.errors import InvalidValue
-from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service
+from interfaces.cli.context import settings_of
 from interfaces.cli.render import local
 
 app = typer.Typer(help="Audit of personal data 个人信息审计", no_args_is_help=True)
@@ -32,9 +32,9 @@ def check_operator(operator: str) -> str:
 
 
 @app.command()
-def erasures() -> None:
+def erasures(ctx: typer.Context) -> None:
     """Every erasure of a resident's contact: case, operator, role, reason, time."""
-    with build_case_service(Settings()) as service:
+    with build_case_service(settings_of(ctx)) as service:
         rows = service.erasures()
     table = Table(title=f"居民信息删除记录（{len(rows)} 条）")
     for heading in ("时间", "案件", "操作人", "角色", "理由"):
@@ -46,6 +46,7 @@ def erasures() -> None:
 
 @app.command("contact-reads")
 def contact_reads(
+    ctx: typer.Context,
     case: Annotated[str | None, typer.Option(help="only this case")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
 ) -> None:
@@ -54,7 +55,7 @@ def contact_reads(
         case_id = UUID(case) if case else None
     except ValueError:
         raise InvalidValue(f"案件编号格式不正确：{case}", f"not a case id: {case}") from None
-    with build_case_service(Settings()) as service:
+    with build_case_service(settings_of(ctx)) as service:
         rows = service.contact_reads(case_id, limit=limit)
     table = Table(title=f"居民信息查阅记录（{len(rows)} 条）")
     for heading in ("时间", "案件", "查阅人", "角色"):

@@ -4,17 +4,20 @@ granted only what it needs (docs/reliability.md, "PostgreSQL roles")."""
 from __future__ import annotations
 
 import typer
+from pydantic import SecretStr, ValidationError
 from rich.markup import escape
 
 from domain.errors import DomainError
 from infrastructure.db_setup import app_role_of, set_up
-from infrastructure.settings import Settings
+from infrastructure.settings import database_url
+from interfaces.cli.context import settings_of
 
 app = typer.Typer(help="Database tables and roles 数据库表与角色", no_args_is_help=True)
 
 
 @app.command()
 def setup(
+    ctx: typer.Context,
     owner_url: str | None = typer.Option(
         None,
         "--owner-url",
@@ -30,8 +33,8 @@ def setup(
     role only what it needs; running it again is harmless."""
     from interfaces.cli import console
 
-    settings = Settings()
-    owner = owner_url or settings.owner_database_url
+    settings = settings_of(ctx)
+    owner = _checked(owner_url) if owner_url else settings.owner_database_url
     role = app_role or app_role_of(settings)
     if not owner or not role:
         console.print(
@@ -55,3 +58,15 @@ def setup(
         console.print(f"  [dim]{escape(step.en)}[/dim]", highlight=False)
     console.print(f"完成。服务请以 {role} 连接（CHUISHAO_DATABASE_URL）。")
     console.print(f"Done. Run the service as {role} (CHUISHAO_DATABASE_URL).", markup=False)
+
+
+def _checked(owner_url: str) -> SecretStr:
+    """``--owner-url`` checked as the settings check CHUISHAO_OWNER_DATABASE_URL."""
+    from interfaces.cli import console
+
+    try:
+        return database_url(owner_url)
+    except ValidationError as e:
+        console.print(f"[red]所有者角色的地址有误：{escape(e.errors()[0]['msg'])}[/red]")
+        console.print(f"invalid --owner-url: {e.errors()[0]['msg']}", markup=False)
+        raise typer.Exit(2) from None

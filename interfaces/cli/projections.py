@@ -6,28 +6,29 @@ import signal
 import threading
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from infrastructure.settings import Settings
 from interfaces.bootstrap import build_container
+from interfaces.cli.context import settings_of
 from projections.rebuild import rebuild as rebuild_views
 
 app = typer.Typer(help="Read models 统计视图", no_args_is_help=True)
 
 
-def _console():  # type: ignore[no-untyped-def]
+def _console() -> Console:
     from interfaces.cli import console
 
     return console
 
 
 @app.command("rebuild")
-def rebuild() -> None:
+def rebuild(ctx: typer.Context) -> None:
     """Rebuild every view from the event log into fresh tables, then swap them in at once:
     readers keep the old views until then (the log is never touched)."""
     console = _console()
-    with build_container(Settings(), signing=False) as c:
+    with build_container(settings_of(ctx), signing=False) as c:
         head = c.projector.head()
         columns = (
             TextColumn("重建统计视图"),
@@ -42,10 +43,10 @@ def rebuild() -> None:
 
 
 @app.command("status")
-def status() -> None:
+def status(ctx: typer.Context) -> None:
     """Each view's position in the event log and how far behind it is."""
     console = _console()
-    with build_container(Settings(), signing=False) as c:
+    with build_container(settings_of(ctx), signing=False) as c:
         head = c.projector.head()
         table = Table(title=f"统计视图（日志末尾 {head}）")
         for heading in ("视图", "位置", "落后"):
@@ -55,12 +56,12 @@ def status() -> None:
     console.print(table)
 
 
-def project() -> None:
+def project(ctx: typer.Context) -> None:
     """Run the projections as a worker until interrupted (for PostgreSQL deployments)."""
     console = _console()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with build_container(Settings(), signing=False) as c:
+    with build_container(settings_of(ctx), signing=False) as c:
         c.projector.start()
         console.print("统计视图同步中（Ctrl-C 退出）")
         try:

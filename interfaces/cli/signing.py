@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from application.log_chain import LogSignature, key_id_of
-from infrastructure.settings import Settings
 from infrastructure.signing_keys import (
     KeyFileError,
     check_signature,
@@ -27,6 +26,7 @@ from infrastructure.signing_keys import (
     stage_new_key,
 )
 from interfaces.bootstrap import build_case_service
+from interfaces.cli.context import settings_of
 
 keys = typer.Typer(help="日志签名密钥：查看、导出公钥、轮换", no_args_is_help=True)
 checkpoints = typer.Typer(help="签名检查点：列出、导出锚点", no_args_is_help=True)
@@ -34,9 +34,9 @@ console = Console(width=150)
 
 
 @keys.command("show")
-def show() -> None:
+def show(ctx: typer.Context) -> None:
     """The signing key's id and file, and the public keys kept for verifying."""
-    settings = Settings()
+    settings = settings_of(ctx)
     path = key_file(settings)
     try:
         signer = load_signer(path)
@@ -48,13 +48,14 @@ def show() -> None:
 
 @keys.command("public")
 def public(
+    ctx: typer.Context,
     out: Annotated[
         Path | None, typer.Option(help="write the PEM here instead of printing it")
     ] = None,
 ) -> None:
     """Print (or write) the current public key as PEM: give it to auditors."""
     try:
-        signer = load_signer(key_file(Settings()))
+        signer = load_signer(key_file(settings_of(ctx)))
     except KeyFileError as e:
         console.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from None
@@ -68,6 +69,7 @@ def public(
 
 @keys.command("rotate")
 def rotate(
+    ctx: typer.Context,
     without_endorsement: Annotated[
         bool,
         typer.Option(
@@ -78,7 +80,7 @@ def rotate(
 ) -> None:
     """Replace the signing key. The old key endorses the new one in the log; its public
     half stays in the keyring so what it signed stays verifiable."""
-    settings = Settings()
+    settings = settings_of(ctx)
     path = key_file(settings)
     old = None
     if not without_endorsement:
@@ -105,13 +107,14 @@ def rotate(
 
 @checkpoints.command("export")
 def export(
+    ctx: typer.Context,
     out: Annotated[
         Path | None, typer.Option(help="write the anchor here instead of printing it")
     ] = None,
 ) -> None:
     """Write a signed checkpoint now and print it as a self-contained JSON anchor, to keep
     outside the system (a ticket, a notary, a printed register)."""
-    with build_case_service(Settings()) as service:
+    with build_case_service(settings_of(ctx)) as service:
         row = service.checkpoint()
     text = json.dumps(row.as_anchor(), ensure_ascii=False, indent=2)
     if out is None:
@@ -122,9 +125,9 @@ def export(
 
 
 @checkpoints.command("list")
-def list_checkpoints() -> None:
+def list_checkpoints(ctx: typer.Context) -> None:
     """Every checkpoint, adoption and key rotation in the log."""
-    with build_case_service(Settings(), signing=False) as service:
+    with build_case_service(settings_of(ctx), signing=False) as service:
         rows = service.checkpoints()
     table = Table(title="签名检查点")
     for heading in ("序号", "类型", "日志位置", "签于", "密钥", "链头"):

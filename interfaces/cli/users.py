@@ -13,8 +13,8 @@ from application.access import User, check_scopes, hash_token, new_token
 from domain.errors import InvalidValue
 from domain.rules import check_text
 from domain.values import Role
-from infrastructure.settings import Settings
 from interfaces.bootstrap import Container, build_container
+from interfaces.cli.context import settings_of
 
 app = typer.Typer(help="Users and bearer tokens 用户与令牌", no_args_is_help=True)
 
@@ -49,6 +49,7 @@ def issue_demo_tokens(c: Container) -> list[tuple[str, Role, str]]:
 
 @app.command("add")
 def add(
+    ctx: typer.Context,
     user_id: Annotated[str, typer.Argument(help="login id, e.g. gl-huating")],
     role: Annotated[Role, typer.Option(help="grid_lead | coordinator | liaison | auditor | admin")],
     scope: Annotated[
@@ -60,18 +61,18 @@ def add(
     """Add a user and print their bearer token (shown once, stored only as a hash)."""
     from interfaces.cli import console
 
-    with build_container(Settings(), signing=False) as c:
+    with build_container(settings_of(ctx), signing=False) as c:
         token = add_user(c, user_id, name, role, scope or [])
     console.print(f"已创建用户 {user_id}（{role.label}）。令牌只显示这一次，请妥善保存：")
     console.print(token, markup=False, highlight=False)
 
 
 @app.command("list")
-def list_users() -> None:
+def list_users(ctx: typer.Context) -> None:
     """List users, their roles and scopes."""
     from interfaces.cli import console
 
-    with build_container(Settings(), signing=False) as c:
+    with build_container(settings_of(ctx), signing=False) as c:
         users = c.users.all()
     table = Table(title="用户")
     for heading in ("编号", "姓名", "角色", "范围", "状态"):
@@ -88,11 +89,11 @@ def list_users() -> None:
 
 
 @app.command("revoke")
-def revoke(user_id: str) -> None:
+def revoke(ctx: typer.Context, user_id: str) -> None:
     """Revoke a user's token at once."""
     from interfaces.cli import console
 
-    with build_container(Settings(), signing=False) as c:
+    with build_container(settings_of(ctx), signing=False) as c:
         found = c.users.revoke(user_id)
     if not found:
         console.print(f"[red]用户 {user_id} 不存在[/red]")
@@ -101,9 +102,10 @@ def revoke(user_id: str) -> None:
 
 
 @app.command("rotate")
-def rotate(user_id: str) -> None:
+def rotate(ctx: typer.Context, user_id: str) -> None:
     """Issue a new token for an active user; the old token stops working at once."""
     _reissue(
+        ctx,
         user_id,
         lambda c, hashed: c.users.rotate(user_id, hashed),
         f"用户 {user_id} 不存在或已吊销（重新启用请用 users enable）",
@@ -112,9 +114,10 @@ def rotate(user_id: str) -> None:
 
 
 @app.command("enable")
-def enable(user_id: str) -> None:
+def enable(ctx: typer.Context, user_id: str) -> None:
     """Re-enable a revoked user with a new token (the revoked one stays dead)."""
     _reissue(
+        ctx,
         user_id,
         lambda c, hashed: c.users.enable(user_id, hashed),
         f"用户 {user_id} 不存在或未被吊销（换发令牌请用 users rotate）",
@@ -123,13 +126,17 @@ def enable(user_id: str) -> None:
 
 
 def _reissue(
-    user_id: str, store: Callable[[Container, str], bool], missing: str, done: str
+    ctx: typer.Context,
+    user_id: str,
+    store: Callable[[Container, str], bool],
+    missing: str,
+    done: str,
 ) -> None:
     """A new token, stored hashed, printed once."""
     from interfaces.cli import console
 
     token = new_token()
-    with build_container(Settings(), signing=False) as c:
+    with build_container(settings_of(ctx), signing=False) as c:
         found = store(c, hash_token(token))
     if not found:
         console.print(f"[red]{missing}[/red]")

@@ -33,9 +33,9 @@ LABELLED: dict[str, type[Labelled]] = {
 }
 
 
-def verify_views(console: Console) -> bool:
+def verify_views(console: Console, settings: Settings) -> bool:
     """Check the ledger views, print every difference; True if there is none."""
-    with build_container(Settings(), signing=False) as c:  # reads only: no private key
+    with build_container(settings, signing=False) as c:  # reads only: no private key
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("核对统计视图", total=None)
             report = audit_views(

@@ -215,7 +215,7 @@ def test_an_erasure_is_not_held_up_by_a_long_reader_of_the_keys(
     if not raw.is_postgres:
         pytest.skip("PostgreSQL's table rewrite")
     case_id = report_with_contact(service)
-    with psycopg.connect(settings.database_url) as backup:  # a dump in progress
+    with psycopg.connect(settings.database_url.get_secret_value()) as backup:  # a dump in progress
         backup.execute(f"SELECT count(*) FROM {_t(raw, 'chuishao_contact_keys')}")
         assert service.forget_resident(case_id, actor=ADMIN, reason=REASON)
     assert sealed_row(raw, case_id) is None

@@ -159,7 +159,7 @@ def _spawn_worker(
     }
     env["CHUISHAO_DATA_DIR"] = str(settings.data_dir)
     if settings.database_url:
-        env["CHUISHAO_DATABASE_URL"] = settings.database_url
+        env["CHUISHAO_DATABASE_URL"] = settings.database_url.get_secret_value()
         env["CHUISHAO_DATABASE_SCHEMA"] = settings.database_schema
     if mark is not None:
         env["MARK"] = str(mark)
@@ -186,7 +186,7 @@ def _position(settings: Settings) -> int:
     )
     if settings.database_url:
         options = f"-c search_path={settings.database_schema}"
-        with psycopg.connect(settings.database_url, options=options) as conn:
+        with psycopg.connect(settings.database_url.get_secret_value(), options=options) as conn:
             row = conn.execute(query).fetchone()
     else:
         path = settings.data_dir / SQLITE_FILE

@@ -87,7 +87,7 @@ def chaos(settings: Settings) -> Iterator[tuple[Chaos, str, Settings]]:
         token = add_user(c, "chaos-admin", "chaos", Role.ADMIN, [])
     env = {
         **os.environ,
-        "CHUISHAO_DATABASE_URL": settings.database_url,
+        "CHUISHAO_DATABASE_URL": settings.database_url.get_secret_value(),
         "CHUISHAO_DATABASE_SCHEMA": settings.database_schema,
         "CHUISHAO_DATA_DIR": str(settings.data_dir),
     }
