@@ -21,7 +21,7 @@ test: $(STAMP) lint  ## set up, then run every test (PostgreSQL tests need a ser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy domain application infrastructure interfaces projections
+	$(BIN)/mypy --strict domain application infrastructure interfaces projections
 
 clean:
 	rm -rf $(VENV) data

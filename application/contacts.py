@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
@@ -29,8 +29,12 @@ class ContactsMixin:
     clock: Callable[[], datetime]
     _load: Callable[[UUID], Case]
     _save: Callable[..., WriteResult]
-    _guard: Callable[[Callable[[], Any]], Any]
     _notifications: Callable[..., Iterator[Any]]
+
+    if TYPE_CHECKING:  # AuditMixin's
+
+        @staticmethod
+        def _guard(call: Callable[[], T]) -> T: ...
 
     def resident_contact(self, case_id: UUID, *, reader: Actor) -> Contact | None:
         """The resident's contact details (None if none were given); every read is logged

@@ -12,8 +12,8 @@ from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
     Mapper,
-    TopicError,
 )
+from eventsourcing.utils import TopicError
 
 from application.audit import AuditMixin, SignatureStore
 from application.contacts import ContactsMixin
@@ -427,9 +427,10 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
 
     def _load(self, case_id: UUID, version: int | None = None) -> Case:
         try:
-            return self._guard(
+            case: Case = self._guard(
                 lambda: self.repository.get(case_id, version=version, projector_func=replay)
             )
+            return case
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
         except (ValueError, KeyError, TypeError, AttributeError, TopicError) as e:

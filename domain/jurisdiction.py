@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Protocol, TypeVar
 
 from domain.errors import InvalidValue, UnknownReference
 from domain.values import UnitKind
@@ -109,8 +110,16 @@ class Placement:
     grid_id: str
 
 
-def _index(items: Iterable, what: str, what_en: str) -> dict:
-    out: dict = {}
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+Item = TypeVar("Item", bound=_Identified)
+
+
+def _index(items: Iterable[Item], what: str, what_en: str) -> dict[str, Item]:
+    out: dict[str, Item] = {}
     for item in items:
         if item.id in out:
             raise InvalidValue(

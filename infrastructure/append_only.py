@@ -64,9 +64,9 @@ def install_append_only_guards(recorder: Any) -> None:
 def install_postgres_guards(cursor: Any, schema: str, tables: Iterable[str]) -> None:
     """The refusing function and the triggers on each table, in the caller's transaction."""
     cursor.execute(SQL(_LOCK))
-    cursor.execute(SQL(_POSTGRES_FUNCTION).format(schema=Identifier(schema)))  # type: ignore[arg-type]
+    cursor.execute(SQL(_POSTGRES_FUNCTION).format(schema=Identifier(schema)))
     for table in tables:
         for statement in _POSTGRES_TRIGGERS:
             cursor.execute(
-                SQL(statement).format(schema=Identifier(schema), table=Identifier(table))  # type: ignore[arg-type]
+                SQL(statement).format(schema=Identifier(schema), table=Identifier(table))
             )

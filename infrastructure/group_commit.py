@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
 
 MAX_BATCH_EVENTS = 1000
 # Rows the recorders write in the event transaction (infrastructure/recorders.py).
@@ -37,7 +37,9 @@ class _Request:
 class GroupCommitRecorder:
     """Wraps an application recorder's ``insert_events``; everything else passes through."""
 
-    def __init__(self, recorder: Any, max_batch_events: int = MAX_BATCH_EVENTS) -> None:
+    def __init__(
+        self, recorder: ApplicationRecorder, max_batch_events: int = MAX_BATCH_EVENTS
+    ) -> None:
         self.inner = recorder
         self.max_batch_events = max_batch_events
         self._queue: list[_Request] = []

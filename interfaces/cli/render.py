@@ -86,9 +86,9 @@ def describe(record: EventRecord, j: Jurisdiction) -> str:
         case "CaseReopened":
             return f"进入第{d['round']}轮：{d['reason']}"
         case "CaseClosed":
-            return d["remark"] or "办结"
+            return str(d["remark"] or "办结")
         case "CaseWithdrawn":
-            return d["reason"]
+            return str(d["reason"])
         case "ResidentContactErased":
             return f"居民姓名和电话已删除：{d['reason']}"
         case "CaseMarkedDuplicate":
