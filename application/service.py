@@ -26,7 +26,7 @@ from application.errors import (
 )
 from application.integrity import ChainedEventStore, ChainMapper
 from application.log_chain import SignatureCheck, Signer
-from application.requests import KeyedWrite, current_guard, current_key
+from application.requests import NO_CONTEXT, CommandContext, KeyedWrite
 from application.residents import ResidentRegistry, check_contact
 from application.views import CaseSnapshot, WriteResult
 from domain.case import Case
@@ -123,6 +123,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         case_id: UUID | None = None,
         resident_name: str | None = None,
         resident_phone: str | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         """A grid lead opens a case in a grid; time limits come from its category.
 
@@ -143,11 +144,11 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             calendar=self.calendar,
         )
         if not (name or phone):
-            return self._save(case)
+            return self._save(case, context)
         if self.residents is None:
             raise InvalidValue("本部署未配置居民信息存储", "no contact store is configured")
         # Stored by the recorder in the event's own transaction: both or neither.
-        return self._save(case, contacts=[self.residents.seal(case.id, name, phone)])
+        return self._save(case, context, contacts=[self.residents.seal(case.id, name, phone)])
 
     def add_note(
         self,
@@ -157,10 +158,12 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         text: str,
         kind: NoteKind = NoteKind.PROGRESS,
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.note(actor=actor, at=at, text=text, kind=kind),
         )
 
@@ -172,10 +175,12 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         to_level: Level,
         reason: str,
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.escalate(actor=actor, at=at, to_level=to_level, reason=reason),
         )
 
@@ -188,6 +193,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         report_in_deadline: datetime,
         reason: str,
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         """吹哨: summon units; the result carries the new whistle's id."""
         for unit_id in unit_ids:
@@ -195,6 +201,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.blow_whistle(
                 actor=actor,
                 at=at,
@@ -213,12 +220,14 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         unit_id: str,
         note: str = "",
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         """报到: the result says whether the unit was late."""
         self.jurisdiction.unit(unit_id)
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.report_in(
                 actor=actor, at=at, whistle_id=whistle_id, unit_id=unit_id, note=note
             ),
@@ -236,12 +245,14 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         purpose: str = "",
         currency: str = "CNY",
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         if unit_id is not None:
             self.jurisdiction.unit(unit_id)
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.pledge(
                 actor=actor,
                 at=at,
@@ -255,10 +266,19 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         )
 
     def resolve(
-        self, case_id: UUID, *, actor: Actor, summary: str, expected_version: int | None = None
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        summary: str,
+        expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         return self._change(
-            case_id, expected_version, lambda c, at: c.resolve(actor=actor, at=at, summary=summary)
+            case_id,
+            expected_version,
+            context,
+            lambda c, at: c.resolve(actor=actor, at=at, summary=summary),
         )
 
     def evaluate_case(
@@ -270,11 +290,13 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         satisfaction: Satisfaction,
         comment: str = "",
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         """回访: record the resident's answer for the current round."""
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.evaluate(
                 actor=actor,
                 at=at,
@@ -295,11 +317,13 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         score: int,
         comment: str = "",
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         self.jurisdiction.unit(unit_id)
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.evaluate_unit(
                 actor=actor,
                 at=at,
@@ -311,24 +335,51 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         )
 
     def reopen(
-        self, case_id: UUID, *, actor: Actor, reason: str, expected_version: int | None = None
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        reason: str,
+        expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         return self._change(
-            case_id, expected_version, lambda c, at: c.reopen(actor=actor, at=at, reason=reason)
+            case_id,
+            expected_version,
+            context,
+            lambda c, at: c.reopen(actor=actor, at=at, reason=reason),
         )
 
     def close_case(
-        self, case_id: UUID, *, actor: Actor, remark: str = "", expected_version: int | None = None
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        remark: str = "",
+        expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         return self._change(
-            case_id, expected_version, lambda c, at: c.close(actor=actor, at=at, remark=remark)
+            case_id,
+            expected_version,
+            context,
+            lambda c, at: c.close(actor=actor, at=at, remark=remark),
         )
 
     def withdraw(
-        self, case_id: UUID, *, actor: Actor, reason: str, expected_version: int | None = None
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        reason: str,
+        expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         return self._change(
-            case_id, expected_version, lambda c, at: c.withdraw(actor=actor, at=at, reason=reason)
+            case_id,
+            expected_version,
+            context,
+            lambda c, at: c.withdraw(actor=actor, at=at, reason=reason),
         )
 
     def mark_duplicate(
@@ -339,6 +390,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         original_case_id: UUID,
         reason: str = "",
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         """Mark a case a duplicate of an existing case that is not itself a duplicate."""
         original = self._load(original_case_id)
@@ -350,6 +402,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.mark_duplicate(
                 actor=actor, at=at, original_case_id=original_case_id, reason=reason
             ),
@@ -436,26 +489,29 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             raise CaseUnreadable(case_id, f"{type(e).__name__}: {e}"[:200]) from None
 
     def _change(
-        self, case_id: UUID, expected_version: int | None, command: Callable[[Case, datetime], Any]
+        self,
+        case_id: UUID,
+        expected_version: int | None,
+        context: CommandContext,
+        command: Callable[[Case, datetime], Any],
     ) -> WriteResult:
         case = self._load(case_id)
-        guard = current_guard()
-        if guard is not None:
-            guard(case)
+        if context.guard is not None:
+            context.guard(case)
         if expected_version is not None and case.version != expected_version:
             raise StaleVersion(case_id, expected_version, case.version)
         # Server clocks can disagree by a little; a case's own time never runs backwards.
         outcome = command(case, max(self.clock(), case.modified_on))
-        result = self._save(case)
+        result = self._save(case, context)
         if isinstance(outcome, str):
             return WriteResult(result.case_id, result.version, result.position, whistle_id=outcome)
         if isinstance(outcome, bool):
             return WriteResult(result.case_id, result.version, result.position, late=outcome)
         return result
 
-    def _save(self, case: Case, **carried: Any) -> WriteResult:
+    def _save(self, case: Case, context: CommandContext, **carried: Any) -> WriteResult:
         """Save the case's new events with the rows that go in their transaction."""
-        key = current_key()
+        key = context.request_key
         keys = (
             [
                 (
