@@ -45,9 +45,10 @@ def run_once(
     context: CommandContext,
     *,
     write: Callable[[CommandContext], WriteResult],
-    replay: Callable[[KeyedWrite], WriteResult],
+    answer: Callable[[KeyedWrite], WriteResult],
 ) -> WriteResult:
-    """Run ``write`` once per (user, key) of ``context``; a retry replays the recorded answer.
+    """Run ``write`` once per (user, key) of ``context``; a retry gets ``answer`` of the
+    recorded write instead.
 
     ``write`` gets the context to pass to the command, which saves the key with its events.
     """
@@ -65,4 +66,4 @@ def run_once(
                 raise
     if found.request_hash != key.request_hash:
         raise KeyReused()
-    return replay(found)
+    return answer(found)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -28,7 +29,7 @@ from application.integrity import ChainedEventStore, ChainMapper
 from application.log_chain import SignatureCheck, Signer
 from application.requests import NO_CONTEXT, CommandContext, KeyedWrite
 from application.residents import ResidentRegistry, check_contact
-from application.views import CaseSnapshot, WriteResult
+from application.views import NO_OUTCOME, CaseSnapshot, Outcome, WriteResult
 from domain.case import Case
 from domain.errors import InvalidValue, RuleViolation
 from domain.jurisdiction import Jurisdiction
@@ -47,13 +48,9 @@ from domain.values import (
 from domain.working_days import WorkingDayCalendar
 
 Clock = Callable[[], datetime]
-T = TypeVar("T")
-_ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
-_ACTOR_FIELDS = {"actor_id", "actor_role"}
-VERIFY_PAGE = 1000
 
 
-def replay(case: Any, events: Iterable[Any]) -> Any:
+def fold(case: Any, events: Iterable[Any]) -> Any:
     """Fold events into a case. The library's default projector asserts a runtime
     protocol check on every event, which costs a fifth of a replay; ours are typed."""
     for event in events:
@@ -202,12 +199,14 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             case_id,
             expected_version,
             context,
-            lambda c, at: c.blow_whistle(
-                actor=actor,
-                at=at,
-                unit_ids=unit_ids,
-                report_in_deadline=report_in_deadline,
-                reason=reason,
+            lambda c, at: Outcome(
+                whistle_id=c.blow_whistle(
+                    actor=actor,
+                    at=at,
+                    unit_ids=unit_ids,
+                    report_in_deadline=report_in_deadline,
+                    reason=reason,
+                )
             ),
         )
 
@@ -228,8 +227,10 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             case_id,
             expected_version,
             context,
-            lambda c, at: c.report_in(
-                actor=actor, at=at, whistle_id=whistle_id, unit_id=unit_id, note=note
+            lambda c, at: Outcome(
+                late=c.report_in(
+                    actor=actor, at=at, whistle_id=whistle_id, unit_id=unit_id, note=note
+                )
             ),
         )
 
@@ -422,12 +423,12 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             events: list[Any] = self._guard(lambda: list(self.events.get(case_id)))
             if not events:
                 raise CaseNotFound(case_id)
-            fold = [e for e in events if e.timestamp <= as_of]
-            if not fold:
+            before = [e for e in events if e.timestamp <= as_of]
+            if not before:
                 raise VersionNotFound(
                     case_id, f"于 {as_of.isoformat()} ", f"as of {as_of.isoformat()}"
                 )
-            return CaseSnapshot.of(replay(None, fold))
+            return CaseSnapshot.of(fold(None, before))
         if version is None:
             return CaseSnapshot.of(self._load(case_id))
         if version < 1:
@@ -467,21 +468,19 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
 
     # ----- plumbing -------------------------------------------------------------------
 
-    def replay(self, write: KeyedWrite) -> WriteResult:
+    def recorded_answer(self, write: KeyedWrite) -> WriteResult:
         """The answer a keyed write gave, rebuilt from the event it recorded."""
         case_id = UUID(write.case_id)
         stored = self._guard(
             lambda: self.recorder.select_events(case_id, gt=write.version - 1, lte=write.version)
         )
-        data = vars(self.mapper.to_domain_event(stored[0])) if stored else {}
-        whistle_id = data.get("whistle_id") if "report_in_deadline" in data else None
-        late = data.get("late") if "late" in data else None
-        return WriteResult(case_id, write.version, write.position, whistle_id, late)
+        outcome = Outcome.of(self.mapper.to_domain_event(stored[0])) if stored else NO_OUTCOME
+        return WriteResult(case_id, write.version, write.position, outcome.whistle_id, outcome.late)
 
     def _load(self, case_id: UUID, version: int | None = None) -> Case:
         try:
             return self._guard(
-                lambda: self.repository.get(case_id, version=version, projector_func=replay)
+                lambda: self.repository.get(case_id, version=version, projector_func=fold)
             )
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
@@ -493,7 +492,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         case_id: UUID,
         expected_version: int | None,
         context: CommandContext,
-        command: Callable[[Case, datetime], Any],
+        command: Callable[[Case, datetime], Outcome | None],
     ) -> WriteResult:
         case = self._load(case_id)
         if context.guard is not None:
@@ -501,13 +500,9 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         if expected_version is not None and case.version != expected_version:
             raise StaleVersion(case_id, expected_version, case.version)
         # Server clocks can disagree by a little; a case's own time never runs backwards.
-        outcome = command(case, max(self.clock(), case.modified_on))
+        outcome = command(case, max(self.clock(), case.modified_on)) or NO_OUTCOME
         result = self._save(case, context)
-        if isinstance(outcome, str):
-            return WriteResult(result.case_id, result.version, result.position, whistle_id=outcome)
-        if isinstance(outcome, bool):
-            return WriteResult(result.case_id, result.version, result.position, late=outcome)
-        return result
+        return replace(result, whistle_id=outcome.whistle_id, late=outcome.late)
 
     def _save(self, case: Case, context: CommandContext, **carried: Any) -> WriteResult:
         """Save the case's new events with the rows that go in their transaction."""

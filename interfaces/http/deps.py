@@ -155,7 +155,9 @@ class Commands:
     ) -> JSONResponse:
         key = RequestKey(self.user.user_id, self._key, self._hash) if self._key else None
         context = CommandContext(guard=guard, request_key=key)
-        result = run_once(self.c.idempotency, context, write=run, replay=self.c.service.replay)
+        result = run_once(
+            self.c.idempotency, context, write=run, answer=self.c.service.recorded_answer
+        )
         body = WriteAccepted(**vars(result)).model_dump(mode="json", exclude_none=True)
         headers = {"Location": f"/cases/{body['case_id']}", "ETag": f'"{body["version"]}"'}
         return JSONResponse(body, status_code=201, headers=headers)

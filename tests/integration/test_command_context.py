@@ -76,8 +76,8 @@ def test_a_keyed_retry_replays_the_first_answer_and_writes_nothing(
     case_id = street_case(service)
     context = CommandContext(request_key=RequestKey("co-1", "k-1", "hash-a"))
     write = whistle(service, case_id, clock)
-    first = run_once(store, context, write=write, replay=service.replay)
-    again = run_once(store, context, write=write, replay=service.replay)
+    first = run_once(store, context, write=write, answer=service.recorded_answer)
+    again = run_once(store, context, write=write, answer=service.recorded_answer)
     assert again == first
     assert first.whistle_id == "W1"
     assert service.get_case(case_id).version == first.version == 3
@@ -89,13 +89,13 @@ def test_a_key_reused_for_another_request_is_refused_and_writes_nothing(
     case_id = street_case(service)
     write = whistle(service, case_id, clock)
     first = CommandContext(request_key=RequestKey("co-1", "k", "a"))
-    run_once(store, first, write=write, replay=service.replay)
+    run_once(store, first, write=write, answer=service.recorded_answer)
     with pytest.raises(KeyReused):
         run_once(
             store,
             CommandContext(request_key=RequestKey("co-1", "k", "b")),
             write=write,
-            replay=service.replay,
+            answer=service.recorded_answer,
         )
     assert service.get_case(case_id).version == 3
 
@@ -105,6 +105,6 @@ def test_without_a_key_every_call_writes(
 ) -> None:
     case_id = street_case(service)
     write = whistle(service, case_id, clock)
-    run_once(store, CommandContext(), write=write, replay=service.replay)
-    second = run_once(store, CommandContext(), write=write, replay=service.replay)
+    run_once(store, CommandContext(), write=write, answer=service.recorded_answer)
+    second = run_once(store, CommandContext(), write=write, answer=service.recorded_answer)
     assert (second.version, second.whistle_id) == (4, "W2")
