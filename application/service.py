@@ -444,28 +444,6 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         if self.residents is not None:
             self.residents.close()
 
-    def bound_class(self) -> type[CaseService]:
-        """A subclass constructible from ``env`` alone, as the library's runners construct apps."""
-        jurisdiction, clock = self.jurisdiction, self.clock
-        calendar, separate = self.calendar, self.separate_callback
-
-        class BoundCaseService(CaseService):
-            name = CaseService.name
-
-            def __init__(self, env: dict[str, str] | None = None) -> None:
-                super().__init__(
-                    env,
-                    jurisdiction=jurisdiction,
-                    clock=clock,
-                    calendar=calendar,
-                    separate_callback=separate,
-                )
-
-        return BoundCaseService
-
-    def env_dict(self) -> dict[str, str]:
-        return dict(self.env)
-
     # ----- plumbing -------------------------------------------------------------------
 
     def recorded_answer(self, write: KeyedWrite) -> WriteResult:
