@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from application.requests import NO_CONTEXT
 from application.residents import Contact, ContactRead, Erasure, ResidentRegistry
 from application.views import WriteResult
 from domain import events as ev
@@ -59,7 +60,7 @@ class ContactsMixin:
         if not self._guard(lambda: residents.has(case_id)):
             return False
         case.erase_contact(actor=actor, at=max(self.clock(), case.modified_on), reason=reason)
-        self._save(case, erase_contacts=[str(case_id)])
+        self._save(case, NO_CONTEXT, erase_contacts=[str(case_id)])
         self._guard(residents.after_erasure)
         return True
 

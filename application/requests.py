@@ -1,18 +1,18 @@
-"""Idempotency keys recorded in the same transaction as the events they produced.
+"""What a caller adds to one command, passed explicitly: a check on the case, a request key.
 
+Idempotency keys are recorded in the same transaction as the events they produced.
 A retried request is recognised by (user, key): if its events were committed the
 key was committed with them, so the retry replays the answer; if they were not,
 neither was the key, so the retry runs again. No crash can leave one without the
-other. The key travels down to the store in a context variable set by the caller.
+other (application/idempotency.py runs a keyed command once).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+
+from domain.case import Case
 
 
 @dataclass(frozen=True)
@@ -32,35 +32,14 @@ class KeyedWrite:
     position: int
 
 
-_current: ContextVar[RequestKey | None] = ContextVar("chuishao_request_key", default=None)
+@dataclass(frozen=True)
+class CommandContext:
+    """``guard`` runs on the case the command loads, before the command: access control on
+    the very state being changed, without loading the case a second time. ``request_key``
+    is saved with the command's events (an Idempotency-Key)."""
+
+    guard: Callable[[Case], None] | None = None
+    request_key: RequestKey | None = None
 
 
-@contextmanager
-def keyed(key: RequestKey) -> Iterator[None]:
-    token = _current.set(key)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def current_key() -> RequestKey | None:
-    return _current.get()
-
-
-# A check the caller wants run on the case a command loads, before the command: access
-# control on the very state being changed, without loading the case a second time.
-_guard: ContextVar[Callable[[Any], None] | None] = ContextVar("chuishao_guard", default=None)
-
-
-@contextmanager
-def guarded(check: Callable[[Any], None]) -> Iterator[None]:
-    token = _guard.set(check)
-    try:
-        yield
-    finally:
-        _guard.reset(token)
-
-
-def current_guard() -> Callable[[Any], None] | None:
-    return _guard.get()
+NO_CONTEXT = CommandContext()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -26,9 +27,9 @@ from application.errors import (
 )
 from application.integrity import ChainedEventStore, ChainMapper
 from application.log_chain import SignatureCheck, Signer
-from application.requests import KeyedWrite, current_guard, current_key
+from application.requests import NO_CONTEXT, CommandContext, KeyedWrite
 from application.residents import ResidentRegistry, check_contact
-from application.views import CaseSnapshot, WriteResult
+from application.views import NO_OUTCOME, CaseSnapshot, Outcome, WriteResult
 from domain.case import Case
 from domain.errors import InvalidValue, RuleViolation
 from domain.jurisdiction import Jurisdiction
@@ -47,13 +48,9 @@ from domain.values import (
 from domain.working_days import WorkingDayCalendar
 
 Clock = Callable[[], datetime]
-T = TypeVar("T")
-_ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
-_ACTOR_FIELDS = {"actor_id", "actor_role"}
-VERIFY_PAGE = 1000
 
 
-def replay(case: Any, events: Iterable[Any]) -> Any:
+def fold(case: Any, events: Iterable[Any]) -> Any:
     """Fold events into a case. The library's default projector asserts a runtime
     protocol check on every event, which costs a fifth of a replay; ours are typed."""
     for event in events:
@@ -123,6 +120,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         case_id: UUID | None = None,
         resident_name: str | None = None,
         resident_phone: str | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         """A grid lead opens a case in a grid; time limits come from its category.
 
@@ -143,11 +141,11 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             calendar=self.calendar,
         )
         if not (name or phone):
-            return self._save(case)
+            return self._save(case, context)
         if self.residents is None:
             raise InvalidValue("本部署未配置居民信息存储", "no contact store is configured")
         # Stored by the recorder in the event's own transaction: both or neither.
-        return self._save(case, contacts=[self.residents.seal(case.id, name, phone)])
+        return self._save(case, context, contacts=[self.residents.seal(case.id, name, phone)])
 
     def add_note(
         self,
@@ -157,10 +155,12 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         text: str,
         kind: NoteKind = NoteKind.PROGRESS,
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.note(actor=actor, at=at, text=text, kind=kind),
         )
 
@@ -172,10 +172,12 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         to_level: Level,
         reason: str,
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.escalate(actor=actor, at=at, to_level=to_level, reason=reason),
         )
 
@@ -188,6 +190,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         report_in_deadline: datetime,
         reason: str,
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         """吹哨: summon units; the result carries the new whistle's id."""
         for unit_id in unit_ids:
@@ -195,12 +198,15 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         return self._change(
             case_id,
             expected_version,
-            lambda c, at: c.blow_whistle(
-                actor=actor,
-                at=at,
-                unit_ids=unit_ids,
-                report_in_deadline=report_in_deadline,
-                reason=reason,
+            context,
+            lambda c, at: Outcome(
+                whistle_id=c.blow_whistle(
+                    actor=actor,
+                    at=at,
+                    unit_ids=unit_ids,
+                    report_in_deadline=report_in_deadline,
+                    reason=reason,
+                )
             ),
         )
 
@@ -213,14 +219,18 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         unit_id: str,
         note: str = "",
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         """报到: the result says whether the unit was late."""
         self.jurisdiction.unit(unit_id)
         return self._change(
             case_id,
             expected_version,
-            lambda c, at: c.report_in(
-                actor=actor, at=at, whistle_id=whistle_id, unit_id=unit_id, note=note
+            context,
+            lambda c, at: Outcome(
+                late=c.report_in(
+                    actor=actor, at=at, whistle_id=whistle_id, unit_id=unit_id, note=note
+                )
             ),
         )
 
@@ -236,12 +246,14 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         purpose: str = "",
         currency: str = "CNY",
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         if unit_id is not None:
             self.jurisdiction.unit(unit_id)
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.pledge(
                 actor=actor,
                 at=at,
@@ -255,10 +267,19 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         )
 
     def resolve(
-        self, case_id: UUID, *, actor: Actor, summary: str, expected_version: int | None = None
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        summary: str,
+        expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         return self._change(
-            case_id, expected_version, lambda c, at: c.resolve(actor=actor, at=at, summary=summary)
+            case_id,
+            expected_version,
+            context,
+            lambda c, at: c.resolve(actor=actor, at=at, summary=summary),
         )
 
     def evaluate_case(
@@ -270,11 +291,13 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         satisfaction: Satisfaction,
         comment: str = "",
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         """回访: record the resident's answer for the current round."""
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.evaluate(
                 actor=actor,
                 at=at,
@@ -295,11 +318,13 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         score: int,
         comment: str = "",
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         self.jurisdiction.unit(unit_id)
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.evaluate_unit(
                 actor=actor,
                 at=at,
@@ -311,24 +336,51 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         )
 
     def reopen(
-        self, case_id: UUID, *, actor: Actor, reason: str, expected_version: int | None = None
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        reason: str,
+        expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         return self._change(
-            case_id, expected_version, lambda c, at: c.reopen(actor=actor, at=at, reason=reason)
+            case_id,
+            expected_version,
+            context,
+            lambda c, at: c.reopen(actor=actor, at=at, reason=reason),
         )
 
     def close_case(
-        self, case_id: UUID, *, actor: Actor, remark: str = "", expected_version: int | None = None
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        remark: str = "",
+        expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         return self._change(
-            case_id, expected_version, lambda c, at: c.close(actor=actor, at=at, remark=remark)
+            case_id,
+            expected_version,
+            context,
+            lambda c, at: c.close(actor=actor, at=at, remark=remark),
         )
 
     def withdraw(
-        self, case_id: UUID, *, actor: Actor, reason: str, expected_version: int | None = None
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        reason: str,
+        expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         return self._change(
-            case_id, expected_version, lambda c, at: c.withdraw(actor=actor, at=at, reason=reason)
+            case_id,
+            expected_version,
+            context,
+            lambda c, at: c.withdraw(actor=actor, at=at, reason=reason),
         )
 
     def mark_duplicate(
@@ -339,6 +391,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         original_case_id: UUID,
         reason: str = "",
         expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         """Mark a case a duplicate of an existing case that is not itself a duplicate."""
         original = self._load(original_case_id)
@@ -350,6 +403,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         return self._change(
             case_id,
             expected_version,
+            context,
             lambda c, at: c.mark_duplicate(
                 actor=actor, at=at, original_case_id=original_case_id, reason=reason
             ),
@@ -369,12 +423,12 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             events: list[Any] = self._guard(lambda: list(self.events.get(case_id)))
             if not events:
                 raise CaseNotFound(case_id)
-            fold = [e for e in events if e.timestamp <= as_of]
-            if not fold:
+            before = [e for e in events if e.timestamp <= as_of]
+            if not before:
                 raise VersionNotFound(
                     case_id, f"于 {as_of.isoformat()} ", f"as of {as_of.isoformat()}"
                 )
-            return CaseSnapshot.of(replay(None, fold))
+            return CaseSnapshot.of(fold(None, before))
         if version is None:
             return CaseSnapshot.of(self._load(case_id))
         if version < 1:
@@ -390,45 +444,21 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         if self.residents is not None:
             self.residents.close()
 
-    def bound_class(self) -> type[CaseService]:
-        """A subclass constructible from ``env`` alone, as the library's runners construct apps."""
-        jurisdiction, clock = self.jurisdiction, self.clock
-        calendar, separate = self.calendar, self.separate_callback
-
-        class BoundCaseService(CaseService):
-            name = CaseService.name
-
-            def __init__(self, env: dict[str, str] | None = None) -> None:
-                super().__init__(
-                    env,
-                    jurisdiction=jurisdiction,
-                    clock=clock,
-                    calendar=calendar,
-                    separate_callback=separate,
-                )
-
-        return BoundCaseService
-
-    def env_dict(self) -> dict[str, str]:
-        return dict(self.env)
-
     # ----- plumbing -------------------------------------------------------------------
 
-    def replay(self, write: KeyedWrite) -> WriteResult:
+    def recorded_answer(self, write: KeyedWrite) -> WriteResult:
         """The answer a keyed write gave, rebuilt from the event it recorded."""
         case_id = UUID(write.case_id)
         stored = self._guard(
             lambda: self.recorder.select_events(case_id, gt=write.version - 1, lte=write.version)
         )
-        data = vars(self.mapper.to_domain_event(stored[0])) if stored else {}
-        whistle_id = data.get("whistle_id") if "report_in_deadline" in data else None
-        late = data.get("late") if "late" in data else None
-        return WriteResult(case_id, write.version, write.position, whistle_id, late)
+        outcome = Outcome.of(self.mapper.to_domain_event(stored[0])) if stored else NO_OUTCOME
+        return WriteResult(case_id, write.version, write.position, outcome.whistle_id, outcome.late)
 
     def _load(self, case_id: UUID, version: int | None = None) -> Case:
         try:
             case: Case = self._guard(
-                lambda: self.repository.get(case_id, version=version, projector_func=replay)
+                lambda: self.repository.get(case_id, version=version, projector_func=fold)
             )
             return case
         except AggregateNotFoundError:
@@ -437,26 +467,25 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             raise CaseUnreadable(case_id, f"{type(e).__name__}: {e}"[:200]) from None
 
     def _change(
-        self, case_id: UUID, expected_version: int | None, command: Callable[[Case, datetime], Any]
+        self,
+        case_id: UUID,
+        expected_version: int | None,
+        context: CommandContext,
+        command: Callable[[Case, datetime], Outcome | None],
     ) -> WriteResult:
         case = self._load(case_id)
-        guard = current_guard()
-        if guard is not None:
-            guard(case)
+        if context.guard is not None:
+            context.guard(case)
         if expected_version is not None and case.version != expected_version:
             raise StaleVersion(case_id, expected_version, case.version)
         # Server clocks can disagree by a little; a case's own time never runs backwards.
-        outcome = command(case, max(self.clock(), case.modified_on))
-        result = self._save(case)
-        if isinstance(outcome, str):
-            return WriteResult(result.case_id, result.version, result.position, whistle_id=outcome)
-        if isinstance(outcome, bool):
-            return WriteResult(result.case_id, result.version, result.position, late=outcome)
-        return result
+        outcome = command(case, max(self.clock(), case.modified_on)) or NO_OUTCOME
+        result = self._save(case, context)
+        return replace(result, whistle_id=outcome.whistle_id, late=outcome.late)
 
-    def _save(self, case: Case, **carried: Any) -> WriteResult:
+    def _save(self, case: Case, context: CommandContext, **carried: Any) -> WriteResult:
         """Save the case's new events with the rows that go in their transaction."""
-        key = current_key()
+        key = context.request_key
         keys = (
             [
                 (

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from application.log_audit import LogReport
+from domain import events as ev
 from domain.case import Case
 from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle
 from domain.values import Channel, Level, Status, Urgency
@@ -23,6 +24,27 @@ class WriteResult:
     position: int
     whistle_id: str | None = None
     late: bool | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command says besides the new version: the whistle it blew, or whether a
+    report-in was late. Read back from the event when a keyed retry replays the answer."""
+
+    whistle_id: str | None = None
+    late: bool | None = None
+
+    @classmethod
+    def of(cls, event: object) -> Outcome:
+        match event:
+            case ev.WhistleBlown():
+                return cls(whistle_id=event.whistle_id)
+            case ev.UnitReportedIn():
+                return cls(late=event.late)
+        return NO_OUTCOME
+
+
+NO_OUTCOME = Outcome()
 
 
 @dataclass(frozen=True)

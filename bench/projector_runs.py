@@ -54,7 +54,7 @@ def rebuild(settings: dict[str, Any], out: Any) -> None:
 def follow(
     settings: dict[str, Any], duration: float, interval: float, ready: Any, out: Any
 ) -> None:
-    """Run the projector (the library's LISTEN/NOTIFY runner) while writers write; sample lag.
+    """Run the projector (its loop polling the log) while writers write; sample lag.
 
     Beside it, a no-op subscriber on the same log (the library's subscription, nothing
     applied) is the baseline: the lag the notification machinery alone has.

@@ -26,8 +26,6 @@ from domain.jurisdiction import Category, Placement
 from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle
 from domain.rules import (
     CURRENCY,
-    MAX_REPORT_IN_WAIT,
-    MAX_UNITS_PER_WHISTLE,
     NOTE_MAX,
     REASON_MAX,
     TEXT_MAX,
@@ -35,8 +33,11 @@ from domain.rules import (
     check_amount_fen,
     check_aware,
     check_enum,
+    check_report_in_deadline,
     check_score,
+    check_summoned_units,
     check_text,
+    check_whistle_level,
 )
 from domain.values import (
     Actor,
@@ -50,8 +51,6 @@ from domain.values import (
     Urgency,
 )
 from domain.working_days import BEIJING, WorkingDayCalendar
-
-WHISTLE_LEVELS = (Level.COMMUNITY, Level.STREET)
 
 
 class Case(Aggregate):
@@ -174,34 +173,9 @@ class Case(Aggregate):
         """吹哨: summon units to report in by a deadline; returns the whistle id."""
         self._check_can_act(at)
         self._check_not_resolved("吹哨")
-        if self.level not in WHISTLE_LEVELS:
-            raise RuleViolation(
-                "网格不能直接吹哨，需先升级到社区或街道",
-                "a whistle is blown at community or street level only; escalate first",
-            )
-        if isinstance(unit_ids, str):
-            raise InvalidValue("召集单位须为列表", "unit_ids must be a list of unit ids")
-        units = list(unit_ids)
-        if any(not isinstance(u, str) or not u.strip() for u in units):
-            raise InvalidValue("召集单位编号不能为空", "unit ids must not be blank")
-        if not units:
-            raise InvalidValue("吹哨至少要召集一个单位", "a whistle must summon at least one unit")
-        if len(set(units)) != len(units):
-            raise InvalidValue("召集单位不能重复", "summoned units must not repeat")
-        if len(units) > MAX_UNITS_PER_WHISTLE:
-            raise InvalidValue(
-                f"一次吹哨最多召集{MAX_UNITS_PER_WHISTLE}个单位",
-                f"a whistle summons at most {MAX_UNITS_PER_WHISTLE} units",
-            )
-        check_aware(report_in_deadline, field="report_in_deadline")
-        if report_in_deadline <= at:
-            raise InvalidValue(
-                "报到时限必须晚于吹哨时间", "the report-in deadline must be in the future"
-            )
-        if report_in_deadline - at > MAX_REPORT_IN_WAIT:
-            raise InvalidValue(
-                "报到时限不能超过90天", "the report-in deadline must be within 90 days"
-            )
+        check_whistle_level(self.level)
+        units = check_summoned_units(unit_ids)
+        check_report_in_deadline(report_in_deadline, blown_at=at)
         reason = check_text(reason, field="reason", field_zh="吹哨事由", max_len=REASON_MAX)
         whistle_id = f"W{len(self.whistles) + 1}"
         self._record(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
-from domain.errors import InvalidValue, PersonalDataInText
+from domain.errors import InvalidValue, PersonalDataInText, RuleViolation
 from domain.personal_data import KIND_LABELS, personal_data_kind
 from domain.text import normalise_text
+from domain.values import Level
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -18,6 +20,7 @@ MAX_UNITS_PER_WHISTLE = 20
 MAX_PLEDGE_FEN = 100_000_000 * 100  # 100 million CNY: larger is a typo, not a pledge
 CURRENCY = "CNY"
 MAX_REPORT_IN_WAIT = timedelta(days=90)  # a whistle summons now, not next year
+WHISTLE_LEVELS = (Level.COMMUNITY, Level.STREET)
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 E = TypeVar("E", bound=StrEnum)
@@ -87,6 +90,45 @@ def check_score(score: int) -> None:
         raise InvalidValue(
             "考核分数必须是0到100的整数", "score must be a whole number from 0 to 100"
         )
+
+
+def check_whistle_level(level: Level) -> None:
+    """A whistle is blown by a community or a street, never straight from a grid."""
+    if level not in WHISTLE_LEVELS:
+        raise RuleViolation(
+            "网格不能直接吹哨，需先升级到社区或街道",
+            "a whistle is blown at community or street level only; escalate first",
+        )
+
+
+def check_summoned_units(unit_ids: Sequence[str]) -> list[str]:
+    """The units a whistle summons: a list of 1 to ``MAX_UNITS_PER_WHISTLE`` distinct ids."""
+    if isinstance(unit_ids, str):  # a str is a Sequence[str]: one id would become its letters
+        raise InvalidValue("召集单位须为列表", "unit_ids must be a list of unit ids")
+    units = list(unit_ids)
+    if any(not isinstance(u, str) or not u.strip() for u in units):
+        raise InvalidValue("召集单位编号不能为空", "unit ids must not be blank")
+    if not units:
+        raise InvalidValue("吹哨至少要召集一个单位", "a whistle must summon at least one unit")
+    if len(set(units)) != len(units):
+        raise InvalidValue("召集单位不能重复", "summoned units must not repeat")
+    if len(units) > MAX_UNITS_PER_WHISTLE:
+        raise InvalidValue(
+            f"一次吹哨最多召集{MAX_UNITS_PER_WHISTLE}个单位",
+            f"a whistle summons at most {MAX_UNITS_PER_WHISTLE} units",
+        )
+    return units
+
+
+def check_report_in_deadline(deadline: datetime, *, blown_at: datetime) -> None:
+    """Units report in after the whistle and within ``MAX_REPORT_IN_WAIT`` of it."""
+    check_aware(deadline, field="report_in_deadline")
+    if deadline <= blown_at:
+        raise InvalidValue(
+            "报到时限必须晚于吹哨时间", "the report-in deadline must be in the future"
+        )
+    if deadline - blown_at > MAX_REPORT_IN_WAIT:
+        raise InvalidValue("报到时限不能超过90天", "the report-in deadline must be within 90 days")
 
 
 def check_enum(enum: type[E], value: object, *, field: str) -> E:

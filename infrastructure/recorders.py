@@ -29,7 +29,7 @@ from psycopg.sql import SQL, Identifier
 from infrastructure import contact_rows, log_signatures
 from infrastructure.log_signatures import BatchSigner
 
-# Request hashes are HMACs kept for a limited time (interfaces/http/idempotency.py);
+# Request hashes are HMACs (interfaces/http/deps.py) kept for a limited time (idempotency_sql.py);
 # the earlier table kept plain SHA-256 hashes of bodies for ever and is dropped.
 TABLE = "chuishao_request_keys"
 PLAIN_HASH_TABLE = "chuishao_idempotency"

@@ -13,12 +13,13 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from application.access import Action, Unauthenticated, User, hash_token
-from application.requests import RequestKey, guarded
+from application.idempotency import run_once
+from application.requests import CommandContext, RequestKey
 from application.views import WriteResult
+from domain.case import Case
 from domain.errors import InvalidValue
 from domain.jurisdiction import Placement
 from interfaces.bootstrap import Container
-from interfaces.http.idempotency import run_once
 from interfaces.http.schemas import WriteAccepted
 from projections.queries import Scope
 
@@ -122,35 +123,41 @@ class Commands:
         self,
         case_id: UUID,
         action: Action,
-        call: Callable[[int | None], WriteResult],
+        call: Callable[[int | None, CommandContext], WriteResult],
         units: list[str] | None = None,
     ) -> JSONResponse:
-        """``units``: the units the write summons, scores or pledges for; each must serve
+        """``call`` gets the If-Match version and the context to pass to the command;
+        ``units``: the units the write summons, scores or pledges for; each must serve
         the case's place."""
 
-        def check(case: Any) -> None:
+        def check(case: Case) -> None:
             self.c.policy.require(self.user, action, case)
             self.c.policy.require_serving(units or [], case)
 
-        def run() -> WriteResult:
-            # Checked on the case the command itself loads: one read, no gap between.
-            with guarded(check):
-                return call(self.version)
-
-        return self._respond(run)
+        # Checked on the case the command itself loads: one read, no gap between.
+        return self._respond(lambda context: call(self.version, context), guard=check)
 
     def new_case(
-        self, placement: Callable[[], Placement], call: Callable[[], WriteResult]
+        self,
+        placement: Callable[[], Placement],
+        call: Callable[[CommandContext], WriteResult],
     ) -> JSONResponse:
-        def run() -> WriteResult:
+        def run(context: CommandContext) -> WriteResult:
             self.c.policy.require_place(self.user, Action.REPORT, placement())
-            return call()
+            return call(context)
 
         return self._respond(run)
 
-    def _respond(self, run: Callable[[], WriteResult]) -> JSONResponse:
+    def _respond(
+        self,
+        run: Callable[[CommandContext], WriteResult],
+        guard: Callable[[Case], None] | None = None,
+    ) -> JSONResponse:
         key = RequestKey(self.user.user_id, self._key, self._hash) if self._key else None
-        result = run_once(self.c.idempotency, key=key, write=run, replay=self.c.service.replay)
+        context = CommandContext(guard=guard, request_key=key)
+        result = run_once(
+            self.c.idempotency, context, write=run, answer=self.c.service.recorded_answer
+        )
         body = WriteAccepted(**vars(result)).model_dump(mode="json", exclude_none=True)
         headers = {"Location": f"/cases/{body['case_id']}", "ETag": f'"{body["version"]}"'}
         return JSONResponse(body, status_code=201, headers=headers)

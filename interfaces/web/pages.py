@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from application.access import Action
-from application.requests import guarded
+from application.requests import CommandContext
 from application.sessions import BadSignIn
 from domain.errors import DomainError
 from domain.events import EVENT_LABELS
@@ -258,10 +258,14 @@ def report_in(
     unit_id = user.unit_id
     if unit_id is None:
         raise SignInRequired("/ui/inbox")
-    with guarded(lambda case: c.policy.require(user, Action.REPORT_IN, case)):
-        result = c.service.report_in(
-            case_id, actor=user.actor, whistle_id=whistle_id, unit_id=unit_id, note=note
-        )
+    result = c.service.report_in(
+        case_id,
+        actor=user.actor,
+        whistle_id=whistle_id,
+        unit_id=unit_id,
+        note=note,
+        context=CommandContext(guard=lambda case: c.policy.require(user, Action.REPORT_IN, case)),
+    )
     return RedirectResponse(
         f"/ui/inbox?done={quote(whistle_id)}{_views_catching_up(c, result.position)}",
         status_code=303,

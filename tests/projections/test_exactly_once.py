@@ -80,7 +80,7 @@ def test_catch_up_then_the_log_grows(settings: Settings, clock: FakeClock) -> No
 def test_background_projector_stopped_mid_stream_then_resumed(
     settings: Settings, clock: FakeClock
 ) -> None:
-    """The live runner (library runner on PostgreSQL, polling thread on SQLite)."""
+    """The live runner (one thread polling the log, on either backend)."""
     with build_container(settings, clock=clock) as first:
         gen = HistoryGenerator(first.service, clock, n_cases=150)
         gen.run(limit=200)

@@ -38,7 +38,7 @@ def report_case(body: CaseCreate, commands: CommandsDep, c: ContainerDep) -> JSO
     """A grid lead reports a case in a grid of their scope (上报)."""
     return commands.new_case(
         lambda: c.service.jurisdiction.placement(body.grid_id),
-        lambda: c.service.report_case(
+        lambda ctx: c.service.report_case(
             actor=commands.actor,
             grid_id=body.grid_id,
             category_id=body.category_id,
@@ -48,6 +48,7 @@ def report_case(body: CaseCreate, commands: CommandsDep, c: ContainerDep) -> JSO
             urgency=body.urgency,
             resident_name=body.resident_name,
             resident_phone=body.resident_phone,
+            context=ctx,
         ),
     )
 

@@ -37,8 +37,13 @@ def add_note(case_id: UUID, body: NoteCreate, cmd: CommandsDep, c: ContainerDep)
     return cmd.on_case(
         case_id,
         Action.NOTE,
-        lambda v: c.service.add_note(
-            case_id, actor=cmd.actor, text=body.text, kind=body.kind, expected_version=v
+        lambda v, ctx: c.service.add_note(
+            case_id,
+            actor=cmd.actor,
+            text=body.text,
+            kind=body.kind,
+            expected_version=v,
+            context=ctx,
         ),
     )
 
@@ -51,8 +56,13 @@ def escalate(
     return cmd.on_case(
         case_id,
         Action.ESCALATE,
-        lambda v: c.service.escalate(
-            case_id, actor=cmd.actor, to_level=body.to_level, reason=body.reason, expected_version=v
+        lambda v, ctx: c.service.escalate(
+            case_id,
+            actor=cmd.actor,
+            to_level=body.to_level,
+            reason=body.reason,
+            expected_version=v,
+            context=ctx,
         ),
     )
 
@@ -66,13 +76,14 @@ def blow_whistle(
     return cmd.on_case(
         case_id,
         Action.WHISTLE,
-        lambda v: c.service.blow_whistle(
+        lambda v, ctx: c.service.blow_whistle(
             case_id,
             actor=cmd.actor,
             unit_ids=body.unit_ids,
             report_in_deadline=body.report_in_deadline,
             reason=body.reason,
             expected_version=v,
+            context=ctx,
         ),
         units=list(body.unit_ids),
     )
@@ -90,13 +101,14 @@ def report_in(
     return cmd.on_case(
         case_id,
         Action.REPORT_IN,
-        lambda v: c.service.report_in(
+        lambda v, ctx: c.service.report_in(
             case_id,
             actor=cmd.actor,
             whistle_id=whistle_id,
             unit_id=unit_id,
             note=body.note,
             expected_version=v,
+            context=ctx,
         ),
     )
 
@@ -110,7 +122,7 @@ def pledge(case_id: UUID, body: PledgeCreate, cmd: CommandsDep, c: ContainerDep)
     return cmd.on_case(
         case_id,
         Action.PLEDGE,
-        lambda v: c.service.pledge(
+        lambda v, ctx: c.service.pledge(
             case_id,
             actor=cmd.actor,
             party_kind=body.party_kind,
@@ -120,6 +132,7 @@ def pledge(case_id: UUID, body: PledgeCreate, cmd: CommandsDep, c: ContainerDep)
             purpose=body.purpose,
             currency=body.currency,
             expected_version=v,
+            context=ctx,
         ),
         units=[unit_id] if unit_id else [],
     )
@@ -133,8 +146,8 @@ def resolve(
     return cmd.on_case(
         case_id,
         Action.RESOLVE,
-        lambda v: c.service.resolve(
-            case_id, actor=cmd.actor, summary=body.summary, expected_version=v
+        lambda v, ctx: c.service.resolve(
+            case_id, actor=cmd.actor, summary=body.summary, expected_version=v, context=ctx
         ),
     )
 
@@ -147,13 +160,14 @@ def evaluate(
     return cmd.on_case(
         case_id,
         Action.EVALUATE,
-        lambda v: c.service.evaluate_case(
+        lambda v, ctx: c.service.evaluate_case(
             case_id,
             actor=cmd.actor,
             solved=body.solved,
             satisfaction=body.satisfaction,
             comment=body.comment,
             expected_version=v,
+            context=ctx,
         ),
     )
 
@@ -166,7 +180,7 @@ def evaluate_unit(
     return cmd.on_case(
         case_id,
         Action.EVALUATE_UNIT,
-        lambda v: c.service.evaluate_unit(
+        lambda v, ctx: c.service.evaluate_unit(
             case_id,
             actor=cmd.actor,
             whistle_id=body.whistle_id,
@@ -174,6 +188,7 @@ def evaluate_unit(
             score=body.score,
             comment=body.comment,
             expected_version=v,
+            context=ctx,
         ),
         units=[body.unit_id],
     )
@@ -185,8 +200,8 @@ def reopen(case_id: UUID, body: ReopenCreate, cmd: CommandsDep, c: ContainerDep)
     return cmd.on_case(
         case_id,
         Action.REOPEN,
-        lambda v: c.service.reopen(
-            case_id, actor=cmd.actor, reason=body.reason, expected_version=v
+        lambda v, ctx: c.service.reopen(
+            case_id, actor=cmd.actor, reason=body.reason, expected_version=v, context=ctx
         ),
     )
 
@@ -197,8 +212,8 @@ def close(case_id: UUID, body: CloseCreate, cmd: CommandsDep, c: ContainerDep) -
     return cmd.on_case(
         case_id,
         Action.CLOSE,
-        lambda v: c.service.close_case(
-            case_id, actor=cmd.actor, remark=body.remark, expected_version=v
+        lambda v, ctx: c.service.close_case(
+            case_id, actor=cmd.actor, remark=body.remark, expected_version=v, context=ctx
         ),
     )
 
@@ -211,8 +226,8 @@ def withdraw(
     return cmd.on_case(
         case_id,
         Action.WITHDRAW,
-        lambda v: c.service.withdraw(
-            case_id, actor=cmd.actor, reason=body.reason, expected_version=v
+        lambda v, ctx: c.service.withdraw(
+            case_id, actor=cmd.actor, reason=body.reason, expected_version=v, context=ctx
         ),
     )
 
@@ -227,11 +242,12 @@ def mark_duplicate(
     return cmd.on_case(
         case_id,
         Action.MARK_DUPLICATE,
-        lambda v: c.service.mark_duplicate(
+        lambda v, ctx: c.service.mark_duplicate(
             case_id,
             actor=cmd.actor,
             original_case_id=body.original_case_id,
             reason=body.reason,
             expected_version=v,
+            context=ctx,
         ),
     )

@@ -1,4 +1,4 @@
-"""Idempotency-Key: a retried POST gets the first answer and writes nothing more.
+"""Idempotency keys: a retried command gets the first answer and writes nothing more.
 
 The key is stored in the same transaction as the events it produced
 (application/requests.py), so a crash can never separate the two.
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from application.errors import ConcurrencyConflict
-from application.requests import KeyedWrite, RequestKey, keyed
+from application.requests import CommandContext, KeyedWrite
 from application.views import WriteResult
 from domain.errors import InvalidValue
 
@@ -42,24 +42,28 @@ def check_key(key: str) -> str:
 
 def run_once(
     store: IdempotencyStore,
+    context: CommandContext,
     *,
-    key: RequestKey | None,
-    write: Callable[[], WriteResult],
-    replay: Callable[[KeyedWrite], WriteResult],
+    write: Callable[[CommandContext], WriteResult],
+    answer: Callable[[KeyedWrite], WriteResult],
 ) -> WriteResult:
-    """Run ``write`` once per (user, key); a retry replays the recorded answer."""
+    """Run ``write`` once per (user, key) of ``context``; a retry gets ``answer`` of the
+    recorded write instead.
+
+    ``write`` gets the context to pass to the command, which saves the key with its events.
+    """
+    key = context.request_key
     if key is None:
-        return write()
+        return write(context)
     check_key(key.key)
     found = store.get(key.user_id, key.key)
     if found is None:
         try:
-            with keyed(key):
-                return write()
+            return write(context)
         except ConcurrencyConflict:
             found = store.get(key.user_id, key.key)  # lost a race with our own retry?
             if found is None:
                 raise
     if found.request_hash != key.request_hash:
         raise KeyReused()
-    return replay(found)
+    return answer(found)
