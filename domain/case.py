@@ -38,6 +38,7 @@ from domain.rules import (
     check_score,
     check_text,
 )
+from domain.times import beijing_readable
 from domain.values import (
     Actor,
     Channel,
@@ -49,7 +50,7 @@ from domain.values import (
     Status,
     Urgency,
 )
-from domain.working_days import BEIJING, WorkingDayCalendar
+from domain.working_days import WorkingDayCalendar
 
 WHISTLE_LEVELS = (Level.COMMUNITY, Level.STREET)
 
@@ -292,9 +293,7 @@ class Case(Aggregate):
             {
                 "whistle_id": w.whistle_id,
                 "unit_id": unit_id,
-                "note": "办结处置时仍未报到（报到时限 {}）".format(
-                    w.report_in_deadline.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-                ),
+                "note": f"办结处置时仍未报到（报到时限 {beijing_readable(w.report_in_deadline)}）",
             }
             for w in self.whistles.values()
             for unit_id in w.pending_unit_ids
