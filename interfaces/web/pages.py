@@ -25,7 +25,6 @@ from interfaces.event_text import describe
 from interfaces.http.dashboard_context import AsOfText, Context
 from interfaces.http.deps import SESSION_COOKIE, ContainerDep
 from interfaces.http.problems import problem_response, status_of
-from interfaces.http.routes.inbox import inbox as inbox_items
 from interfaces.http.routes.ledger import LedgerQuery
 from interfaces.http.waiting import WAIT_SECONDS
 from interfaces.web.charts import Series, rate_bar, trend_svg
@@ -37,6 +36,7 @@ from interfaces.web.session import (
     cookie_flags,
     new_csrf,
 )
+from projections.inbox import unit_inbox
 from projections.ledger_readable import COLUMNS, readable
 
 HERE = Path(__file__).parent
@@ -246,7 +246,8 @@ def inbox(
     request: Request, c: ContainerDep, user: PageUser, done: str = "", catching_up: str = ""
 ) -> HTMLResponse:
     """A liaison's open whistles with deadline countdowns and a report-in button."""
-    data = inbox_items(c, user, None, None) if user.role is Role.LIAISON else None
+    unit_id = user.unit_id if user.role is Role.LIAISON else None
+    data = None if unit_id is None else unit_inbox(c.ledger, unit_id, c.service.clock())
     return render(request, "inbox.html", user, data=data, done=done, catching_up=bool(catching_up))
 
 
