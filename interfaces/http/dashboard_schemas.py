@@ -3,10 +3,9 @@ projections/dashboard_reads.py. Instants are written in UTC (``Z``)."""
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.values import Level, Status
 from interfaces.http.schemas import Instant
@@ -106,19 +105,13 @@ class RateRowPublic(Answer):
     not_yet_due: NotYetDuePublic
     rates: RatesPublic
     below_target: list[str]
+    # Only on a row below the target (absent, not null, on the others).
     pulling_down: list[OpenCasePublic] | None = Field(
-        None, description="only on a row below the target: its open cases, oldest first"
+        None,
+        description="only on a row below the target: its open cases, oldest first",
+        exclude_if=lambda v: v is None,
     )
-    pulling_down_page: PagePublic | None = None
-
-    @model_serializer(mode="wrap")
-    def _only_below_target(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # A row at or above the target has no list at all (not an empty one).
-        out: dict[str, Any] = handler(self)
-        if self.pulling_down is None:
-            out.pop("pulling_down", None)
-            out.pop("pulling_down_page", None)
-        return out
+    pulling_down_page: PagePublic | None = Field(None, exclude_if=lambda v: v is None)
 
 
 class TrendRowPublic(Answer):
