@@ -39,6 +39,7 @@ from domain.rules import (
     check_text,
     check_whistle_level,
 )
+from domain.times import beijing_readable
 from domain.values import (
     Actor,
     Channel,
@@ -50,7 +51,7 @@ from domain.values import (
     Status,
     Urgency,
 )
-from domain.working_days import BEIJING, WorkingDayCalendar
+from domain.working_days import WorkingDayCalendar
 
 
 class Case(Aggregate):
@@ -266,9 +267,7 @@ class Case(Aggregate):
             {
                 "whistle_id": w.whistle_id,
                 "unit_id": unit_id,
-                "note": "办结处置时仍未报到（报到时限 {}）".format(
-                    w.report_in_deadline.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-                ),
+                "note": f"办结处置时仍未报到（报到时限 {beijing_readable(w.report_in_deadline)}）",
             }
             for w in self.whistles.values()
             for unit_id in w.pending_unit_ids

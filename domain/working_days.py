@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from domain.errors import InvalidValue
+from domain.times import BEIJING
 
-BEIJING = ZoneInfo("Asia/Shanghai")  # China keeps one time zone: days are Beijing days
+__all__ = ["BEIJING", "MAX_WORKING_DAYS", "TimeLimit", "WorkingDayCalendar"]
 MAX_WORKING_DAYS = 250  # about a year: a limit longer than that is a typo
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from application.access import AccessPolicy
 from application.service import CaseService, Clock, utc_now
 from application.sessions import ConsoleSessions, SessionLimits
-from domain.working_days import BEIJING
+from domain.times import BEIJING
 from infrastructure.append_only import install_append_only_guards
 from infrastructure.contact_cipher import ContactCipher
 from infrastructure.db_roles import check_log_tables, role_separation

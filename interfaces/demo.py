@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
-from zoneinfo import ZoneInfo
 
 from application.errors import CaseNotFound
 from application.service import CaseService
+from domain.times import BEIJING
 from domain.values import (
     Actor,
     Channel,
@@ -28,21 +28,19 @@ from domain.values import (
     Urgency,
 )
 
-CST = ZoneInfo("Asia/Shanghai")
-
 
 class ScriptedClock:
     """A clock the demo sets before each command."""
 
     def __init__(self, now: datetime | None = None) -> None:
-        self.now = now or datetime(2016, 1, 1, tzinfo=CST)
+        self.now = now or datetime(2016, 1, 1, tzinfo=BEIJING)
 
     def __call__(self) -> datetime:
         return self.now
 
 
 def t(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=CST)
+    return datetime.fromisoformat(text).replace(tzinfo=BEIJING)
 
 
 def demo_case_id(key: str) -> UUID:

@@ -20,10 +20,10 @@ from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import events as ev
+from domain.times import beijing_month
 from domain.values import Status
 from projections.ledger_tables import (
     CASE_PLACE,
-    CST,
     LIVE,
     case_units,
     cases,
@@ -188,7 +188,7 @@ def fold(b: Batch, e: Any) -> None:
             "round": 1,
             "reported_by": e.actor_id,
             "reported_at": e.timestamp,
-            "reported_month": e.timestamp.astimezone(CST).strftime("%Y-%m"),
+            "reported_month": beijing_month(e.timestamp),
             "response_due": e.response_due,
             "resolution_due": e.resolution_due,
             "first_response_at": None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, text
 
@@ -11,7 +10,6 @@ from domain.values import Status
 from infrastructure.sql_types import UtcDateTime
 from projections.view import live_tables
 
-CST = ZoneInfo("Asia/Shanghai")
 OPEN_STATUSES = (Status.REPORTED.value, Status.IN_PROGRESS.value)
 # Literal SQL, the same in the partial indexes and the queries using them: PostgreSQL can
 # only prove a prepared statement's WHERE implies an index predicate from constants.

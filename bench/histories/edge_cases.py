@@ -13,15 +13,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from application.service import CaseService
 from application.views import WriteResult
 from bench.histories.commands import EDGE_CASES, execute
 from bench.histories.edge_case_scripts import KINDS, EdgeCaseScripts
 from bench.histories.steps import DAY, MINUTE, SECOND, PlannedCase, timeline
-
-CST = ZoneInfo("Asia/Shanghai")
+from domain.times import BEIJING
 
 
 class SettableClock(Protocol):
@@ -133,8 +131,8 @@ class HistoryGenerator:
 
     @staticmethod
     def _month_boundary(at: datetime, rng: random.Random) -> datetime:
-        local = at.astimezone(CST)
+        local = at.astimezone(BEIJING)
         year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-        midnight = datetime(year, month, 1, tzinfo=CST).astimezone(UTC)
+        midnight = datetime(year, month, 1, tzinfo=BEIJING).astimezone(UTC)
         nudge = rng.choice((-1, 0, 1, -30 * MINUTE, 30 * MINUTE, -1 * SECOND))
         return midnight + timedelta(microseconds=nudge)

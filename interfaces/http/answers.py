@@ -25,7 +25,7 @@ from application.access import User
 from interfaces.bootstrap import Container
 from projections.queries import Scope
 
-_json = TypeAdapter(dict[str, Any])  # what FastAPI itself uses for these routes' answers
+_json = TypeAdapter(Any)  # writes an answer (a response model) as its own model would
 MAX_ENTRIES = 256
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -45,7 +45,7 @@ class AnswerCache:
         self,
         key: Hashable,
         position: Hashable,
-        compute: Callable[[], dict[str, Any]],
+        compute: Callable[[], Any],
         *,
         fresh: bool = False,
         now: datetime | None = None,
@@ -99,7 +99,7 @@ def kept(
     user: User,
     scope: Scope,
     question: tuple[Hashable, ...],
-    compute: Callable[[], dict[str, Any]],
+    compute: Callable[[], Any],
     *,
     now: datetime | None = None,
 ) -> Response:

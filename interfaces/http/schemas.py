@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -17,6 +17,7 @@ from domain.rules import (
     TEXT_MAX,
     TITLE_MAX,
 )
+from domain.times import in_utc
 from domain.values import (
     Channel,
     Level,
@@ -37,22 +38,21 @@ Text = Annotated[str, Field(max_length=NOTE_MAX)]
 Reason = Annotated[str, Field(min_length=1, max_length=REASON_MAX)]
 
 
-def in_utc(value: Any) -> Any:
+def all_in_utc(value: Any) -> Any:
     """Every instant an answer holds, in UTC (pydantic writes it with ``Z``), whatever zone
     it was given in (a deadline sent as +08:00) or stored in; nested data included, so both
-    backends answer alike. Stored instants are UTC by construction; one without a zone is
-    read as UTC."""
+    backends answer alike (domain/times.py)."""
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+        return in_utc(value)
     if isinstance(value, dict):
-        return {k: in_utc(v) for k, v in value.items()}
+        return {k: all_in_utc(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [in_utc(v) for v in value]
+        return [all_in_utc(v) for v in value]
     return value
 
 
 Instant = Annotated[datetime, AfterValidator(in_utc)]
-Data = Annotated[dict[str, Any], AfterValidator(in_utc)]
+Data = Annotated[dict[str, Any], AfterValidator(all_in_utc)]
 
 
 class Request(BaseModel):

@@ -1,5 +1,5 @@
-"""Console pages (Chinese, readable without JavaScript). Figures come from the same
-dashboard functions as the JSON API, so the two never disagree."""
+"""Console pages (Chinese, readable without JavaScript). Figures come from the same read
+services as the JSON API (projections/dashboard_reads.py), so the two never disagree."""
 
 from __future__ import annotations
 
@@ -18,16 +18,15 @@ from application.requests import CommandContext
 from application.sessions import BadSignIn
 from domain.errors import DomainError
 from domain.events import EVENT_LABELS
+from domain.times import beijing_readable
 from domain.values import Level, Role, Status, fen_to_yuan_text
 from interfaces.bootstrap import Container
-from interfaces.cli.render import describe, local
+from interfaces.event_text import describe
 from interfaces.http.case_filter import CaseFilterQuery
+from interfaces.http.dashboard_context import AsOfText, Context
 from interfaces.http.deps import SESSION_COOKIE, ContainerDep
 from interfaces.http.problems import problem_response, status_of
-from interfaces.http.routes import dashboards as api
-from interfaces.http.routes.dashboards import AsOfText
-from interfaces.http.routes.inbox import inbox as inbox_items
-from interfaces.http.routes.ledger import COLUMNS, LedgerQuery
+from interfaces.http.routes.ledger import LedgerQuery
 from interfaces.http.waiting import WAIT_SECONDS
 from interfaces.web.charts import Series, rate_bar, trend_svg
 from interfaces.web.session import (
@@ -38,13 +37,15 @@ from interfaces.web.session import (
     cookie_flags,
     new_csrf,
 )
+from projections.inbox import unit_inbox
+from projections.ledger_readable import COLUMNS, readable
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(
     pct=lambda v: "—" if v is None else f"{v * 100:.1f}%",
     yuan=fen_to_yuan_text,
-    local=local,
+    local=beijing_readable,
 )
 router = APIRouter(prefix="/ui", include_in_schema=False)
 DRILL = {"street": "community", "community": "grid"}
@@ -114,27 +115,29 @@ def dashboard(
 ) -> HTMLResponse:
     """办结率 / 响应率 / 满意率 / 按期办结率 by street → community → grid, as of an instant."""
     by = by if by in ("street", "community", "grid", "category") else "street"
-    ctx = api.Context(
+    ctx = Context(
         c, user, from_month or None, to_month or None, street, community, as_of=as_of or None
     )
-    data = api.rates(ctx, by)  # type: ignore[arg-type]
+    data = ctx.reads.rates(by)
     instant = f"&{urlencode({'as_of': as_of})}" if ctx.as_of.asked else ""
-    months = [t["month"] for t in data["trend"]]
+    months = [t.month for t in data.trend]
     chart = trend_svg(
         months,
         [
-            Series(k, data["labels"][k], [t["rates"][k] for t in data["trend"]])
+            Series(k, data.labels[k], [getattr(t.rates, k) for t in data.trend])
             for k in ("resolution_rate", "response_rate", "satisfaction_rate")
         ],
-        data["target"],
+        data.target,
     )
-    for row in data["rows"]:
-        row["bars"] = {
-            k: rate_bar(row["rates"][k], data["target"])
+    bars = {
+        row.key: {
+            k: rate_bar(getattr(row.rates, k), data.target)
             for k in ("resolution_rate", "on_time_rate", "response_rate", "satisfaction_rate")
         }
-        child = DRILL.get(by)
-        row["drill"] = f"/ui/?by={child}&{by}={row['key']}{instant}" if child else None
+        for row in data.rows
+    }
+    child = DRILL.get(by)
+    drill = {row.key: f"/ui/?by={child}&{by}={row.key}{instant}" for row in data.rows if child}
     j = c.service.jurisdiction
     return render(
         request,
@@ -142,6 +145,8 @@ def dashboard(
         user,
         data=data,
         chart=chart,
+        bars=bars,
+        drill=drill,
         by=by,
         street=street,
         community=community,
@@ -163,7 +168,7 @@ def grids(
     as_of: AsOfText = None,
 ) -> HTMLResponse:
     """小事不出网格: per grid, share resolved in the grid and the cases that left it."""
-    data = api.grids(api.Context(c, user, community=community, as_of=as_of or None))
+    data = Context(c, user, community=community, as_of=as_of or None).reads.grids()
     return render(request, "grids.html", user, data=data, as_of=as_of or "")
 
 
@@ -172,7 +177,7 @@ def units(
     request: Request, c: ContainerDep, user: PageUser, as_of: AsOfText = None
 ) -> HTMLResponse:
     """部门考核 as of an instant: 按时报到率 over the summonses due, those not yet due beside."""
-    data = api.units(api.Context(c, user, as_of=as_of or None))
+    data = Context(c, user, as_of=as_of or None).reads.units()
     return render(request, "units.html", user, data=data, as_of=as_of or "")
 
 
@@ -242,7 +247,8 @@ def inbox(
     request: Request, c: ContainerDep, user: PageUser, done: str = "", catching_up: str = ""
 ) -> HTMLResponse:
     """A liaison's open whistles with deadline countdowns and a report-in button."""
-    data = inbox_items(c, user, None, None) if user.role is Role.LIAISON else None
+    unit_id = user.unit_id if user.role is Role.LIAISON else None
+    data = None if unit_id is None else unit_inbox(c.ledger, unit_id, c.service.clock())
     return render(request, "inbox.html", user, data=data, done=done, catching_up=bool(catching_up))
 
 
@@ -318,7 +324,7 @@ def ledger(
         "ledger.html",
         user,
         columns=COLUMNS,
-        rows=[q.readable(r, for_screen=True) for r in rows],
+        rows=[readable(r, c.service.jurisdiction, for_screen=True) for r in rows],
         total=total,
         offset=offset,
         query=query,

@@ -103,7 +103,7 @@ def test_the_cache_keeps_at_most_its_bytes() -> None:
 def test_grids_lists_the_cases_that_left_only_for_a_few_grids(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from interfaces.http.routes import dashboards
+    from projections import dashboard_reads
 
     left = h.escalated_case(api)  # escalated out of the grid-lead's grid
     h.report(api, user="other_grid_lead", grid_id="jintai")
@@ -113,7 +113,7 @@ def test_grids_lists_the_cases_that_left_only_for_a_few_grids(
     assert [c["case_id"] for c in by_key["chengshi-huating"]["cases_left"]] == [left]
     assert by_key["jintai"]["cases_left"] == []
 
-    monkeypatch.setattr(dashboards, "LISTED_GRIDS", 1)  # a district's hundreds of grids
+    monkeypatch.setattr(dashboard_reads, "LISTED_GRIDS", 1)  # a district's hundreds of grids
     fresh = api.headers("admin", **{"Cache-Control": "no-cache"})  # the list above is kept
     many = api.client.get("/dashboards/grids", headers=fresh).json()["grids"]
     assert {g["key"]: g["cases_left"] for g in many} == {"chengshi-huating": None, "jintai": None}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -10,8 +10,9 @@ from application.access import Forbidden
 from domain.errors import InvalidValue
 from domain.values import Role
 from interfaces.http.deps import ContainerDep, CurrentUser
-from interfaces.http.schemas import ID_PATTERN, Inbox, InboxItem, Summons, UnansweredSummons
+from interfaces.http.schemas import ID_PATTERN, Inbox
 from interfaces.http.waiting import wait_for_position
+from projections.inbox import unit_inbox
 
 router = APIRouter(tags=["inbox"])
 
@@ -37,23 +38,6 @@ def inbox(
         raise InvalidValue("请指明单位 unit", "unit is required")
     c.service.jurisdiction.unit(unit_id)
     wait_for_position(c, min_position)
-    now = c.service.clock()
-    items = [
-        InboxItem(
-            **_summons(r),
-            overdue=now > r["deadline"],
-            seconds_left=int((r["deadline"] - now).total_seconds()),
-        )
-        for r in c.ledger.inbox(unit_id)
-    ]
-    unanswered, total = c.ledger.unanswered(unit_id)
-    return Inbox(
-        unit_id=unit_id,
-        items=items,
-        unanswered=[UnansweredSummons(**_summons(r)) for r in unanswered],
-        unanswered_total=total,
+    return Inbox.model_validate(
+        unit_inbox(c.ledger, unit_id, c.service.clock()), from_attributes=True
     )
-
-
-def _summons(row: Any) -> dict[str, Any]:
-    return {name: row[name] for name in Summons.model_fields}

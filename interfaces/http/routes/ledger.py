@@ -5,48 +5,22 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from openpyxl import Workbook
 
 from application.access import Action
-from domain.values import Channel, Level, Satisfaction, Solved, Status, Urgency
 from interfaces.http.answers import kept
 from interfaces.http.case_filter import CaseFilters
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
+from interfaces.http.ledger_schemas import LedgerLinePublic, LedgerPage
 from interfaces.http.spreadsheet import csv_cell, xlsx_row
 from interfaces.http.waiting import wait_for_position
+from projections.ledger_readable import COLUMNS, LedgerLine, exported, readable
 
 router = APIRouter(tags=["ledger"])
-CST = ZoneInfo("Asia/Shanghai")
-EXPORT_LIMIT = 100_000
-PAGE = 1000
-
-COLUMNS: list[tuple[str, str]] = [
-    ("case_id", "案件编号"),
-    ("title", "标题"),
-    ("street", "街道"),
-    ("community", "社区"),
-    ("grid", "网格"),
-    ("category", "问题类别"),
-    ("channel", "来源渠道"),
-    ("urgency", "紧急程度"),
-    ("status", "状态"),
-    ("level", "当前层级"),
-    ("reported_at", "上报时间"),
-    ("first_response_at", "首次响应时间"),
-    ("resolved_at", "解决时间"),
-    ("resolved_level", "解决层级"),
-    ("closed_at", "办结时间"),
-    ("whistles", "吹哨次数"),
-    ("pledged_yuan", "认领资金（元）"),
-    ("solved", "解决情况"),
-    ("satisfaction", "满意度"),
-]
 
 
 class LedgerQuery:
@@ -63,61 +37,15 @@ class LedgerQuery:
         self.scope = scope_of(user, c)
         self.filter = filters.filter
 
-    def rows(self, limit: int = EXPORT_LIMIT) -> Iterator[dict[str, Any]]:
-        offset = 0
-        while offset < limit:
-            page, _ = self.c.ledger.list_cases(
-                self.filter, self.scope, limit=min(PAGE, limit - offset), offset=offset
-            )
-            yield from (self.readable(r) for r in page)
-            if len(page) < PAGE:
-                return
-            offset += PAGE
-
-    def readable(self, r: dict[str, Any], *, for_screen: bool = False) -> dict[str, Any]:
-        """A row with Chinese labels. Times are ISO 8601 in Beijing time with their offset
-        (``2024-03-01T17:00+08:00``) in answers and exports; the console shows them bare."""
-        j = self.c.service.jurisdiction
-
-        def name(table: dict[str, Any], key: str) -> str:
-            item = table.get(key)
-            return item.name if item is not None else key
-
-        def when(at: datetime | None) -> str:
-            if at is None:
-                return ""
-            local = at.astimezone(CST)
-            return (
-                local.strftime("%Y-%m-%d %H:%M") if for_screen else local.isoformat("T", "minutes")
-            )
-
-        return {
-            "case_id": r["case_id"],
-            "title": r["title"],
-            "street": name(j.streets, r["street_id"]),
-            "community": name(j.communities, r["community_id"]),
-            "grid": name(j.grids, r["grid_id"]),
-            "category": name(j.categories, r["category_id"]),
-            "channel": Channel(r["channel"]).label,
-            "urgency": Urgency(r["urgency"]).label,
-            "status": Status(r["status"]).label,
-            "level": Level(r["level"]).label,
-            "reported_at": when(r["reported_at"]),
-            "first_response_at": when(r["first_response_at"]),
-            "resolved_at": when(r["resolved_at"]),
-            "resolved_level": Level(r["resolved_level"]).label if r["resolved_level"] else "",
-            "closed_at": when(r["closed_at"]),
-            "whistles": r["whistles"],
-            "pledged_yuan": f"{r['pledged_fen'] / 100:.2f}",
-            "solved": Solved(r["solved"]).label if r["solved"] else "",
-            "satisfaction": Satisfaction(r["satisfaction"]).label if r["satisfaction"] else "",
-        }
+    def lines(self) -> Iterator[LedgerLine]:
+        """Every readable row in the caller's scope, for an export."""
+        return exported(self.c.ledger, self.filter, self.scope, self.c.service.jurisdiction)
 
 
 Ledger = Annotated[LedgerQuery, Depends(LedgerQuery)]
 
 
-@router.get("/ledger", response_model=dict[str, Any])
+@router.get("/ledger", response_model=LedgerPage)
 def ledger_json(
     request: Request,
     q: Ledger,
@@ -126,15 +54,16 @@ def ledger_json(
 ) -> Response:
     """The ledger rows in the caller's scope, with Chinese labels, newest first."""
 
-    def page() -> dict[str, Any]:
+    def page() -> LedgerPage:
         rows, total = q.c.ledger.list_cases(q.filter, q.scope, limit=limit, offset=offset)
-        return {
-            "columns": dict(COLUMNS),
-            "total": total,
-            "limit": limit,
-            "offset": offset,
-            "items": [q.readable(r) for r in rows],
-        }
+        j = q.c.service.jurisdiction
+        return LedgerPage(
+            columns=dict(COLUMNS),
+            total=total,
+            limit=limit,
+            offset=offset,
+            items=[LedgerLinePublic.model_validate(readable(r, j)) for r in rows],
+        )
 
     return kept(request, q.c, q.user, q.scope, ("ledger", q.filter, limit, offset), page)
 
@@ -148,10 +77,10 @@ def ledger_csv(q: Ledger) -> StreamingResponse:
         writer = csv.writer(buffer)
         writer.writerow([heading for _, heading in COLUMNS])
         yield "\ufeff" + buffer.getvalue()
-        for row in q.rows():
+        for line in q.lines():
             buffer.seek(0)
             buffer.truncate()
-            writer.writerow([csv_cell(row[key]) for key, _ in COLUMNS])
+            writer.writerow([csv_cell(cell) for cell in line.cells()])
             yield buffer.getvalue()
 
     return StreamingResponse(
@@ -167,8 +96,8 @@ def ledger_xlsx(q: Ledger) -> Response:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("社情民意台账")
     sheet.append([heading for _, heading in COLUMNS])
-    for row in q.rows():
-        sheet.append(xlsx_row(sheet, (row[key] for key, _ in COLUMNS)))
+    for line in q.lines():
+        sheet.append(xlsx_row(sheet, line.cells()))
     out = io.BytesIO()
     book.save(out)
     return Response(

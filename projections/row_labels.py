@@ -13,6 +13,7 @@ from typing import Any
 
 from application.access import AccessPolicy, User
 from domain.values import Role
+from projections.dashboard_results import Named, ViewLabel
 
 PART_OF_SCOPE = "辖区内"
 PART_OF_UNIT = "涉及本单位"
@@ -44,24 +45,36 @@ class RowLabels:
             return key in self.j.grids and self.policy.covers_place(user, self.j.placement(key))
         return False  # a category or a unit spans places beyond any one scope
 
-    def row(self, group: str, key: str, name: str) -> dict[str, Any]:
+    def row(self, group: str, key: str, name: str) -> Named:
         """``name`` (the place's own), ``label`` (what to show) and ``scope_part``."""
         if self.covers_whole(group, key):
-            return {"name": name, "label": name, "scope_part": False}
+            return Named(name, name, scope_part=False)
         part = PART_OF_UNIT if self.user.role is Role.LIAISON else PART_OF_SCOPE
-        return {"name": name, "label": f"{name} · {part}", "scope_part": True}
+        return Named(name, f"{name} · {part}", scope_part=True)
 
-    def view(self) -> dict[str, Any]:
+    def name(self, group: str, key: str) -> str:
+        """The place's, category's or unit's own name (its id if the jurisdiction has none)."""
+        tables: dict[str, dict[str, Any]] = {
+            "street": self.j.streets,
+            "community": self.j.communities,
+            "grid": self.j.grids,
+            "category": self.j.categories,
+            "unit": self.j.units,
+        }
+        item = tables.get(group, {}).get(key)
+        return item.name if item is not None else key
+
+    def view(self) -> ViewLabel:
         """What the whole answer counts, named for the reader."""
         user = self.user
         if user.sees_everything:
-            return {"label": "全部案件", "scope_part": False}
+            return ViewLabel("全部案件", scope_part=False)
         if user.role is Role.LIAISON:
             unit = self.j.units.get(user.unit_id or "")
             name = unit.name if unit else user.unit_id
-            return {"label": f"涉及本单位的案件（{name}）", "scope_part": True}
+            return ViewLabel(f"涉及本单位的案件（{name}）", scope_part=True)
         names = sorted(self._scope_name(s) for s in user.scopes)
-        return {"label": f"辖区内案件（{'、'.join(names)}）", "scope_part": True}
+        return ViewLabel(f"辖区内案件（{'、'.join(names)}）", scope_part=True)
 
     def _scope_name(self, scope: str) -> str:
         kind, _, ref = scope.partition(":")

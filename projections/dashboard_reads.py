@@ -1,0 +1,288 @@
+"""The dashboards as answers: figures, rankings, grid shares, unit accountability and
+funding for one reader, as of one instant. The HTTP API and the console both ask here,
+so the two never disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from application.access import AccessPolicy, User
+from domain.times import utc_text
+from domain.values import PartyKind, Role
+from projections.dashboard_funding import case_funding, community_funding
+from projections.dashboard_results import (
+    CasesLeftAnswer,
+    CommunityRow,
+    FigureCounts,
+    Figures,
+    FundingAnswer,
+    GridRow,
+    GridsAnswer,
+    LeftCase,
+    MonthRanking,
+    Named,
+    NotYetDue,
+    OpenCase,
+    OpenCasesAnswer,
+    Page,
+    RankedPlace,
+    RankingsAnswer,
+    RateRow,
+    RatesAnswer,
+    TrendRow,
+    UnitRow,
+    UnitsAnswer,
+)
+from projections.dashboards import Dashboards, Period
+from projections.measures import COUNT_NAMES, RATE_LABELS, Counts, Weights
+from projections.queries import Scope
+from projections.row_labels import RowLabels
+
+LISTED = 20  # cases listed per place in an answer; the rest are a `next` link away
+LISTED_GRIDS = 40  # at most this many grids list the cases that left them
+
+
+@dataclass(frozen=True)
+class Question:
+    """Who asks, about which cohort and places, as of which instant."""
+
+    user: User
+    scope: Scope
+    period: Period
+    at: datetime
+    asked: bool = False  # the reader named the instant: links to the rest repeat it
+
+
+class DashboardReads:
+    """Every dashboard for one question, from ``dashboards`` (the live views, or the views
+    replayed up to a past instant). ``links``: where the lists' next pages are served."""
+
+    def __init__(
+        self,
+        dashboards: Dashboards,
+        policy: AccessPolicy,
+        weights: Weights,
+        question: Question,
+        links: str = "/dashboards",
+    ) -> None:
+        self.d, self.weights, self.q, self.links = dashboards, weights, question, links
+        self.labels = RowLabels(question.user, policy)
+
+    def rates(self, by: str = "street") -> RatesAnswer:
+        """Rates by place or category with the monthly trend, against the target line, and
+        the open cases of each place below it."""
+        q, d = self.q, self.d
+        counted = sorted(d.counts_by(by, q.period, q.scope, q.at).items())
+        rows = [RateRow(key=key, **_fields(self._named(by, key)), **self._figures(n))
+                for key, n in counted]  # fmt: skip
+        below = [r.key for r in rows if r.below_target]
+        open_cases = d.pulling_down(by, below, q.period, q.scope, LISTED)
+        for i, (row, (key, counts)) in enumerate(zip(rows, counted, strict=True)):
+            if row.below_target:
+                listed = [OpenCase(**c) for c in open_cases[key]]
+                page = self._page("open-cases", counts.reported - counts.resolved, 0, len(listed),
+                                  by=by, key=key)  # fmt: skip
+                rows[i] = replace(row, pulling_down=listed, pulling_down_page=page)
+        trend = [
+            TrendRow(month=month, **self._figures(counts))
+            for month, counts in sorted(d.counts_by("month", q.period, q.scope, q.at).items())
+        ]
+        return RatesAnswer(
+            as_of=q.at,
+            view=self.labels.view(),
+            by=by,
+            target=self.weights.target,
+            labels=RATE_LABELS,
+            total=Figures(**self._figures(d.total(q.period, q.scope, q.at))),
+            rows=rows,
+            below_target=below,
+            trend=trend,
+        )
+
+    def open_cases(
+        self, by: str, key: str, offset: int = 0, limit: int = LISTED
+    ) -> OpenCasesAnswer:
+        """The open cases of one place or category, oldest first, a page at a time."""
+        q, d = self.q, self.d
+        counts = d.counts_by(by, q.period, q.scope, q.at).get(key, Counts())
+        items = [OpenCase(**c) for c in d.pulling_down(by, [key], q.period, q.scope, limit,
+                                                         offset)[key]]  # fmt: skip
+        total = counts.reported - counts.resolved
+        page = self._page("open-cases", total, offset, len(items), by=by, key=key, limit=limit)
+        return OpenCasesAnswer(q.at, self.labels.view(), by, key, items, **_fields(page))
+
+    def rankings(self, level: str = "street") -> RankingsAnswer:
+        """Monthly ranking by the composite score (weights configurable), best first."""
+        q = self.q
+        months = []
+        for month, by_key in sorted(self.d.monthly(level, q.period, q.scope, q.at).items()):
+            months.append(MonthRanking(month, ranked(
+                [self._ranked(level, key, counts) for key, counts in by_key.items()]
+            )))  # fmt: skip
+        return RankingsAnswer(q.at, self.labels.view(), level, months)
+
+    def _ranked(self, level: str, key: str, counts: Counts) -> RankedPlace:
+        r = counts.rates(self.weights)
+        return RankedPlace(
+            key=key,
+            **_fields(self._named(level, key)),
+            composite=r.composite,
+            response_rate=r.response_rate,
+            solved_rate=r.solved_rate,
+            satisfaction_rate=r.satisfaction_rate,
+            reported=counts.reported,
+            unanswered_not_due=counts.unanswered_not_due,
+            rank=0,  # set by ranked()
+        )
+
+    def grids(self) -> GridsAnswer:
+        """小事不出网格 / 大事不出社区: share resolved in the grid (community) and the cases
+        that left each grid — listed when the answer covers at most ``LISTED_GRIDS`` grids;
+        for more, ``cases_left`` is None and ``cases_left_page`` links to them."""
+        q, d = self.q, self.d
+        by_grid = d.counts_by("grid", q.period, q.scope, q.at)
+        listed = len(by_grid) <= LISTED_GRIDS
+        wanted = [k for k, n in by_grid.items() if n.left_grid] if listed else []
+        left = d.left_grid(wanted, q.period, q.scope, LISTED)
+        grid_rows = []
+        for key, counts in sorted(by_grid.items()):
+            cases_left = [LeftCase(**c) for c in left.get(key, [])] if listed else None
+            grid_rows.append(GridRow(
+                key=key,
+                **_fields(self._named("grid", key)),
+                reported=counts.reported,
+                resolved=counts.resolved,
+                resolved_in_grid=counts.resolved_in_grid,
+                grid_rate=counts.rates(self.weights).grid_rate,
+                left_grid=counts.left_grid,
+                cases_left=cases_left,
+                cases_left_page=self._page("cases-left", counts.left_grid, 0,
+                                           len(cases_left or []), grid=key),
+            ))  # fmt: skip
+        communities = []
+        for key, counts in sorted(d.counts_by("community", q.period, q.scope, q.at).items()):
+            rates = counts.rates(self.weights)
+            communities.append(CommunityRow(
+                key=key,
+                **_fields(self._named("community", key)),
+                resolved=counts.resolved,
+                resolved_in_community=counts.resolved_in_community,
+                community_rate=rates.community_rate,
+                grid_rate=rates.grid_rate,
+            ))  # fmt: skip
+        return GridsAnswer(q.at, self.labels.view(), grid_rows, communities)
+
+    def cases_left(self, grid_id: str, offset: int = 0, limit: int = LISTED) -> CasesLeftAnswer:
+        """The cases that left one grid, newest first, a page at a time."""
+        q, d = self.q, self.d
+        counts = d.counts_by("grid", q.period, q.scope, q.at).get(grid_id, Counts())
+        items = [LeftCase(**c) for c in d.left_grid([grid_id], q.period, q.scope, limit,
+                                                    offset)[grid_id]]  # fmt: skip
+        page = self._page("cases-left", counts.left_grid, offset, len(items), limit=limit)
+        return CasesLeftAnswer(q.at, self.labels.view(), grid_id, items, **_fields(page))
+
+    def units(self) -> UnitsAnswer:
+        """Whistle accountability per unit; a liaison sees its own unit, all of it."""
+        q, user = self.q, self.q.user
+        unit_id = user.unit_id if user.role is Role.LIAISON else None
+        scope = Scope(everything=True) if unit_id else q.scope
+        rows = [
+            UnitRow(
+                unit_id=u.unit_id,
+                **_fields(self._named("unit", u.unit_id)),
+                whistles=u.whistles,
+                due=u.due,
+                reported_in=u.reported_in,
+                on_time=u.on_time,
+                on_time_rate=round(u.on_time / u.due, 4) if u.due else None,
+                not_yet_due=u.not_due,
+                unanswered=u.unanswered,
+                next_deadline=u.next_deadline,
+                median_delay_minutes=u.median_delay_minutes,
+                mean_score=u.mean_score,
+                scores=u.scores,
+            )
+            for u in self.d.units(q.period, scope, q.at, unit_id=unit_id)
+        ]
+        return UnitsAnswer(q.at, self.labels.view(), rows)
+
+    def funding(self, cases_offset: int = 0, cases_limit: int = 100) -> FundingAnswer:
+        """Pledged fen by party kind, per community and per case (a page of cases)."""
+        q, d = self.q, self.d
+        communities = community_funding(
+            d.funding(q.period, q.scope), lambda key: self._named("community", key)
+        )
+        rows, total = d.funding_by_case(q.period, q.scope, cases_limit, cases_offset)
+        cases = case_funding(rows)
+        page = self._page("funding", total, cases_offset, len(cases),
+                          at="cases_offset", cases_limit=cases_limit)  # fmt: skip
+        return FundingAnswer(
+            as_of=q.at,
+            view=self.labels.view(),
+            party_kinds={k.value: k.label for k in PartyKind},
+            communities=communities,
+            cases=cases,
+            cases_page=page,
+        )
+
+    # ----- shared pieces -------------------------------------------------------------
+
+    def link(self, path: str, **params: Any) -> str:
+        """A link to ``path`` asking the same period (and instant, if named) as this."""
+        p, q = self.q.period, self.q
+        query = {
+            "from": p.first_month,
+            "to": p.last_month,
+            "street": p.street_id,
+            "community": p.community_id,
+            "grid": p.grid_id,
+            "category": p.category_id,
+            "as_of": utc_text(q.at) if q.asked else None,
+            **params,
+        }
+        return f"{path}?{urlencode({k: v for k, v in query.items() if v is not None})}"
+
+    def _page(
+        self, listing: str, total: int, offset: int, shown: int, at: str = "offset", **params: Any
+    ) -> Page:
+        """``at``: the parameter that says where a page starts."""
+        end = offset + shown
+        rest = self.link(f"{self.links}/{listing}", **params, **{at: end}) if end < total else None
+        return Page(total, offset, shown, rest)
+
+    def _named(self, group: str, key: str) -> Named:
+        return self.labels.row(group, key, self.labels.name(group, key))
+
+    def _figures(self, counts: Counts) -> dict[str, Any]:
+        """The fields of ``Figures`` for these counts (rows add their own beside)."""
+        rates = counts.rates(self.weights)
+        return {
+            "counts": FigureCounts(
+                **{name: getattr(counts, name) for name in COUNT_NAMES},
+                due_for_resolution=counts.due_for_resolution,
+                due_for_response=counts.due_for_response,
+            ),
+            "not_yet_due": NotYetDue(
+                cases=counts.open_not_due,
+                unanswered=counts.unanswered_not_due,
+                next_resolution_due=counts.next_resolution_due,
+                next_response_due=counts.next_response_due,
+            ),
+            "rates": rates,
+            "below_target": rates.below(self.weights.target),
+        }
+
+
+def ranked(places: list[RankedPlace]) -> list[RankedPlace]:
+    """Best composite first; places without a composite (no callbacks yet) last; ties by
+    key. Ranks count from 1."""
+    order = sorted(places, key=lambda s: (s.composite is None, -(s.composite or 0.0), s.key))
+    return [replace(s, rank=rank) for rank, s in enumerate(order, start=1)]
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    """A dataclass's fields, to spread into a row that carries them beside its own."""
+    return dict(vars(value))
