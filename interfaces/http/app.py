@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from interfaces.bootstrap import Container
 from interfaces.checkpointer import Checkpointer
-from interfaces.http import problems
+from interfaces.http import docs, problems
 from interfaces.http.answers import AnswerCache
 from interfaces.http.limits import BodyLimit
 from interfaces.http.routes import audit, cases, commands, dashboards, inbox, ledger
@@ -46,6 +46,8 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from packaged assets by docs.install
+        redoc_url=None,
     )
     app.state.container = container
     app.state.answers = AnswerCache()
@@ -53,5 +55,6 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
     for module in (cases, commands, inbox, dashboards, ledger, audit):
         app.include_router(module.router)
     pages.install(app)
+    docs.install(app)
     app.add_middleware(BodyLimit)
     return app
