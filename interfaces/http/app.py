@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from interfaces.bootstrap import Container
 from interfaces.checkpointer import Checkpointer
-from interfaces.http import docs, problems
+from interfaces.http import docs, openapi, problems
 from interfaces.http.answers import AnswerCache
 from interfaces.http.limits import BodyLimit
 from interfaces.http.routes import audit, cases, commands, dashboards, inbox, ledger
@@ -56,5 +56,6 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
         app.include_router(module.router)
     pages.install(app)
     docs.install(app)
+    openapi.install(app)
     app.add_middleware(BodyLimit)
     return app

@@ -17,6 +17,7 @@ from application.access import Action
 from domain.values import Channel, Level, Satisfaction, Solved, Status, Urgency
 from interfaces.http.answers import kept
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
+from interfaces.http.openapi import XLSX_MEDIA_TYPE, download
 from interfaces.http.schemas import ID_PATTERN
 from interfaces.http.spreadsheet import csv_cell, xlsx_row
 from interfaces.http.waiting import wait_for_position
@@ -146,7 +147,11 @@ def ledger_json(
     return kept(request, q.c, q.user, q.scope, ("ledger", q.filter, limit, offset), page)
 
 
-@router.get("/ledger.csv", response_class=StreamingResponse)
+@router.get(
+    "/ledger.csv",
+    response_class=StreamingResponse,
+    responses={200: download("text/csv", "台账 CSV（UTF-8，带 BOM）")},
+)
 def ledger_csv(q: Ledger) -> StreamingResponse:
     """The ledger as CSV (UTF-8 with BOM so spreadsheet software reads the Chinese)."""
 
@@ -168,7 +173,11 @@ def ledger_csv(q: Ledger) -> StreamingResponse:
     )
 
 
-@router.get("/ledger.xlsx")
+@router.get(
+    "/ledger.xlsx",
+    response_class=Response,
+    responses={200: download(XLSX_MEDIA_TYPE, "台账 Excel 工作簿（社情民意台账）")},
+)
 def ledger_xlsx(q: Ledger) -> Response:
     """The ledger as an Excel workbook (社情民意台账)."""
     book = Workbook(write_only=True)
@@ -180,6 +189,6 @@ def ledger_xlsx(q: Ledger) -> Response:
     book.save(out)
     return Response(
         out.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'},
     )
