@@ -12,7 +12,7 @@ from interfaces.checkpointer import Checkpointer
 from interfaces.http import docs, openapi, problems
 from interfaces.http.answers import AnswerCache
 from interfaces.http.limits import BodyLimit
-from interfaces.http.routes import audit, cases, commands, dashboards, inbox, ledger
+from interfaces.http.routes import audit, cases, commands, dashboards, inbox, ledger, reference
 from interfaces.web import pages
 
 DESCRIPTION = """
@@ -52,7 +52,7 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
     app.state.container = container
     app.state.answers = AnswerCache()
     problems.install(app)
-    for module in (cases, commands, inbox, dashboards, ledger, audit):
+    for module in (cases, commands, inbox, dashboards, ledger, audit, reference):
         app.include_router(module.router)
     pages.install(app)
     docs.install(app)
