@@ -6,20 +6,28 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from openpyxl import Workbook
 
 from application.access import Action
-from domain.values import Channel, Level, Satisfaction, Solved, Status, Urgency
+from domain.values import (
+    Channel,
+    Level,
+    Satisfaction,
+    Solved,
+    Status,
+    Urgency,
+    fen_to_yuan,
+    fen_to_yuan_text,
+)
 from interfaces.http.answers import kept
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
 from interfaces.http.openapi import XLSX_MEDIA_TYPE, download
 from interfaces.http.schemas import ID_PATTERN
-from interfaces.http.spreadsheet import csv_cell, xlsx_row
+from interfaces.http.spreadsheet import Column, Kind, csv_cell, workbook
 from interfaces.http.waiting import wait_for_position
 from projections.queries import CaseFilter
 
@@ -49,6 +57,17 @@ COLUMNS: list[tuple[str, str]] = [
     ("solved", "解决情况"),
     ("satisfaction", "满意度"),
 ]
+# How the Excel export types each column that is not text (dates, money, counts).
+SHEET_KINDS: dict[str, Kind] = {
+    "reported_at": "time",
+    "first_response_at": "time",
+    "resolved_at": "time",
+    "closed_at": "time",
+    "whistles": "count",
+    "pledged_yuan": "money",
+}
+SHEET_WIDTHS = {"case_id": 38, "title": 40, "street": 12, "community": 16, "grid": 18}
+Form = Literal["answer", "screen", "sheet"]
 
 
 class LedgerQuery:
@@ -71,33 +90,41 @@ class LedgerQuery:
             grid, community, street, status.value if status else None, category
         )
 
-    def rows(self, limit: int = EXPORT_LIMIT) -> Iterator[dict[str, Any]]:
+    def rows(self, limit: int = EXPORT_LIMIT, form: Form = "answer") -> Iterator[dict[str, Any]]:
         offset = 0
         while offset < limit:
             page, _ = self.c.ledger.list_cases(
                 self.filter, self.scope, limit=min(PAGE, limit - offset), offset=offset
             )
-            yield from (self.readable(r) for r in page)
+            yield from (self.readable(r, form=form) for r in page)
             if len(page) < PAGE:
                 return
             offset += PAGE
 
-    def readable(self, r: dict[str, Any], *, for_screen: bool = False) -> dict[str, Any]:
+    def readable(
+        self, r: dict[str, Any], *, for_screen: bool = False, form: Form = "answer"
+    ) -> dict[str, Any]:
         """A row with Chinese labels. Times are ISO 8601 in Beijing time with their offset
-        (``2024-03-01T17:00+08:00``) in answers and exports; the console shows them bare."""
+        (``2024-03-01T17:00+08:00``) in answers and CSV; the console shows them bare; a
+        sheet gets them as Beijing wall-clock datetimes and money as a number of yuan."""
+        form = "screen" if for_screen else form
         j = self.c.service.jurisdiction
 
         def name(table: dict[str, Any], key: str) -> str:
             item = table.get(key)
             return item.name if item is not None else key
 
-        def when(at: datetime | None) -> str:
+        def when(at: datetime | None) -> str | datetime | None:
             if at is None:
-                return ""
+                return None if form == "sheet" else ""
             local = at.astimezone(CST)
-            return (
-                local.strftime("%Y-%m-%d %H:%M") if for_screen else local.isoformat("T", "minutes")
-            )
+            if form == "sheet":
+                return local.replace(tzinfo=None)  # a spreadsheet date has no zone
+            if form == "screen":
+                return local.strftime("%Y-%m-%d %H:%M")
+            return local.isoformat("T", "minutes")
+
+        fen = r["pledged_fen"]
 
         return {
             "case_id": r["case_id"],
@@ -116,7 +143,7 @@ class LedgerQuery:
             "resolved_level": Level(r["resolved_level"]).label if r["resolved_level"] else "",
             "closed_at": when(r["closed_at"]),
             "whistles": r["whistles"],
-            "pledged_yuan": f"{r['pledged_fen'] / 100:.2f}",
+            "pledged_yuan": fen_to_yuan(fen) if form == "sheet" else fen_to_yuan_text(fen),
             "solved": Solved(r["solved"]).label if r["solved"] else "",
             "satisfaction": Satisfaction(r["satisfaction"]).label if r["satisfaction"] else "",
         }
@@ -180,11 +207,9 @@ def ledger_csv(q: Ledger) -> StreamingResponse:
 )
 def ledger_xlsx(q: Ledger) -> Response:
     """The ledger as an Excel workbook (社情民意台账)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("社情民意台账")
-    sheet.append([heading for _, heading in COLUMNS])
-    for row in q.rows():
-        sheet.append(xlsx_row(sheet, (row[key] for key, _ in COLUMNS)))
+    columns = [Column(h, SHEET_KINDS.get(k, "text"), SHEET_WIDTHS.get(k)) for k, h in COLUMNS]
+    rows = ([row[key] for key, _ in COLUMNS] for row in q.rows(form="sheet"))
+    book = workbook("社情民意台账", columns, rows)
     out = io.BytesIO()
     book.save(out)
     return Response(
