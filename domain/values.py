@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -160,7 +161,13 @@ class Actor:
     role: Role
 
 
+def fen_to_yuan(fen: int) -> Decimal:
+    """Integer fen as an exact amount of yuan (for a spreadsheet's number cell)."""
+    return Decimal(fen) / 100
+
+
 def fen_to_yuan_text(fen: int) -> str:
-    """Render integer fen as yuan for people (¥1,234.50)."""
+    """Render integer fen as yuan for people (¥1,234.50): the one money format of the
+    console, the CLI and the exports (spreadsheets show their numbers the same way)."""
     yuan, cents = divmod(fen, 100)
     return f"¥{yuan:,}.{cents:02d}"

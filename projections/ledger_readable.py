@@ -6,11 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from domain.jurisdiction import Jurisdiction
-from domain.times import beijing_minutes, beijing_readable
-from domain.values import Channel, Level, Satisfaction, Solved, Status, Urgency
+from domain.times import BEIJING, beijing_minutes, beijing_readable
+from domain.values import (
+    Channel,
+    Level,
+    Satisfaction,
+    Solved,
+    Status,
+    Urgency,
+    fen_to_yuan,
+    fen_to_yuan_text,
+)
 from projections.queries import CaseFilter, LedgerQueries, Scope
 
 EXPORT_LIMIT = 100_000
@@ -37,6 +46,16 @@ COLUMNS: list[tuple[str, str]] = [
     ("solved", "解决情况"),
     ("satisfaction", "满意度"),
 ]
+# How the Excel export types each column that is not text (dates, money, counts).
+SHEET_KINDS: dict[str, Literal["time", "money", "count"]] = {
+    "reported_at": "time",
+    "first_response_at": "time",
+    "resolved_at": "time",
+    "closed_at": "time",
+    "whistles": "count",
+    "pledged_yuan": "money",
+}
+SHEET_WIDTHS = {"case_id": 38, "title": 40, "street": 12, "community": 16, "grid": 18}
 
 
 @dataclass(frozen=True)
@@ -100,20 +119,48 @@ def readable(r: Mapping[str, Any], j: Jurisdiction, *, for_screen: bool = False)
         resolved_level=Level(r["resolved_level"]).label if r["resolved_level"] else "",
         closed_at=when(r["closed_at"]),
         whistles=r["whistles"],
-        pledged_yuan=f"{r['pledged_fen'] / 100:.2f}",
+        pledged_yuan=fen_to_yuan_text(r["pledged_fen"]),
         solved=Solved(r["solved"]).label if r["solved"] else "",
         satisfaction=Satisfaction(r["satisfaction"]).label if r["satisfaction"] else "",
     )
+
+
+def sheet_cells(r: Mapping[str, Any], j: Jurisdiction) -> list[Any]:
+    """A row for a spreadsheet under ``COLUMNS``: times as Beijing wall-clock datetimes (a
+    spreadsheet date has no zone), money as an exact number of yuan, the rest as on screen."""
+    line = readable(r, j)
+    cells: list[Any] = list(line.cells())
+    for i, (key, _) in enumerate(COLUMNS):
+        kind = SHEET_KINDS.get(key)
+        if kind == "time":
+            at: datetime | None = r[key]
+            cells[i] = at.astimezone(BEIJING).replace(tzinfo=None) if at is not None else None
+        elif kind == "money":
+            cells[i] = fen_to_yuan(r["pledged_fen"])
+    return cells
+
+
+def _rows(
+    ledger: LedgerQueries, f: CaseFilter, scope: Scope, limit: int
+) -> Iterator[Mapping[str, Any]]:
+    offset = 0
+    while offset < limit:
+        page, _ = ledger.list_cases(f, scope, limit=min(PAGE, limit - offset), offset=offset)
+        yield from page
+        if len(page) < PAGE:
+            return
+        offset += PAGE
 
 
 def exported(
     ledger: LedgerQueries, f: CaseFilter, scope: Scope, j: Jurisdiction, limit: int = EXPORT_LIMIT
 ) -> Iterator[LedgerLine]:
     """Every readable row in the scope (up to ``limit``), newest first, read a page at a time."""
-    offset = 0
-    while offset < limit:
-        page, _ = ledger.list_cases(f, scope, limit=min(PAGE, limit - offset), offset=offset)
-        yield from (readable(r, j) for r in page)
-        if len(page) < PAGE:
-            return
-        offset += PAGE
+    return (readable(r, j) for r in _rows(ledger, f, scope, limit))
+
+
+def exported_sheet(
+    ledger: LedgerQueries, f: CaseFilter, scope: Scope, j: Jurisdiction, limit: int = EXPORT_LIMIT
+) -> Iterator[list[Any]]:
+    """The same rows typed for a spreadsheet (``sheet_cells``)."""
+    return (sheet_cells(r, j) for r in _rows(ledger, f, scope, limit))

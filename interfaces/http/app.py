@@ -9,10 +9,10 @@ from fastapi import FastAPI
 
 from interfaces.bootstrap import Container
 from interfaces.checkpointer import Checkpointer
-from interfaces.http import problems
+from interfaces.http import docs, openapi, problems
 from interfaces.http.answers import AnswerCache
 from interfaces.http.limits import BodyLimit
-from interfaces.http.routes import audit, cases, commands, dashboards, inbox, ledger
+from interfaces.http.routes import audit, cases, commands, dashboards, inbox, ledger, reference
 from interfaces.web import pages
 
 DESCRIPTION = """
@@ -46,12 +46,16 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from packaged assets by docs.install
+        redoc_url=None,
     )
     app.state.container = container
     app.state.answers = AnswerCache()
     problems.install(app)
-    for module in (cases, commands, inbox, dashboards, ledger, audit):
+    for module in (cases, commands, inbox, dashboards, ledger, audit, reference):
         app.include_router(module.router)
     pages.install(app)
+    docs.install(app)
+    openapi.install(app)
     app.add_middleware(BodyLimit)
     return app

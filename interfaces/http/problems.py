@@ -32,6 +32,7 @@ from domain.errors import (
     RuleViolation,
     WhistleNotFound,
 )
+from interfaces.http import validation_messages
 from interfaces.http.waiting import ViewsBehind
 
 PROBLEM_TYPE = "https://chuishao.example/problems/"
@@ -102,13 +103,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(_: Request, e: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type")}
-            for err in e.errors()
-        ]
-        return problem(
-            422, "invalid_request", "请求参数不合法", "the request is invalid", errors=errors
-        )
+        errors = validation_messages.entries(e.errors())
+        zh, en = validation_messages.summary(errors)
+        title = "the request is invalid"  # the type's title; detail names each problem
+        return problem(422, "invalid_request", zh, en, errors=errors, title=title)
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(_: Request, e: StarletteHTTPException) -> JSONResponse:

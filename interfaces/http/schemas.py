@@ -77,17 +77,32 @@ class CaseCreate(Request):
             ]
         },
     )
-    grid_id: Id
-    category_id: Id
-    title: Title
-    description: LongText = ""
-    channel: Channel = Channel.PATROL
-    urgency: Urgency = Urgency.NORMAL
+    grid_id: Id = Field(
+        description="上报所在的网格编号（须在您的管辖范围内）", examples=["chengshi-huating"]
+    )
+    category_id: Id = Field(
+        description="问题类别编号，决定响应和办结时限（见 /reference/categories）",
+        examples=["fire-lane"],
+    )
+    title: Title = Field(
+        description="标题，一句话说明问题（1–200 字）", examples=["车辆长期占用消防通道"]
+    )
+    description: LongText = Field("", description="问题描述（至多 4000 字）")
+    channel: Channel = Field(
+        Channel.PATROL, description="来源渠道：巡查、居民来访、12345 热线、App"
+    )
+    urgency: Urgency = Field(Urgency.NORMAL, description="紧急程度")
     resident_name: Annotated[str | None, Field(max_length=NAME_MAX)] = Field(
-        default=None, description="kept outside the event log; erasable (PIPL)"
+        default=None,
+        description="居民姓名：存于事件日志之外，可依法删除（个人信息保护法） / "
+        "kept outside the event log; erasable (PIPL)",
+        examples=["王女士"],
     )
     resident_phone: Annotated[str | None, Field(max_length=20)] = Field(
-        default=None, description="kept outside the event log; erasable (PIPL)"
+        default=None,
+        description="居民电话：存于事件日志之外，可依法删除 / kept outside the event log; "
+        "erasable (PIPL)",
+        examples=["13800000000"],
     )
 
 
@@ -106,7 +121,7 @@ class ErasureCreate(Request):
         extra="forbid",
         json_schema_extra={"examples": [{"reason": "居民本人申请删除（工单回访后）"}]},
     )
-    reason: Reason
+    reason: Reason = Field(description="删除理由（永久保存，不得含个人信息）")
 
 
 class ErasurePublic(BaseModel):
@@ -135,8 +150,12 @@ class NoteCreate(Request):
             ]
         },
     )
-    text: Annotated[str, Field(min_length=1, max_length=NOTE_MAX)]
-    kind: NoteKind = NoteKind.PROGRESS
+    text: Annotated[str, Field(min_length=1, max_length=NOTE_MAX)] = Field(
+        description="记录内容（1–2000 字）", examples=["召开联席会议，物业与开发商当场认领责任。"]
+    )
+    kind: NoteKind = Field(
+        NoteKind.PROGRESS, description="记录类型：进展、入户走访、联席会议、现场办公等"
+    )
 
 
 class EscalationCreate(Request):
@@ -148,8 +167,8 @@ class EscalationCreate(Request):
             ]
         },
     )
-    to_level: Level
-    reason: Reason
+    to_level: Level = Field(description="升级到的层级：社区、街道或区", examples=["street"])
+    reason: Reason = Field(description="升级理由（1–1000 字）")
 
 
 class WhistleCreate(Request):
@@ -165,9 +184,14 @@ class WhistleCreate(Request):
             ]
         },
     )
-    unit_ids: Annotated[list[Id], Field(min_length=1, max_length=MAX_UNITS_PER_WHISTLE)]
-    report_in_deadline: AwareDatetime
-    reason: Reason
+    unit_ids: Annotated[list[Id], Field(min_length=1, max_length=MAX_UNITS_PER_WHISTLE)] = Field(
+        description="被召集报到的单位编号（须服务本案所在地，见 /reference/units）",
+        examples=[["jianshe-police"]],
+    )
+    report_in_deadline: AwareDatetime = Field(
+        description="报到时限：须晚于现在，并注明时区", examples=["2016-04-12T10:00:00+08:00"]
+    )
+    reason: Reason = Field(description="吹哨理由（1–1000 字）")
 
 
 class ReportInCreate(Request):
@@ -176,8 +200,8 @@ class ReportInCreate(Request):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"note": "民警到场，逐户协调。"}]}
     )
-    unit_id: Id | None = None
-    note: Text = ""
+    unit_id: Id | None = Field(None, description="报到单位编号；联络员可省略，默认为本单位")
+    note: Text = Field("", description="报到说明（至多 2000 字）")
 
 
 class PledgeCreate(Request):
@@ -195,12 +219,17 @@ class PledgeCreate(Request):
             ]
         },
     )
-    party_kind: PartyKind
-    party_name: Title
-    amount_fen: Annotated[StrictInt, Field(gt=0, le=MAX_PLEDGE_FEN)]
-    currency: Literal["CNY"] = "CNY"
-    unit_id: Id | None = None
-    purpose: Annotated[str, Field(max_length=REASON_MAX)] = ""
+    party_kind: PartyKind = Field(
+        description="出资方类型：政府、物业公司、业主基金、企业、其他", examples=["government"]
+    )
+    party_name: Title = Field(description="出资方名称", examples=["建设街道办事处"])
+    amount_fen: Annotated[StrictInt, Field(gt=0, le=MAX_PLEDGE_FEN)] = Field(
+        description="认领金额，以分为单位的正整数（60000000 即 ¥600,000.00）",
+        examples=[60000000],
+    )
+    currency: Literal["CNY"] = Field("CNY", description="币种，只收人民币")
+    unit_id: Id | None = Field(None, description="代表认领的单位编号（联络员须为本单位）")
+    purpose: Annotated[str, Field(max_length=REASON_MAX)] = Field("", description="资金用途")
 
 
 class ResolutionCreate(Request):
@@ -210,7 +239,9 @@ class ResolutionCreate(Request):
             "examples": [{"summary": "经过各方共同努力，妥善解决了消防通道停车问题。"}]
         },
     )
-    summary: Annotated[str, Field(min_length=1, max_length=TEXT_MAX)]
+    summary: Annotated[str, Field(min_length=1, max_length=TEXT_MAX)] = Field(
+        description="解决情况说明（1–4000 字）"
+    )
 
 
 class EvaluationCreate(Request):
@@ -224,9 +255,9 @@ class EvaluationCreate(Request):
             ]
         },
     )
-    solved: Solved
-    satisfaction: Satisfaction
-    comment: Text = ""
+    solved: Solved = Field(description="回访：是否解决（解决、部分解决、未解决）")
+    satisfaction: Satisfaction = Field(description="回访：是否满意（满意、基本满意、不满意）")
+    comment: Text = Field("", description="居民意见（至多 2000 字）")
 
 
 class UnitEvaluationCreate(Request):
@@ -243,27 +274,59 @@ class UnitEvaluationCreate(Request):
             ]
         },
     )
-    whistle_id: Annotated[str, Field(min_length=1, max_length=16)]
-    unit_id: Id
-    score: Annotated[StrictInt, Field(ge=0, le=100)]
-    comment: Text = ""
+    whistle_id: Annotated[str, Field(min_length=1, max_length=16)] = Field(
+        description="哨令编号（吹哨时返回）", examples=["W1"]
+    )
+    unit_id: Id = Field(description="被考核的单位编号（须是该哨召集的单位）")
+    score: Annotated[StrictInt, Field(ge=0, le=100)] = Field(
+        description="一哨一考核得分（0–100 的整数）", examples=[95]
+    )
+    comment: Text = Field("", description="考核评语")
 
 
 class ReopenCreate(Request):
-    reason: Reason
+    """居民不满意后重新办理。"""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "回访不满意：供暖仍不达标。"}]}
+    )
+    reason: Reason = Field(description="重新办理的理由（1–1000 字）")
 
 
 class CloseCreate(Request):
-    remark: Text = ""
+    """办结。"""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"remark": "回访满意，予以办结。"}]}
+    )
+    remark: Text = Field("", description="办结备注")
 
 
 class WithdrawalCreate(Request):
-    reason: Reason
+    """撤回（如居民撤诉、误报）。"""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "居民来电撤回诉求。"}]}
+    )
+    reason: Reason = Field(description="撤回理由（1–1000 字）")
 
 
 class DuplicateCreate(Request):
-    original_case_id: UUID
-    reason: Annotated[str, Field(max_length=REASON_MAX)] = ""
+    """标记为重复件（合并工单），并入原案件。"""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "original_case_id": "2f478007-b133-5704-b5af-0d929fbea700",
+                    "reason": "同一事项重复来电。",
+                }
+            ]
+        },
+    )
+    original_case_id: UUID = Field(description="原案件编号")
+    reason: Annotated[str, Field(max_length=REASON_MAX)] = Field("", description="说明")
 
 
 # ----- responses ---------------------------------------------------------------------

@@ -9,16 +9,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from openpyxl import Workbook
 
 from application.access import Action
 from interfaces.http.answers import kept
 from interfaces.http.case_filter import CaseFilters
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
 from interfaces.http.ledger_schemas import LedgerLinePublic, LedgerPage
-from interfaces.http.spreadsheet import csv_cell, xlsx_row
+from interfaces.http.openapi import XLSX_MEDIA_TYPE, download
+from interfaces.http.spreadsheet import Column, csv_cell, workbook
 from interfaces.http.waiting import wait_for_position
-from projections.ledger_readable import COLUMNS, LedgerLine, exported, readable
+from projections.ledger_readable import (
+    COLUMNS,
+    SHEET_KINDS,
+    SHEET_WIDTHS,
+    LedgerLine,
+    exported,
+    exported_sheet,
+    readable,
+)
 
 router = APIRouter(tags=["ledger"])
 
@@ -68,7 +76,11 @@ def ledger_json(
     return kept(request, q.c, q.user, q.scope, ("ledger", q.filter, limit, offset), page)
 
 
-@router.get("/ledger.csv", response_class=StreamingResponse)
+@router.get(
+    "/ledger.csv",
+    response_class=StreamingResponse,
+    responses={200: download("text/csv", "台账 CSV（UTF-8，带 BOM）")},
+)
 def ledger_csv(q: Ledger) -> StreamingResponse:
     """The ledger as CSV (UTF-8 with BOM so spreadsheet software reads the Chinese)."""
 
@@ -90,18 +102,20 @@ def ledger_csv(q: Ledger) -> StreamingResponse:
     )
 
 
-@router.get("/ledger.xlsx")
+@router.get(
+    "/ledger.xlsx",
+    response_class=Response,
+    responses={200: download(XLSX_MEDIA_TYPE, "台账 Excel 工作簿（社情民意台账）")},
+)
 def ledger_xlsx(q: Ledger) -> Response:
     """The ledger as an Excel workbook (社情民意台账)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("社情民意台账")
-    sheet.append([heading for _, heading in COLUMNS])
-    for line in q.lines():
-        sheet.append(xlsx_row(sheet, line.cells()))
+    columns = [Column(h, SHEET_KINDS.get(k, "text"), SHEET_WIDTHS.get(k)) for k, h in COLUMNS]
+    rows = exported_sheet(q.c.ledger, q.filter, q.scope, q.c.service.jurisdiction)
+    book = workbook("社情民意台账", columns, rows)
     out = io.BytesIO()
     book.save(out)
     return Response(
         out.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'},
     )
