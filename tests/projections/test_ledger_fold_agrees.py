@@ -21,7 +21,8 @@ def test_the_folds_status_is_the_cases_after_every_event(
     for case_id in sorted({r.case_id for r in history.results}):
         case: Any = None
         row: Row | None = None
-        for e in service.events.get(case_id):
+        events: list[Any] = list(service.events.get(case_id))
+        for e in events:
             case, row = e.mutate(case), fold_row(row, e, Changes())
             seen.add(type(e))
             fold = (row["status"], row["first_response_at"])

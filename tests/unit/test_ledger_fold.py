@@ -318,7 +318,11 @@ def test_every_event_either_sets_a_status_or_says_it_keeps_it() -> None:
 
 
 def _subclasses(cls: type) -> set[type]:
-    return {s for c in cls.__subclasses__() for s in {c, *_subclasses(c)}}
+    found: set[type] = set()
+    subclasses: list[type] = cls.__subclasses__()
+    for sub in subclasses:
+        found |= {sub, *_subclasses(sub)}
+    return found
 
 
 def _reopened_and_noted() -> Case:
