@@ -40,10 +40,14 @@ class CaseEvent(Aggregate.Event):
     actor_id: str
     actor_role: str
 
-    def mark_response(self, case: Case) -> None:
-        """响应率 counts the first action on a case: notes, escalations, whistles, resolution."""
-        if case.first_response_at is None:
+    def mark_progress(self, case: Case) -> None:
+        """The case's status and first response after this event, by the rules at the end
+        of this module (the ledger's fold reads the same ones)."""
+        if case.first_response_at is None and is_first_response(self):
             case.first_response_at = self.timestamp
+        status = new_status(self, case.status)
+        if status is not None:
+            case.status = status
 
 
 class CaseReported(Aggregate.Created):
@@ -89,10 +93,8 @@ class ProgressNoted(CaseEvent):
         state["kind"] = NoteKind.PROGRESS.value
 
     def apply(self, case: Case) -> None:
-        self.mark_response(case)
+        self.mark_progress(case)
         case.notes.append(Note(NoteKind(self.kind), self.text, self.actor_id, self.timestamp))
-        if case.status is Status.REPORTED:
-            case.status = Status.IN_PROGRESS
 
 
 class CaseEscalated(CaseEvent):
@@ -101,9 +103,8 @@ class CaseEscalated(CaseEvent):
     reason: str
 
     def apply(self, case: Case) -> None:
-        self.mark_response(case)
+        self.mark_progress(case)
         case.level = Level(self.to_level)
-        case.status = Status.IN_PROGRESS
 
 
 class WhistleBlown(CaseEvent):
@@ -114,7 +115,7 @@ class WhistleBlown(CaseEvent):
     reason: str
 
     def apply(self, case: Case) -> None:
-        self.mark_response(case)
+        self.mark_progress(case)
         case.whistles[self.whistle_id] = Whistle(
             whistle_id=self.whistle_id,
             level=Level(self.level),
@@ -123,7 +124,6 @@ class WhistleBlown(CaseEvent):
             blown_at=self.timestamp,
             reason=self.reason,
         )
-        case.status = Status.IN_PROGRESS
 
 
 class UnitReportedIn(CaseEvent):
@@ -133,6 +133,7 @@ class UnitReportedIn(CaseEvent):
     note: str
 
     def apply(self, case: Case) -> None:
+        self.mark_progress(case)
         case.whistles[self.whistle_id].report_ins[self.unit_id] = ReportIn(
             self.unit_id, self.timestamp, self.late, self.note, self.actor_id
         )
@@ -147,6 +148,7 @@ class FundingPledged(CaseEvent):
     purpose: str
 
     def apply(self, case: Case) -> None:
+        self.mark_progress(case)
         case.pledges.append(
             Pledge(
                 PartyKind(self.party_kind),
@@ -174,13 +176,12 @@ class CaseResolved(CaseEvent):
         state["unanswered"] = []
 
     def apply(self, case: Case) -> None:
-        self.mark_response(case)
+        self.mark_progress(case)
         for item in self.unanswered:
             case.whistles[item["whistle_id"]].unanswered[item["unit_id"]] = item["note"]
         case.resolution = Resolution(
             self.round, Level(self.level), self.summary, self.timestamp, self.actor_id
         )
-        case.status = Status.RESOLVED
         if case.first_resolved_at is None:
             case.first_resolved_at = self.timestamp
 
@@ -201,7 +202,7 @@ class CaseEvaluated(CaseEvent):
                 self.timestamp,
             )
         )
-        case.status = Status.EVALUATED
+        self.mark_progress(case)
 
 
 class UnitEvaluated(CaseEvent):
@@ -211,6 +212,7 @@ class UnitEvaluated(CaseEvent):
     comment: str
 
     def apply(self, case: Case) -> None:
+        self.mark_progress(case)
         case.unit_scores.append(
             UnitScore(self.whistle_id, self.unit_id, self.score, self.comment, self.timestamp)
         )
@@ -223,14 +225,14 @@ class CaseReopened(CaseEvent):
     def apply(self, case: Case) -> None:
         case.round = self.round
         case.resolution = None
-        case.status = Status.IN_PROGRESS
+        self.mark_progress(case)
 
 
 class CaseClosed(CaseEvent):
     remark: str
 
     def apply(self, case: Case) -> None:
-        case.status = Status.CLOSED
+        self.mark_progress(case)
         case.closed_at = self.timestamp
 
 
@@ -238,7 +240,7 @@ class CaseWithdrawn(CaseEvent):
     reason: str
 
     def apply(self, case: Case) -> None:
-        case.status = Status.WITHDRAWN
+        self.mark_progress(case)
         case.final_reason = self.reason
 
 
@@ -247,7 +249,7 @@ class CaseMarkedDuplicate(CaseEvent):
     reason: str
 
     def apply(self, case: Case) -> None:
-        case.status = Status.DUPLICATE
+        self.mark_progress(case)
         case.duplicate_of = self.original_case_id
         case.final_reason = self.reason
 
@@ -263,8 +265,47 @@ class ResidentContactErased(CaseEvent):
     reason: str
 
     def apply(self, case: Case) -> None:
+        self.mark_progress(case)
         case.contact_erased_at = self.timestamp
         case.contact_erased_by = self.actor_id
+
+
+# ----- the status and 响应率 rules: the case (``mark_progress``) and the ledger's fold
+# (projections/ledger_fold.py) both read these, so the two cannot drift apart.
+
+SETS_STATUS: dict[type[CaseEvent | CaseReported], Status] = {
+    CaseReported: Status.REPORTED,
+    CaseEscalated: Status.IN_PROGRESS,
+    WhistleBlown: Status.IN_PROGRESS,
+    CaseResolved: Status.RESOLVED,
+    CaseEvaluated: Status.EVALUATED,
+    CaseReopened: Status.IN_PROGRESS,
+    CaseClosed: Status.CLOSED,
+    CaseWithdrawn: Status.WITHDRAWN,
+    CaseMarkedDuplicate: Status.DUPLICATE,
+}
+"""The status each of these events leaves the case in, whatever it was. Other events keep
+it, except a note on a case only reported: that starts the work (``new_status``)."""
+
+FIRST_RESPONSES: tuple[type[CaseEvent], ...] = (
+    ProgressNoted,
+    CaseEscalated,
+    WhistleBlown,
+    CaseResolved,
+)
+"""The actions 响应率 counts: the first of them is the case's response."""
+
+
+def new_status(event: CaseEvent | CaseReported, status: str | None) -> Status | None:
+    """The status ``event`` moves a case in ``status`` to; None: the status stays."""
+    if isinstance(event, ProgressNoted):
+        return Status.IN_PROGRESS if status == Status.REPORTED else None
+    return SETS_STATUS.get(type(event))
+
+
+def is_first_response(event: CaseEvent | CaseReported) -> bool:
+    """Whether ``event`` counts as the case's response if none came before (响应率)."""
+    return isinstance(event, FIRST_RESPONSES)
 
 
 EVENT_LABELS: dict[str, str] = {

@@ -1,6 +1,7 @@
-"""The case ledger (社情民意台账) projection.
+"""The case ledger (社情民意台账) projection: its store, batch cache and transaction driver.
 
-Events are folded into plain row dicts in Python (``fold``), then a whole batch is
+Events are folded into plain row dicts in Python (``fold``; what one event does to a row
+is the pure ``ledger_fold.fold_row``), then a whole batch is
 written with a few bulk statements in the transaction that advances the tracking
 position. One event (the library runner) is just a batch of one; a rebuild is
 batches of hundreds. Either way each event is applied exactly once.
@@ -20,10 +21,8 @@ from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import events as ev
-from domain.times import beijing_month
-from domain.values import Status
+from projections.ledger_fold import Changes, fold_row
 from projections.ledger_tables import (
-    CASE_PLACE,
     LIVE,
     case_units,
     cases,
@@ -49,7 +48,7 @@ class LedgerView(SqlView):
 
 
 @dataclass
-class Batch:
+class Batch(Changes):
     """Case rows folded in memory, and what the next write must store.
 
     It lives for one transaction on the live path, and for a whole catch-up on the bulk
@@ -60,10 +59,6 @@ class Batch:
     rows: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)  # LRU first
     stored: dict[str, Contribution | None] = field(default_factory=dict)  # counted, as in the view
     dirty: set[str] = field(default_factory=set)
-    new_summons: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
-    summons_updates: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
-    new_pledges: list[dict[str, Any]] = field(default_factory=list)
-    involved: set[tuple[str, str]] = field(default_factory=set)
     max_rows: int = MAX_ROWS
 
     def load(self, conn: Connection, events: Sequence[Any], tables: ViewTables = LIVE) -> None:
@@ -169,129 +164,11 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def fold(b: Batch, e: Any) -> None:
-    """Change the batch's rows by one event (no I/O)."""
+    """Change the batch's rows by one event (no I/O): the pure fold, kept in memory."""
     case_id = str(e.originator_id)
     b.dirty.add(case_id)
-    if isinstance(e, ev.CaseReported):
-        b.rows[case_id] = {
-            "case_id": case_id,
-            "title": e.title,
-            "category_id": e.category_id,
-            "channel": e.channel,
-            "urgency": e.urgency,
-            "district_id": e.district_id,
-            "street_id": e.street_id,
-            "community_id": e.community_id,
-            "grid_id": e.grid_id,
-            "status": Status.REPORTED.value,
-            "level": "grid",
-            "round": 1,
-            "reported_by": e.actor_id,
-            "reported_at": e.timestamp,
-            "reported_month": beijing_month(e.timestamp),
-            "response_due": e.response_due,
-            "resolution_due": e.resolution_due,
-            "first_response_at": None,
-            "first_resolved_at": None,
-            "resolved_at": None,
-            "resolved_level": None,
-            "closed_at": None,
-            "whistles": 0,
-            "pledged_fen": 0,
-            "solved": None,
-            "satisfaction": None,
-            "reopened": 0,
-        }
-    row = b.rows[case_id]
+    b.rows[case_id] = fold_row(b.rows.get(case_id), e, b)
     b.rows.move_to_end(case_id)
-    row["version"] = e.originator_version
-    row["last_event_at"] = e.timestamp
-    match e:
-        case ev.ProgressNoted():
-            _respond(row, e)
-            if row["status"] == Status.REPORTED.value:
-                row["status"] = Status.IN_PROGRESS.value
-        case ev.CaseEscalated():
-            _respond(row, e)
-            row.update(level=e.to_level, status=Status.IN_PROGRESS.value)
-        case ev.WhistleBlown():
-            _respond(row, e)
-            row.update(whistles=row["whistles"] + 1, status=Status.IN_PROGRESS.value)
-            for unit_id in e.unit_ids:
-                b.new_summons[(case_id, e.whistle_id, unit_id)] = {
-                    "case_id": case_id,
-                    "whistle_id": e.whistle_id,
-                    "unit_id": unit_id,
-                    "level": e.level,
-                    "blown_at": e.timestamp,
-                    "deadline": e.report_in_deadline,
-                    "reported_in_at": None,
-                    "late": None,
-                    "score": None,
-                    "unanswered": False,
-                    **{k: row[k] for k in CASE_PLACE},
-                }
-                b.involved.add((case_id, unit_id))
-        case ev.UnitReportedIn():
-            _summons(b, case_id, e.whistle_id, e.unit_id, reported_in_at=e.timestamp, late=e.late)
-        case ev.FundingPledged():
-            row["pledged_fen"] += e.amount_fen
-            b.new_pledges.append(
-                {
-                    "case_id": case_id,
-                    "version": e.originator_version,
-                    **{k: row[k] for k in CASE_PLACE},
-                    "party_kind": e.party_kind,
-                    "party_name": e.party_name,
-                    "unit_id": e.unit_id,
-                    "amount_fen": e.amount_fen,
-                    "pledged_at": e.timestamp,
-                }
-            )
-            if e.unit_id:
-                b.involved.add((case_id, e.unit_id))
-        case ev.CaseResolved():
-            _respond(row, e)
-            row.update(
-                status=Status.RESOLVED.value, resolved_at=e.timestamp, resolved_level=e.level
-            )
-            row["first_resolved_at"] = row["first_resolved_at"] or e.timestamp
-            for item in e.unanswered:  # 未报到: counted against the unit
-                _summons(b, case_id, item["whistle_id"], item["unit_id"], unanswered=True)
-        case ev.CaseEvaluated():
-            row.update(status=Status.EVALUATED.value, solved=e.solved, satisfaction=e.satisfaction)
-        case ev.UnitEvaluated():
-            _summons(b, case_id, e.whistle_id, e.unit_id, score=e.score)
-        case ev.CaseReopened():
-            row.update(
-                status=Status.IN_PROGRESS.value,
-                round=e.round,
-                reopened=row["reopened"] + 1,
-                resolved_at=None,
-                resolved_level=None,
-            )
-        case ev.CaseClosed():
-            row.update(status=Status.CLOSED.value, closed_at=e.timestamp)
-        case ev.CaseWithdrawn():
-            row["status"] = Status.WITHDRAWN.value
-        case ev.CaseMarkedDuplicate():
-            row["status"] = Status.DUPLICATE.value
-        case ev.ResidentContactErased():
-            pass  # the ledger holds no contact; status, round and rates stay as they were
-
-
-def _respond(row: dict[str, Any], e: Any) -> None:
-    # 响应率 counts the first action: notes, escalations, whistles, resolution.
-    row["first_response_at"] = row["first_response_at"] or e.timestamp
-
-
-def _summons(b: Batch, case_id: str, whistle_id: str, unit_id: str, **values: Any) -> None:
-    key = (case_id, whistle_id, unit_id)
-    pending = b.new_summons.get(key)
-    if pending is not None:
-        pending.update(values)
-    else:  # summoned in an earlier transaction
-        b.summons_updates.setdefault(key, {}).update(values)
 
 
 def mark_counted(b: Batch, counted: dict[str, Contribution | None]) -> None:
