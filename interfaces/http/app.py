@@ -11,8 +11,8 @@ from interfaces.bootstrap import Container
 from interfaces.checkpointer import Checkpointer
 from interfaces.http import problems
 from interfaces.http.answers import AnswerCache
-from interfaces.http.limits import BodyLimit
-from interfaces.http.routes import audit, cases, commands, dashboards, inbox, ledger
+from interfaces.http.limits import MULTIPART_SLACK, BodyLimit
+from interfaces.http.routes import audit, cases, commands, dashboards, files, inbox, ledger
 from interfaces.web import pages
 
 DESCRIPTION = """
@@ -50,8 +50,10 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
     app.state.container = container
     app.state.answers = AnswerCache()
     problems.install(app)
-    for module in (cases, commands, inbox, dashboards, ledger, audit):
+    for module in (cases, commands, files, inbox, dashboards, ledger, audit):
         app.include_router(module.router)
     pages.install(app)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(
+        BodyLimit, upload_bytes=container.settings.max_upload_bytes + MULTIPART_SLACK
+    )
     return app
