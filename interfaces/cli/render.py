@@ -11,6 +11,7 @@ from rich.table import Table
 from application.log_audit import LogReport
 from application.views import CaseSnapshot, EventRecord, VerifyReport
 from domain.events import EVENT_LABELS
+from domain.evidence import EvidenceKind
 from domain.jurisdiction import Jurisdiction
 from domain.values import (
     Level,
@@ -91,6 +92,11 @@ def describe(record: EventRecord, j: Jurisdiction) -> str:
             return d["reason"]
         case "ResidentContactErased":
             return f"居民姓名和电话已删除：{d['reason']}"
+        case "EvidenceAttached":
+            return (
+                f"{EvidenceKind(d['kind']).label}佐证「{d['name']}」（{d['media_type']}，"
+                f"{d['size']} 字节）附于第 {d['step']} 版，sha256 {d['sha256']}"
+            )
         case "CaseMarkedDuplicate":
             return f"与案件 {d['original_case_id']} 重复 {d['reason']}".rstrip()
     return str(d)

@@ -18,6 +18,7 @@ from application.requests import guarded
 from application.sessions import BadSignIn
 from domain.errors import DomainError
 from domain.events import EVENT_LABELS
+from domain.evidence import EvidenceKind
 from domain.values import Level, Role, Status, fen_to_yuan_text
 from interfaces.bootstrap import Container
 from interfaces.cli.render import describe, local
@@ -25,6 +26,7 @@ from interfaces.http.deps import SESSION_COOKIE, ContainerDep
 from interfaces.http.problems import problem_response, status_of
 from interfaces.http.routes import dashboards as api
 from interfaces.http.routes.dashboards import AsOfText
+from interfaces.http.routes.files import file_href
 from interfaces.http.routes.inbox import inbox as inbox_items
 from interfaces.http.routes.ledger import COLUMNS, LedgerQuery
 from interfaces.http.waiting import WAIT_SECONDS
@@ -189,6 +191,7 @@ def case_page(
     shown = c.service.case_at(case_id, version=version) if version else current
     records = c.service.history(case_id)
     j = c.service.jurisdiction
+    files = evidence_by_step(case_id, records)
     timeline = []
     for r in records:
         timeline.append(
@@ -203,6 +206,7 @@ def case_page(
                 "unanswered": len(r.data.get("unanswered", [])),
                 "overdue": _overdue(r, current),
                 "future": r.version > shown.version,
+                "files": files.get(r.version, []),
             }
         )
     funding: dict[str, int] = {}
@@ -224,6 +228,27 @@ def case_page(
         else shown.category_id,
         Level=Level,
     )
+
+
+def evidence_by_step(case_id: UUID, records: list[Any]) -> dict[int, list[dict[str, Any]]]:
+    """The files each step documents, as links (thumbnails for images) for its timeline entry."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in records:
+        if r.type != "EvidenceAttached":
+            continue
+        d = r.data
+        out.setdefault(d["step"], []).append(
+            {
+                "name": d["name"],
+                "kind": EvidenceKind(d["kind"]).label,
+                "href": file_href(case_id, d["sha256"]),
+                "thumbnail": file_href(case_id, d["sha256"], True)
+                if d.get("thumbnail_sha256")
+                else None,
+                "sha256": d["sha256"][:12],
+            }
+        )
+    return out
 
 
 def _overdue(r: Any, case: Any) -> bool:
