@@ -53,7 +53,9 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
     for module in (cases, commands, files, inbox, dashboards, ledger, audit):
         app.include_router(module.router)
     pages.install(app)
+    # Read when a request comes: the container (and its settings) may be set later.
     app.add_middleware(
-        BodyLimit, upload_bytes=container.settings.max_upload_bytes + MULTIPART_SLACK
+        BodyLimit,
+        upload_bytes=lambda: app.state.container.settings.max_upload_bytes + MULTIPART_SLACK,
     )
     return app

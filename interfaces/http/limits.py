@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -26,21 +27,26 @@ class BodyTooLarge(HTTPException):
 
 class BodyLimit:
     def __init__(
-        self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES, upload_bytes: int | None = None
+        self,
+        app: ASGIApp,
+        max_bytes: int = MAX_BODY_BYTES,
+        upload_bytes: Callable[[], int] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.upload_bytes = upload_bytes or max_bytes
+        self.upload_bytes = upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = (
-            self.upload_bytes
-            if scope.get("method") == "POST" and UPLOAD_PATH.match(scope.get("path", ""))
-            else self.max_bytes
-        )
+        limit = self.max_bytes
+        if (
+            self.upload_bytes is not None
+            and scope.get("method") == "POST"
+            and UPLOAD_PATH.match(scope.get("path", ""))
+        ):
+            limit = self.upload_bytes()
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _refuse(send, limit)
