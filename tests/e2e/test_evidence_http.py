@@ -199,3 +199,23 @@ def console_page(api: Api, user: str, path: str) -> str:
     answer = api.client.get(path)
     assert answer.status_code == 200, answer.text
     return answer.text
+
+
+def test_a_retried_upload_with_its_idempotency_key_attaches_once(api: Api) -> None:
+    case_id = h.report(api)
+    before = api.event_count()
+
+    def send(data: bytes) -> Any:
+        return api.client.post(
+            f"/cases/{case_id}/files",
+            files={"file": ("a.pdf", data, "application/pdf")},
+            data={"kind": "after"},
+            headers=api.headers("grid_lead", **{"Idempotency-Key": "upload-1"}),
+        )
+
+    first, again = h.created(send(PDF)), h.created(send(PDF))
+    assert first == again
+    assert api.event_count() == before + 1
+    other = send(PDF + b"other")  # the same key for another file is not a retry
+    assert other.status_code in (409, 422), other.text
+    assert api.event_count() == before + 1
