@@ -49,7 +49,9 @@ def test_history_names_each_file_and_its_hash(cli_env: Settings, wide: None) -> 
     result = runner.invoke(app, ["history", str(case_id)])
     assert result.exit_code == 0, result.output
     assert "上传佐证" in result.output
-    assert "处置前佐证「现场.jpg」" in result.output and "处置后佐证「清理方案.pdf」" in result.output
+    assert (
+        "处置前佐证「现场.jpg」" in result.output and "处置后佐证「清理方案.pdf」" in result.output
+    )
     for sha256 in hashes:
         assert sha256 in result.output
 
