@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 from application.errors import ApplicationError
@@ -116,11 +117,11 @@ class PreparedFile:
     name: str | None
     thumbnail: bytes | None
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         return sha256_of(self.data)
 
-    @property
+    @cached_property
     def thumbnail_sha256(self) -> str | None:
         return sha256_of(self.thumbnail) if self.thumbnail is not None else None
 
