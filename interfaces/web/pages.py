@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, FastAPI, Form, Query, Request
+from fastapi import APIRouter, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -259,6 +259,24 @@ def _overdue(r: Any, case: Any) -> bool:
     if case.first_response_at is not None and r.at == case.first_response_at:
         return bool(r.at > case.response_due)
     return False
+
+
+@router.post("/cases/{case_id}/files")
+def attach_file(
+    case_id: UUID,
+    c: ContainerDep,
+    user: PageUser,
+    _: Csrf,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[EvidenceKind, Form()],
+) -> Response:
+    """Attach a photo or PDF to the case's newest step, from its page (whoever may note)."""
+    data = file.file.read(c.settings.max_upload_bytes + 1)
+    with guarded(lambda case: c.policy.require(user, Action.NOTE, case)):
+        c.service.attach_evidence(
+            case_id, actor=user.actor, data=data, name=file.filename, kind=kind
+        )
+    return RedirectResponse(f"/ui/cases/{case_id}", status_code=303)
 
 
 @router.get("/inbox", response_class=HTMLResponse)

@@ -219,3 +219,24 @@ def test_a_retried_upload_with_its_idempotency_key_attaches_once(api: Api) -> No
     other = send(PDF + b"other")  # the same key for another file is not a retry
     assert other.status_code in (409, 422), other.text
     assert api.event_count() == before + 1
+
+
+def test_the_console_uploads_to_the_newest_step_with_its_csrf_token(api: Api) -> None:
+    case_id = h.report(api)
+    page = console_page(api, "grid_lead", f"/ui/cases/{case_id}")
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    form = {"file": ("现场.jpg", photo_with_gps(), "image/jpeg")}
+    before = api.event_count()
+    forged = api.client.post(
+        f"/ui/cases/{case_id}/files", files=form, data={"kind": "before", "csrf": "forged"}
+    )
+    assert forged.status_code == 403 and api.event_count() == before
+    sent = api.client.post(
+        f"/ui/cases/{case_id}/files",
+        files=form,
+        data={"kind": "before", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    assert api.event_count() == before + 1
+    assert "/thumbnail" in api.client.get(f"/ui/cases/{case_id}").text
