@@ -31,6 +31,7 @@ from application.log_chain import (
     next_head,
 )
 from application.views import ChainProblem, EventRecord, VerifyReport
+from domain.events import EvidenceAttached
 from domain.values import Status
 
 T = TypeVar("T")
@@ -60,6 +61,7 @@ class AuditMixin:
     check_signature: SignatureCheck | None
     trusted_keys: dict[str, str]
     clock: Callable[[], datetime]
+    files: Any  # EvidenceFiles | None: referenced files are checked too
 
     # ----- histories --------------------------------------------------------------------
 
@@ -182,6 +184,17 @@ class AuditMixin:
             cases[n.originator_id] = _FinalCase(case.status) if case.status.is_final else case
         except Exception as e:  # noqa: BLE001 - whatever it is, the event is not valid
             return f"domain-invalid event: {_reason(e)}"
+        return self._evidence_problem(event)
+
+    def _evidence_problem(self, event: Any) -> str | None:
+        """A file an event references must be in the store and hash to its name: the
+        chain covers the hash, this covers the bytes."""
+        if not isinstance(event, EvidenceAttached) or self.files is None:
+            return None
+        for sha256 in (event.sha256, event.thumbnail_sha256):
+            problem = self._guard(partial(self.files.problem, sha256)) if sha256 else None
+            if problem is not None:
+                return str(problem)
         return None
 
     def _log_auditor(
@@ -210,9 +223,12 @@ class AuditMixin:
             problem, prev = check_next(s, last_version, prev)
             if problem is None:
                 try:
-                    case = self._apply(case, self.mapper.to_domain_event(s))
+                    event = self.mapper.to_domain_event(s)
+                    case = self._apply(case, event)
                 except Exception as e:  # noqa: BLE001
                     problem = f"domain-invalid event: {_reason(e)}"
+                else:
+                    problem = self._evidence_problem(event)
             if problem is not None:
                 return ChainProblem(
                     case_id, s.originator_version, s.topic.rsplit(":", 1)[-1], 0, problem

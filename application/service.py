@@ -23,8 +23,10 @@ from application.errors import (
     CaseUnreadable,
     ConcurrencyConflict,
     StaleVersion,
+    StorageUnavailable,
     VersionNotFound,
 )
+from application.evidence import EvidenceFiles, EvidenceNotFound
 from application.integrity import ChainedEventStore, ChainMapper
 from application.log_chain import SignatureCheck, Signer
 from application.requests import NO_CONTEXT, CommandContext, KeyedWrite
@@ -32,6 +34,7 @@ from application.residents import ResidentRegistry, check_contact
 from application.views import NO_OUTCOME, CaseSnapshot, Outcome, WriteResult
 from domain.case import Case
 from domain.errors import InvalidValue, RuleViolation
+from domain.evidence import Evidence, EvidenceKind
 from domain.jurisdiction import Jurisdiction
 from domain.rules import check_aware
 from domain.values import (
@@ -81,11 +84,12 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         trusted_keys: dict[str, str] | None = None,
         calendar: WorkingDayCalendar | None = None,
         separate_callback: bool = True,
+        files: EvidenceFiles | None = None,
     ) -> None:
         """``batch_writes`` wraps the recorder on the write path (group commit);
         ``residents`` keeps contact details outside the event log; ``calendar`` says which
         days are working days (for limits in working days); ``separate_callback`` makes
-        the 回访 someone else's than the resolver's."""
+        the 回访 someone else's than the resolver's; ``files`` keeps evidence files."""
         self.jurisdiction = jurisdiction
         self.clock = clock
         self.calendar = calendar
@@ -95,6 +99,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         self.signer = signer
         self.check_signature = check_signature
         self.trusted_keys = trusted_keys or {}
+        self.files = files
         self._batch_writes = batch_writes
         super().__init__(env)
 
@@ -409,6 +414,43 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             ),
         )
 
+    def attach_evidence(
+        self,
+        case_id: UUID,
+        *,
+        actor: Actor,
+        data: bytes,
+        name: str | None,
+        kind: EvidenceKind,
+        step: int | None = None,
+        expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
+    ) -> WriteResult:
+        """Attach a photo or file to a step of the case (default: its newest step).
+
+        The upload is checked and cleaned only for a caller allowed to attach, and stored
+        only once the case accepted it, just before its event is saved."""
+        files = self._files()
+
+        def attach(case: Case, at: datetime) -> None:
+            upload = files.prepare(data, name)
+            case.attach_evidence(
+                actor=actor,
+                at=at,
+                sha256=upload.sha256,
+                media_type=upload.media_type,
+                size=len(upload.data),
+                name=upload.name,
+                kind=kind,
+                step=step,
+                thumbnail_sha256=upload.thumbnail_sha256,
+            )
+            # A save that then fails leaves an unreferenced file: harmless, as files are
+            # named by their content and only referenced ones count.
+            self._guard(lambda: files.keep(upload))
+
+        return self._change(case_id, expected_version, context, attach)
+
     # ----- queries --------------------------------------------------------------------
 
     def get_case(self, case_id: UUID) -> CaseSnapshot:
@@ -438,6 +480,40 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         if case.version != version:
             raise VersionNotFound(case_id, f"版本 {version} ", f"at version {version}")
         return CaseSnapshot.of(case)
+
+    def evidence_file(
+        self,
+        case_id: UUID,
+        sha256: str,
+        *,
+        check: Callable[[Case], None],
+        thumbnail: bool = False,
+    ) -> tuple[Evidence, bytes]:
+        """A file attached to this case (or its thumbnail), re-hashed before it is given
+        out. ``check`` runs on the loaded case first (the caller's access rule)."""
+        files = self._files()
+        case = self._load(case_id)
+        check(case)
+        evidence = next((e for e in case.evidence if e.sha256 == sha256), None)
+        if evidence is None:
+            raise EvidenceNotFound(sha256)
+        wanted = evidence.thumbnail_sha256 if thumbnail else evidence.sha256
+        if wanted is None:
+            raise EvidenceNotFound(sha256)
+        return evidence, self._guard(lambda: files.read(wanted))
+
+    def attached_at(self, case_id: UUID, version: int) -> Evidence:
+        """The file that the case's event at ``version`` attached."""
+        case = self._load(case_id, version=version)
+        if not case.evidence or case.evidence[-1].version != version:
+            raise VersionNotFound(case_id, f"版本 {version} 的附件", f"attachment at {version}")
+        return case.evidence[-1]
+
+    def _files(self) -> EvidenceFiles:
+        files: EvidenceFiles | None = self.files
+        if files is None:
+            raise StorageUnavailable("no file store configured")
+        return files
 
     def close(self) -> None:
         super().close()

@@ -22,6 +22,14 @@ from domain.errors import (
     RuleViolation,
     WhistleNotFound,
 )
+from domain.evidence import (
+    MAX_EVIDENCE_PER_CASE,
+    Evidence,
+    EvidenceKind,
+    check_media_type,
+    check_sha256,
+    normalise_file_name,
+)
 from domain.jurisdiction import Category, Placement
 from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle
 from domain.rules import (
@@ -87,6 +95,7 @@ class Case(Aggregate):
         self.final_reason = ""
         self.contact_erased_at: datetime | None = None
         self.contact_erased_by: str | None = None
+        self.evidence: list[Evidence] = []
 
     # ----- reporting -------------------------------------------------------------
 
@@ -403,6 +412,67 @@ class Case(Aggregate):
             )
         reason = check_text(reason, field="reason", field_zh="删除理由", max_len=REASON_MAX)
         self._record(ev.ResidentContactErased, actor, at, reason=reason)
+
+    def attach_evidence(
+        self,
+        *,
+        actor: Actor,
+        at: datetime,
+        sha256: str,
+        media_type: str,
+        size: int,
+        name: str | None,
+        kind: EvidenceKind,
+        step: int | None = None,
+        thumbnail_sha256: str | None = None,
+    ) -> int:
+        """Attach a stored file to a step of the case (default: the newest step that is not
+        itself an attachment); returns the step. Each file is attached to a case once."""
+        self._check_can_act(at)
+        check_sha256(sha256)
+        if thumbnail_sha256 is not None:
+            check_sha256(thumbnail_sha256, field="thumbnail_sha256")
+        check_media_type(media_type)
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            raise InvalidValue("文件不能为空", "a file must not be empty")
+        kind = check_enum(EvidenceKind, kind, field="kind")
+        if any(e.sha256 == sha256 for e in self.evidence):
+            raise RuleViolation("该文件已附在本案件上", "this file is already attached to the case")
+        if len(self.evidence) >= MAX_EVIDENCE_PER_CASE:
+            raise RuleViolation(
+                f"每个案件最多附{MAX_EVIDENCE_PER_CASE}个文件",
+                f"a case holds at most {MAX_EVIDENCE_PER_CASE} files",
+            )
+        attachments = {e.version for e in self.evidence}
+        if step is None:
+            step = self.version
+            while step in attachments:
+                step -= 1
+        elif (
+            not isinstance(step, int)
+            or isinstance(step, bool)
+            or not 1 <= step <= self.version
+            or step in attachments
+        ):
+            raise InvalidValue(
+                f"step 须为本案件已有步骤的版本号（1–{self.version}，不含附件）",
+                f"step must be the version of one of the case's steps (1–{self.version}), "
+                "not of an attachment",
+                field="step",
+            )
+        self._record(
+            ev.EvidenceAttached,
+            actor,
+            at,
+            sha256=sha256,
+            media_type=media_type,
+            size=size,
+            name=normalise_file_name(name),
+            kind=kind.value,
+            step=step,
+            thumbnail_sha256=thumbnail_sha256,
+        )
+        return step
 
     # ----- reading -------------------------------------------------------------------
 

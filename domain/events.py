@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
+from domain.evidence import Evidence, EvidenceKind
 from domain.records import (
     Evaluation,
     Note,
@@ -270,6 +271,36 @@ class ResidentContactErased(CaseEvent):
         case.contact_erased_by = self.actor_id
 
 
+class EvidenceAttached(CaseEvent):
+    """A photo or file documenting a step, stored outside the log under ``sha256``.
+
+    Changes no status, round or rate: evidence documents what was done, it is no action."""
+
+    sha256: str
+    media_type: str
+    size: int
+    name: str
+    kind: str
+    step: int
+    thumbnail_sha256: str | None
+
+    def apply(self, case: Case) -> None:
+        case.evidence.append(
+            Evidence(
+                sha256=self.sha256,
+                media_type=self.media_type,
+                size=self.size,
+                name=self.name,
+                kind=EvidenceKind(self.kind),
+                step=self.step,
+                thumbnail_sha256=self.thumbnail_sha256,
+                actor_id=self.actor_id,
+                at=self.timestamp,
+                version=self.originator_version,
+            )
+        )
+
+
 # ----- the status and 响应率 rules: the case (``mark_progress``) and the ledger's fold
 # (projections/ledger_fold.py) both read these, so the two cannot drift apart.
 
@@ -323,4 +354,5 @@ EVENT_LABELS: dict[str, str] = {
     "CaseWithdrawn": "撤销",
     "CaseMarkedDuplicate": "标记重复",
     "ResidentContactErased": "删除居民信息",
+    "EvidenceAttached": "上传佐证",
 }

@@ -104,3 +104,13 @@ class Settings(BaseSettings):
     sign_in_max_failures: int = 5
     sign_in_window_minutes: int = 5
     pool_max_overflow: int = 10
+    # Evidence files (photos, PDFs): at most this many bytes each; kept under
+    # ``<data dir>/files`` unless ``file_store`` names a bucket (``s3://bucket/prefix``),
+    # reached at ``s3_endpoint_url`` (MinIO, Ceph …; unset: AWS) with these credentials
+    # (unset: boto3's own chain: instance role, ~/.aws).
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    file_store: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None

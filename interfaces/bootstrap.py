@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from application.access import AccessPolicy
+from application.evidence import EvidenceFiles, FileStore
 from application.service import CaseService, Clock, utc_now
 from application.sessions import ConsoleSessions, SessionLimits
 from domain.times import BEIJING
@@ -20,8 +21,10 @@ from infrastructure.append_only import install_append_only_guards
 from infrastructure.contact_cipher import ContactCipher
 from infrastructure.db_roles import check_log_tables, role_separation
 from infrastructure.event_store import event_store_env, startup_lock
+from infrastructure.file_store import DiskFileStore
 from infrastructure.group_commit import GroupCommitRecorder
 from infrastructure.idempotency_sql import SqlIdempotencyStore
+from infrastructure.images import PillowCleaner
 from infrastructure.jurisdiction_file import load_jurisdiction
 from infrastructure.log_signatures import BatchSigner, SignatureLog
 from infrastructure.residents_sql import SqlResidentRegistry
@@ -109,6 +112,9 @@ def build_case_service(
             signer=signer,
             check_signature=check_signature,
             trusted_keys=keyring(settings),
+            files=EvidenceFiles(
+                build_file_store(settings), PillowCleaner(), max_bytes=settings.max_upload_bytes
+            ),
         )
         try:
             service.signatures = SignatureLog(service.recorder)
@@ -122,6 +128,21 @@ def build_case_service(
             service.close()
             raise
     return service
+
+
+def build_file_store(settings: Settings) -> FileStore:
+    """Evidence files on disk under the data directory, or in an S3-compatible bucket."""
+    if settings.file_store is None:
+        return DiskFileStore(settings.data_dir / "files")
+    from infrastructure.file_store_s3 import S3FileStore  # boto3 only where it is used
+
+    return S3FileStore.from_url(
+        settings.file_store,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=settings.s3_secret_access_key,
+    )
 
 
 def _stderr(text: str) -> None:

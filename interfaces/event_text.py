@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from application.views import EventRecord
+from domain.evidence import EvidenceKind
 from domain.jurisdiction import Jurisdiction
 from domain.times import beijing_readable
 from domain.values import Level, NoteKind, PartyKind, Satisfaction, Solved, fen_to_yuan_text
@@ -71,6 +72,11 @@ def describe(record: EventRecord, j: Jurisdiction) -> str:
             return str(d["reason"])
         case "ResidentContactErased":
             return f"居民姓名和电话已删除：{d['reason']}"
+        case "EvidenceAttached":
+            return (
+                f"{EvidenceKind(d['kind']).label}佐证「{d['name']}」（{d['media_type']}，"
+                f"{d['size']} 字节）附于第 {d['step']} 版，sha256 {d['sha256']}"
+            )
         case "CaseMarkedDuplicate":
             return f"与案件 {d['original_case_id']} 重复 {d['reason']}".rstrip()
     return str(d)

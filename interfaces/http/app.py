@@ -11,8 +11,17 @@ from interfaces.bootstrap import Container
 from interfaces.checkpointer import Checkpointer
 from interfaces.http import docs, openapi, problems
 from interfaces.http.answers import AnswerCache
-from interfaces.http.limits import BodyLimit
-from interfaces.http.routes import audit, cases, commands, dashboards, inbox, ledger, reference
+from interfaces.http.limits import MULTIPART_SLACK, BodyLimit
+from interfaces.http.routes import (
+    audit,
+    cases,
+    commands,
+    dashboards,
+    files,
+    inbox,
+    ledger,
+    reference,
+)
 from interfaces.web import pages
 
 DESCRIPTION = """
@@ -52,10 +61,14 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
     app.state.container = container
     app.state.answers = AnswerCache()
     problems.install(app)
-    for module in (cases, commands, inbox, dashboards, ledger, audit, reference):
+    for module in (cases, commands, files, inbox, dashboards, ledger, audit, reference):
         app.include_router(module.router)
     pages.install(app)
     docs.install(app)
     openapi.install(app)
-    app.add_middleware(BodyLimit)
+    # Read when a request comes: the container (and its settings) may be set later.
+    app.add_middleware(
+        BodyLimit,
+        upload_bytes=lambda: app.state.container.settings.max_upload_bytes + MULTIPART_SLACK,
+    )
     return app

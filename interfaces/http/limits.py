@@ -1,14 +1,21 @@
-"""Refuse request bodies over a limit with 413, before any of them is parsed."""
+"""Refuse request bodies over a limit with 413, before any of them is parsed.
+
+File uploads (``POST …/files``) get the file size limit plus room for the multipart
+framing; every other request the small JSON limit."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 64 * 1024
+MULTIPART_SLACK = 64 * 1024  # boundaries, part headers and form fields around a file
+UPLOAD_PATH = re.compile(r"^(/ui)?/cases/[^/]+/files/?$")
 
 
 class BodyTooLarge(HTTPException):
@@ -19,17 +26,30 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = MAX_BODY_BYTES,
+        upload_bytes: Callable[[], int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_bytes
+        if (
+            self.upload_bytes is not None
+            and scope.get("method") == "POST"
+            and UPLOAD_PATH.match(scope.get("path", ""))
+        ):
+            limit = self.upload_bytes()
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _refuse(send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _refuse(send, limit)
             return
         seen = 0
         started = False
@@ -39,7 +59,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise BodyTooLarge
             return message
 
@@ -52,16 +72,16 @@ class BodyLimit:
             await self.app(scope, counted_receive, tracked_send)
         except BodyTooLarge:
             if not started:
-                await _refuse(send)
+                await _refuse(send, limit)
 
 
-async def _refuse(send: Send) -> None:
+async def _refuse(send: Send, limit: int) -> None:
     body: dict[str, Any] = {
         "type": "https://chuishao.example/problems/body_too_large",
         "title": "request body too large",
         "status": 413,
-        "detail": f"request bodies are limited to {MAX_BODY_BYTES} bytes",
-        "detail_zh": f"请求内容不能超过 {MAX_BODY_BYTES} 字节",
+        "detail": f"request bodies are limited to {limit} bytes",
+        "detail_zh": f"请求内容不能超过 {limit} 字节",
         "code": "body_too_large",
     }
     data = json.dumps(body, ensure_ascii=False).encode()

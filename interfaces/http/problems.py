@@ -24,6 +24,12 @@ from application.errors import (
     StorageUnavailable,
     VersionNotFound,
 )
+from application.evidence import (
+    EvidenceNotFound,
+    EvidenceUnavailable,
+    FileTooLarge,
+    UnsupportedFileType,
+)
 from application.sessions import BadSignIn, TooManySignIns
 from domain.errors import (
     DomainError,
@@ -48,6 +54,10 @@ STATUS_OF: list[tuple[type[DomainError], int]] = [
     (CaseNotFound, 404),
     (VersionNotFound, 404),
     (WhistleNotFound, 404),
+    (EvidenceNotFound, 404),
+    (EvidenceUnavailable, 410),  # the log names it, the store lost it: verify reports it
+    (FileTooLarge, 413),
+    (UnsupportedFileType, 415),
     (StaleVersion, 412),
     (ConcurrencyConflict, 409),
     (CaseUnreadable, 409),

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, FastAPI, Form, Query, Request
+from fastapi import APIRouter, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -18,6 +18,7 @@ from application.requests import CommandContext
 from application.sessions import BadSignIn
 from domain.errors import DomainError
 from domain.events import EVENT_LABELS
+from domain.evidence import EvidenceKind
 from domain.times import beijing_readable
 from domain.values import Level, Role, Status, fen_to_yuan_text
 from interfaces.bootstrap import Container
@@ -26,6 +27,7 @@ from interfaces.http.case_filter import CaseFilterQuery
 from interfaces.http.dashboard_context import AsOfText, Context
 from interfaces.http.deps import SESSION_COOKIE, ContainerDep
 from interfaces.http.problems import problem_response, status_of
+from interfaces.http.routes.files import file_href
 from interfaces.http.routes.ledger import LedgerQuery
 from interfaces.http.waiting import WAIT_SECONDS
 from interfaces.web.charts import Series, rate_bar, trend_svg
@@ -195,6 +197,7 @@ def case_page(
     shown = c.service.case_at(case_id, version=version) if version else current
     records = c.service.history(case_id)
     j = c.service.jurisdiction
+    files = evidence_by_step(case_id, records)
     timeline = []
     for r in records:
         timeline.append(
@@ -209,6 +212,7 @@ def case_page(
                 "unanswered": len(r.data.get("unanswered", [])),
                 "overdue": _overdue(r, current),
                 "future": r.version > shown.version,
+                "files": files.get(r.version, []),
             }
         )
     funding: dict[str, int] = {}
@@ -232,6 +236,27 @@ def case_page(
     )
 
 
+def evidence_by_step(case_id: UUID, records: list[Any]) -> dict[int, list[dict[str, Any]]]:
+    """The files each step documents, as links (thumbnails for images) for its timeline entry."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in records:
+        if r.type != "EvidenceAttached":
+            continue
+        d = r.data
+        out.setdefault(d["step"], []).append(
+            {
+                "name": d["name"],
+                "kind": EvidenceKind(d["kind"]).label,
+                "href": file_href(case_id, d["sha256"]),
+                "thumbnail": file_href(case_id, d["sha256"], True)
+                if d.get("thumbnail_sha256")
+                else None,
+                "sha256": d["sha256"][:12],
+            }
+        )
+    return out
+
+
 def _overdue(r: Any, case: Any) -> bool:
     if r.at is None:  # an invalid event has no time the domain vouches for
         return False
@@ -240,6 +265,28 @@ def _overdue(r: Any, case: Any) -> bool:
     if case.first_response_at is not None and r.at == case.first_response_at:
         return bool(r.at > case.response_due)
     return False
+
+
+@router.post("/cases/{case_id}/files")
+def attach_file(
+    case_id: UUID,
+    c: ContainerDep,
+    user: PageUser,
+    _: Csrf,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[EvidenceKind, Form()],
+) -> Response:
+    """Attach a photo or PDF to the case's newest step, from its page (whoever may note)."""
+    data = file.file.read(c.settings.max_upload_bytes + 1)
+    c.service.attach_evidence(
+        case_id,
+        actor=user.actor,
+        data=data,
+        name=file.filename,
+        kind=kind,
+        context=CommandContext(guard=lambda case: c.policy.require(user, Action.NOTE, case)),
+    )
+    return RedirectResponse(f"/ui/cases/{case_id}", status_code=303)
 
 
 @router.get("/inbox", response_class=HTMLResponse)

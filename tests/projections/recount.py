@@ -262,6 +262,8 @@ def replay(events: Iterable[Any]) -> dict[str, CaseFacts]:
             f.status = "withdrawn"
         elif name == "CaseMarkedDuplicate":
             f.status = "duplicate"
+        elif name == "EvidenceAttached":
+            pass  # documents a step: no status, response or measure changes
         else:  # pragma: no cover - a new event type must be added to the recount
             raise AssertionError(f"unknown event {name}")
     return cases

@@ -779,4 +779,4 @@ def test_every_event_has_a_chinese_label():
     }
 
     assert event_classes == set(ev.EVENT_LABELS)
-    assert len(event_classes) == 14
+    assert len(event_classes) == 15
