@@ -75,7 +75,9 @@ STATUS_TEXT = {
     404: "不存在，或不在您的管辖范围内 (not found, or outside your scope)",
     409: "与案件当前状态或办理规则冲突 (conflicts with the case's state or rules)",
     412: "If-Match 所给版本已不是最新 (the case changed since that version)",
+    410: "文件已不在存储中或已被篡改 (the stored file is gone or altered)",
     413: "请求内容过大 (request body too large)",
+    415: "不接受的文件类型 (file type not accepted)",
     422: "请求参数不合法，逐项说明字段与问题 (invalid request, each field explained)",
     503: "存储暂不可用或视图尚未追上，请稍后重试 (storage unavailable or views behind)",
 }
@@ -105,7 +107,7 @@ def statuses_of(method: str, operation: dict[str, Any]) -> list[int]:
 
 def problem_response(status: int) -> dict[str, Any]:
     return {
-        "description": STATUS_TEXT[status],
+        "description": STATUS_TEXT.get(status, "请求未能完成 (the request could not be done)"),
         "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
 
@@ -137,6 +139,9 @@ def document(app: FastAPI) -> dict[str, Any]:
             for status in statuses_of(method, operation):
                 if status == 422 or str(status) not in responses:  # FastAPI's own 422 goes
                     responses[str(status)] = problem_response(status)
+            for code, answer in responses.items():  # a route's own error statuses: problems too
+                if code.isdigit() and int(code) >= 400 and "content" not in answer:
+                    responses[code] = problem_response(int(code))
     app.openapi_schema = doc
     return doc
 

@@ -78,9 +78,18 @@ def _request_models(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     names = {
         op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
         for _, _, op in operations(doc)
-        if "requestBody" in op
+        if "application/json" in op.get("requestBody", {}).get("content", {})
     }
     return {name: schemas[name] for name in names}
+
+
+def test_an_upload_form_is_described_in_chinese(doc: dict[str, Any]) -> None:
+    upload = doc["paths"]["/cases/{case_id}/files"]["post"]["requestBody"]["content"]
+    ref = upload["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[1]
+    properties = doc["components"]["schemas"][ref]["properties"]
+    assert set(properties) == {"file", "kind", "step"}
+    for field, spec in properties.items():
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in spec.get("description", "")), field
 
 
 def test_every_request_field_is_described_in_chinese(doc: dict[str, Any]) -> None:
