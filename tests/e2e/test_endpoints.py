@@ -18,7 +18,7 @@ from domain.rules import MAX_PLEDGE_FEN, MAX_UNITS_PER_WHISTLE
 from interfaces.http import waiting
 from interfaces.http.limits import MAX_BODY_BYTES
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 GENESIS = "0" * 64
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 # ----- the roles ---------------------------------------------------------------
 

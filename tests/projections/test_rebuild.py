@@ -16,10 +16,10 @@ import projections.runner
 from infrastructure.settings import Settings
 from interfaces.bootstrap import Container, build_container
 from interfaces.cli import app
-from tests.conftest import FakeClock
 from tests.projections.checks import all_mismatches, report, snapshot
 from tests.projections.generator import HistoryGenerator
 from tests.projections.recount import Recount, read_log
+from tests.support.clock import FakeClock
 
 runner = CliRunner()
 

@@ -21,7 +21,8 @@ from domain.values import (
     Status,
     Urgency,
 )
-from tests.unit.conftest import (
+from tests.support.case_checks import event_names, last_event
+from tests.support.cases import (
     CATEGORY,
     COORDINATOR,
     ENTERPRISE,
@@ -35,8 +36,6 @@ from tests.unit.conftest import (
     escalated_case,
     evaluate,
     evaluated_case,
-    event_names,
-    last_event,
     later,
     reported_case,
     resolve,

@@ -21,9 +21,10 @@ from domain.rules import (
     TITLE_MAX,
 )
 from domain.values import Level, PartyKind, Satisfaction, Solved, Status
-from tests.unit.conftest import (
+from tests.support.case_checks import last_event, refused
+from tests.support.case_commands import COMMANDS
+from tests.support.cases import (
     BEIJING,
-    COMMANDS,
     COORDINATOR,
     ENTERPRISE,
     GRID_LEAD,
@@ -37,9 +38,7 @@ from tests.unit.conftest import (
     escalated_case,
     evaluate,
     evaluated_case,
-    last_event,
     later,
-    refused,
     reported_case,
     resolve,
     resolved_case,
