@@ -41,7 +41,9 @@ def refused(case: Case, error: type[DomainError]) -> Iterator[pytest.ExceptionIn
     assert state_of(case) == state
 
 
-def assert_recorded(case: Case, event_class: type, actor: Any, at: datetime, **fields: Any) -> Any:
+def assert_recorded(
+    case: Case, event_class: type[Any], actor: Any, at: datetime, **fields: Any
+) -> Any:
     """The command recorded exactly one event of this class, by this actor, at this time."""
     event = last_event(case)
     assert type(event) is event_class
