@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench.report import SECTIONS
-from tests.conftest import PG_URL, require_postgres
+from tests.support.backends import PG_URL, require_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,38 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import demo_server
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("CHUISHAO_ARTIFACTS", Path(__file__).parents[2] / "artifacts"))
-# Closed network here: keep Chromium from phoning home (see the machine notes).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@dataclass
-class Served:
-    base: str
-    tokens: dict[str, str]
-
-    def api(self, user: str, method: str, path: str, **kwargs: object) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens[user]}"}
-        return httpx.request(method, self.base + path, headers=headers, timeout=10, **kwargs)  # type: ignore[arg-type]
+from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Served
+from tests.support.processes import demo_server
 
 
 @pytest.fixture(scope="module")
@@ -65,11 +39,3 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
-
-
-def sign_in(page: object, served: Served, user: str) -> None:
-    page.goto(served.base + "/ui/")  # type: ignore[attr-defined]
-    page.fill("#user", user)  # type: ignore[attr-defined]
-    page.fill("#token", served.tokens[user])  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
-    page.wait_for_url(re.compile(r".*/ui/.*"))  # type: ignore[attr-defined]

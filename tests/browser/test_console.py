@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.browser.conftest import ARTIFACTS, Served, sign_in
+from tests.support.browser import ARTIFACTS, Served, sign_in
 
 FIRE_LANE = "2f478007-b133-5704-b5af-0d929fbea700"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 GRID = "chengshi-huating"
 CATEGORY = "fire-lane"

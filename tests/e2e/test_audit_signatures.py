@@ -6,11 +6,11 @@ from uuid import UUID
 
 from application.log_chain import LogSignature
 from infrastructure.signing_keys import check_signature
-from tests.conftest import RawDb
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
 from tests.e2e.test_console_pages import sign_in
 from tests.integration.test_signatures import forge_next, note_inner
+from tests.support.api import Api
+from tests.support.raw_db import RawDb
 
 
 def test_verify_reports_the_signed_log_and_the_start_checkpoint(api: Api) -> None:

@@ -18,9 +18,10 @@ from infrastructure.settings import Settings
 from interfaces.bootstrap import build_container
 from interfaces.cli.users import add_user
 from interfaces.http.app import create_app
-from tests.conftest import PG_URL, FakeClock, require_postgres
 from tests.e2e import helpers as h
-from tests.e2e.conftest import USERS, Api
+from tests.support.api import USERS, Api
+from tests.support.backends import PG_URL, require_postgres
+from tests.support.clock import FakeClock
 
 pytestmark = pytest.mark.postgres
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")

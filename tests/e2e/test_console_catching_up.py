@@ -9,8 +9,8 @@ import pytest
 
 from interfaces.web import pages
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
 from tests.e2e.test_console_pages import sign_in
+from tests.support.api import Api
 
 
 def test_report_in_while_views_lag_shows_the_result_and_a_notice(

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import USERS, Api
+from tests.support.api import USERS, Api
 
 PAGES = [
     "/ui/",

@@ -13,8 +13,8 @@ from application.access import hash_token, new_token
 from application.sessions import hash_session_id
 from interfaces.http.deps import SESSION_COOKIE
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
 from tests.e2e.test_console_pages import login_csrf, sign_in
+from tests.support.api import Api
 
 
 def _session(api: Api) -> str:

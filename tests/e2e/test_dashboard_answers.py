@@ -6,8 +6,8 @@ import pytest
 
 from interfaces.http.answers import AnswerCache
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
 from tests.e2e.test_console_pages import sign_in
+from tests.support.api import Api
 
 PATHS = ["/dashboards/rates", "/dashboards/rankings", "/dashboards/grids", "/dashboards/units",
          "/dashboards/funding", "/ledger"]  # fmt: skip

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 KINDS = {"government": "建设街道", "property_company": "物业公司", "owners_fund": "两共基金"}
 

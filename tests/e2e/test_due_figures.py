@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 US = timedelta(microseconds=1)
 

@@ -12,7 +12,6 @@ import pytest
 from PIL import Image
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
 from tests.e2e.test_console_pages import sign_in
 from tests.evidence_images import (
     FAKE_JPEG,
@@ -23,6 +22,7 @@ from tests.evidence_images import (
     photo_with_gps,
     png,
 )
+from tests.support.api import Api
 
 
 def upload(

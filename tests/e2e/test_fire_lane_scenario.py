@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 
 def test_fire_lane_case_runs_end_to_end_over_http(api: Api) -> None:

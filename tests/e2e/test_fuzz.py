@@ -34,7 +34,7 @@ from infrastructure.settings import Settings
 from interfaces.bootstrap import Container, build_container
 from interfaces.cli.users import add_user
 from interfaces.http.app import create_app
-from tests.conftest import FakeClock
+from tests.support.clock import FakeClock
 
 ADMIN = Actor("fuzz-admin", Role.ADMIN)
 # Resolves the setup cases, so the fuzzing admin may record their 回访 (never the resolver).

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 CLASSES = {
     "C1 control U+0085": "消防\u0085通道",

@@ -7,7 +7,7 @@ import io
 from datetime import datetime
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 
 def test_ledger_json_and_csv_times_carry_their_offset(api: Api) -> None:

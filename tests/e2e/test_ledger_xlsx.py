@@ -16,7 +16,7 @@ from domain.values import fen_to_yuan, fen_to_yuan_text
 from interfaces.http.routes.ledger import COLUMNS
 from interfaces.http.spreadsheet import YUAN_FORMAT
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 HEADINGS = [heading for _, heading in COLUMNS]
 

@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 READS = ["", "/events", "/resident"]
 WRITES: list[tuple[str, dict[str, Any]]] = [

@@ -9,8 +9,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
 from tests.e2e.test_console_pages import sign_in
+from tests.support.api import Api
 
 LINK = re.compile(r"""(?:src|href|spec-url)\s*=\s*["']([^"']*)["']|url\(\s*['"]?([^'")]+)""")
 ACTION = re.compile(r"""action\s*=\s*["']([^"']*)["']""")  # checked, not followed (POST)

@@ -9,7 +9,7 @@ import pytest
 
 from interfaces.http.openapi import XLSX_MEDIA_TYPE
 from interfaces.http.validation_messages import FIELD_LABELS
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_JSON = "application/problem+json"

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from infrastructure.idempotency_sql import keys as request_keys
 from infrastructure.server_secret import secret_path
-from tests.e2e.conftest import Api
 from tests.e2e.helpers import PROBLEM_JSON, case_body
 from tests.e2e.test_console_pages import sign_in
+from tests.support.api import Api
 
 PHONE = "13912345678"
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 import projections.runner
 from projections.rebuild import rebuild
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 
 def _reported(api: Api) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 YILI_JINWEI = {"chengshi-huating", "chengshi-huating-shangye", "binhewan", "guangchang-jiayuan"}
 

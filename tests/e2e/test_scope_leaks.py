@@ -7,7 +7,7 @@ import io
 from openpyxl import load_workbook
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 THEIRS = "别的社区的案件"
 

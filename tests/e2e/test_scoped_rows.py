@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from tests.e2e import helpers as h
-from tests.e2e.conftest import USERS, Api
 from tests.e2e.test_console_pages import sign_in
+from tests.support.api import USERS, Api
 
 
 def jianshe_cases(api: Api) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import demo_server
+from tests.support.processes import demo_server
 
 
 @pytest.fixture

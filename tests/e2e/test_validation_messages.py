@@ -9,7 +9,7 @@ import pytest
 
 from interfaces.http.validation_messages import field_label, message_zh
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 
 def refused(api: Api, response: Any) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from sqlalchemy import select, text
 
 from projections.ledger_tables import cases
 from projections.rollups import TABLES
-from tests.e2e.conftest import Api
 from tests.projections.generator import HistoryGenerator
+from tests.support.api import Api
 
 
 def _history(api: Api) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.e2e.conftest import Api
+from tests.support.api import Api
 
 CASE = {"grid_id": "chengshi-huating", "category_id": "fire-lane", "title": "消防通道停车"}
 

@@ -11,14 +11,9 @@ from application.errors import CaseNotFound, StaleVersion, VersionNotFound
 from application.service import CaseService
 from domain.errors import RuleViolation, UnknownReference
 from domain.values import Actor, Level, PartyKind, Role, Satisfaction, Solved, Status
-from tests.conftest import (
-    COORDINATOR,
-    GRID_LEAD,
-    POLICE_LIAISON,
-    PROPERTY_LIAISON,
-    FakeClock,
-    RawDb,
-)
+from tests.support.actors import COORDINATOR, GRID_LEAD, POLICE_LIAISON, PROPERTY_LIAISON
+from tests.support.clock import FakeClock
+from tests.support.raw_db import RawDb
 
 CALLBACK = Actor("co-hotline", Role.COORDINATOR)  # records 回访: never the resolver
 

@@ -9,7 +9,7 @@ from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service
 from interfaces.cli import app
 from interfaces.demo import scenarios
-from tests.conftest import RawDb
+from tests.support.raw_db import RawDb
 
 runner = CliRunner()
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from infrastructure.settings import Settings
 from interfaces.cli import app
-from tests.conftest import CLI
+from tests.support.processes import CLI
 
 runner = CliRunner()
 SECRET = "s3cret-pw"

@@ -22,7 +22,8 @@ from domain.values import Level
 from infrastructure.idempotency_sql import SqlIdempotencyStore
 from infrastructure.settings import Settings
 from infrastructure.sql import make_engine
-from tests.conftest import COORDINATOR, GRID_LEAD, FakeClock
+from tests.support.actors import COORDINATOR, GRID_LEAD
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture

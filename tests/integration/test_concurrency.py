@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from application.errors import ConcurrencyConflict
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service
-from tests.conftest import GRID_LEAD, RawDb
+from tests.support.actors import GRID_LEAD
+from tests.support.raw_db import RawDb
 
 WRITERS = 8
 

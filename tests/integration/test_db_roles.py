@@ -23,7 +23,8 @@ from infrastructure.db_roles import DatabaseNotSetUp, role_separation
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service, build_container
 from interfaces.cli import app, main
-from tests.conftest import GRID_LEAD, PG_URL, require_postgres
+from tests.support.actors import GRID_LEAD
+from tests.support.backends import PG_URL, require_postgres
 
 runner = CliRunner()
 

@@ -17,7 +17,8 @@ from domain.values import Level, Satisfaction, Solved
 from infrastructure.jurisdiction_file import demo_jurisdiction_path
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service
-from tests.conftest import COORDINATOR, GRID_LEAD, FakeClock
+from tests.support.actors import COORDINATOR, GRID_LEAD
+from tests.support.clock import FakeClock
 
 
 def with_local_day_off(tmp_path: Path, day: str) -> Path:

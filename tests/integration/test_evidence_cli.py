@@ -15,8 +15,8 @@ from interfaces.bootstrap import build_case_service, build_container
 from interfaces.cli import app
 from projections.audit import audit_views
 from projections.queries import CaseFilter, Scope
-from tests.conftest import COORDINATOR, GRID_LEAD
 from tests.evidence_images import PDF, photo_with_gps
+from tests.support.actors import COORDINATOR, GRID_LEAD
 
 runner = CliRunner()
 

@@ -22,8 +22,10 @@ from infrastructure.file_store_s3 import S3FileStore, parse_s3_url
 from infrastructure.images import PillowCleaner
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service
-from tests.conftest import COORDINATOR, GRID_LEAD, FakeClock, free_port
 from tests.evidence_images import PDF, has_gps, photo_with_gps
+from tests.support.actors import COORDINATOR, GRID_LEAD
+from tests.support.clock import FakeClock
+from tests.support.processes import free_port
 
 
 def report(service: CaseService) -> UUID:

@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from infrastructure.group_commit import GroupCommitRecorder
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service
-from tests.conftest import GRID_LEAD, RawDb
+from tests.support.actors import GRID_LEAD
+from tests.support.raw_db import RawDb
 
 WRITERS = 16
 COMMANDS_PER_WRITER = 40

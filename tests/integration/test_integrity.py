@@ -9,7 +9,8 @@ import pytest
 
 from application.service import CaseService
 from domain.values import Level
-from tests.conftest import GRID_LEAD, RawDb
+from tests.support.actors import GRID_LEAD
+from tests.support.raw_db import RawDb
 
 
 def make_case(service: CaseService, notes: int = 3) -> object:

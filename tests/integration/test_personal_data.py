@@ -21,7 +21,9 @@ from infrastructure.server_secret import derived_key, server_secret
 from infrastructure.settings import Settings
 from interfaces.bootstrap import CONTACT_KEYS, build_case_service
 from interfaces.cli import app
-from tests.conftest import COORDINATOR, GRID_LEAD, FakeClock, RawDb
+from tests.support.actors import COORDINATOR, GRID_LEAD
+from tests.support.clock import FakeClock
+from tests.support.raw_db import RawDb
 
 PHONE = "13800138000"
 NAME = "张桂兰"

@@ -18,7 +18,9 @@ from domain.values import Satisfaction, Solved
 from infrastructure.settings import Settings
 from infrastructure.signing_keys import keyring
 from interfaces.bootstrap import build_case_service
-from tests.conftest import COORDINATOR, GRID_LEAD, FakeClock, RawDb
+from tests.support.actors import COORDINATOR, GRID_LEAD
+from tests.support.clock import FakeClock
+from tests.support.raw_db import RawDb
 
 
 def closed_case(service: CaseService) -> UUID:

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from infrastructure.settings import Settings
 from interfaces.cli import app
-from tests.conftest import CLI, RawDb
+from tests.support.processes import CLI
+from tests.support.raw_db import RawDb
 
 runner = CliRunner()
 

@@ -11,7 +11,8 @@ from application.integrity import seal
 from application.service import CaseService
 from domain.events import ProgressNoted
 from domain.values import NoteKind
-from tests.conftest import GRID_LEAD, FakeClock
+from tests.support.actors import GRID_LEAD
+from tests.support.clock import FakeClock
 
 
 def test_version_1_progress_note_reads_as_a_progress_kind_note(

@@ -8,14 +8,10 @@ import pytest
 
 from infrastructure.settings import Settings
 from interfaces.bootstrap import Container, build_container
-from tests.conftest import FakeClock
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture
 def container(settings: Settings, clock: FakeClock) -> Iterator[Container]:
     with build_container(settings, clock=clock) as c:
         yield c
-
-
-def backend(settings: Settings) -> str:
-    return "postgres" if settings.database_url else "sqlite"

@@ -20,10 +20,10 @@ from projections.dashboards import Period
 from projections.queries import CaseFilter, Scope
 from projections.rebuild import SUFFIX, fresh_view, rebuild, swap
 from projections.view import builds_table, tracking_table
-from tests.conftest import FakeClock
 from tests.projections.checks import snapshot
 from tests.projections.generator import HistoryGenerator
 from tests.projections.recount import read_log
+from tests.support.clock import FakeClock
 
 EVERYTHING = Scope(everything=True)
 

@@ -17,7 +17,6 @@ from infrastructure.settings import Settings
 from interfaces.bootstrap import Container, build_container
 from projections.dashboards import Period
 from projections.queries import Scope
-from tests.conftest import FakeClock
 from tests.projections.checks import (
     all_mismatches,
     count_mismatches,
@@ -28,6 +27,7 @@ from tests.projections.checks import (
 )
 from tests.projections.generator import HistoryGenerator
 from tests.projections.recount import BEIJING, Recount, read_log
+from tests.support.clock import FakeClock
 
 # ≈ 10,000 commands (SQLite ≈ 13 s, PostgreSQL ≈ 45 s). The 10,000-case district:
 # CHUISHAO_RECOUNT_CASES=10000 pytest tests/projections -k equal_the_recount

@@ -17,10 +17,10 @@ from interfaces.bootstrap import Container
 from projections.dashboards import Period
 from projections.ledger_tables import cases, summons
 from projections.queries import Scope
-from tests.conftest import FakeClock
 from tests.projections.checks import all_mismatches, count_mismatches, report, unit_mismatches
 from tests.projections.generator import HistoryGenerator
 from tests.projections.recount import Recount, read_log
+from tests.support.clock import FakeClock
 
 US = timedelta(microseconds=1)
 EVERYTHING = Scope(everything=True)

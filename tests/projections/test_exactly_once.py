@@ -22,10 +22,10 @@ from infrastructure.event_store import SQLITE_FILE
 from infrastructure.settings import Settings
 from interfaces.bootstrap import Container, build_container
 from projections.view import SqlView, tracking_table
-from tests.conftest import FakeClock
 from tests.projections.checks import all_mismatches, report, snapshot
 from tests.projections.generator import HistoryGenerator
 from tests.projections.recount import Recount, read_log
+from tests.support.clock import FakeClock
 
 REPO = Path(__file__).resolve().parents[2]
 

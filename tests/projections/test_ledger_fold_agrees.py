@@ -8,8 +8,8 @@ from typing import Any
 from domain import events as ev
 from interfaces.bootstrap import Container
 from projections.ledger_fold import Changes, Row, fold_row
-from tests.conftest import FakeClock
 from tests.projections.generator import HistoryGenerator
+from tests.support.clock import FakeClock
 
 
 def test_the_folds_status_is_the_cases_after_every_event(

@@ -22,10 +22,10 @@ from projections.dashboards import Period
 from projections.ledger import fold_all, write
 from projections.queries import Scope
 from projections.view import tracking_table
-from tests.conftest import FakeClock
 from tests.projections.checks import all_mismatches, report, snapshot
 from tests.projections.generator import HistoryGenerator
 from tests.projections.recount import Recount, read_log
+from tests.support.clock import FakeClock
 
 
 def test_projectors_racing_on_a_started_view_apply_each_event_once(

@@ -16,10 +16,10 @@ import projections.runner
 from infrastructure.settings import Settings
 from interfaces.bootstrap import Container, build_container
 from interfaces.cli import app
-from tests.conftest import FakeClock
 from tests.projections.checks import all_mismatches, report, snapshot
 from tests.projections.generator import HistoryGenerator
 from tests.projections.recount import Recount, read_log
+from tests.support.clock import FakeClock
 
 runner = CliRunner()
 
@@ -127,11 +127,7 @@ def test_rows_in_memory_are_dropped_when_another_projector_wrote_in_between(
     log = [(e, Tracking(container.service.name, i)) for i, e in read_log(container.service)]
     # the other applies events 100..k-1, where a case we fold first goes on after k
     cases = [str(e.originator_id) for e, _ in log]
-    k = next(
-        k
-        for k in range(101, head)
-        if set(cases[:100]) & set(cases[100:k]) & set(cases[k:])
-    )
+    k = next(k for k in range(101, head) if set(cases[:100]) & set(cases[100:k]) & set(cases[k:]))
     calls = []
     original = type(view).locked
 

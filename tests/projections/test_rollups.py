@@ -15,9 +15,9 @@ from projections.ledger_tables import cases
 from projections.measures import COUNT_NAMES, NOT_DUE_NAMES, Counts, case_counts
 from projections.queries import Scope
 from projections.view import versions_table
-from tests.conftest import FakeClock
 from tests.projections.checks import snapshot
 from tests.projections.generator import HistoryGenerator
+from tests.support.clock import FakeClock
 
 
 @pytest.mark.parametrize(

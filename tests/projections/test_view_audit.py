@@ -18,8 +18,8 @@ from projections.audit import ViewDifference, audit_ledger, audit_views
 from projections.ledger import LedgerView
 from projections.ledger_tables import cases, summons
 from projections.rollups import TABLES
-from tests.conftest import FakeClock
 from tests.projections.generator import HistoryGenerator
+from tests.support.clock import FakeClock
 
 runner = CliRunner()
 FIRE_LANE = str(scenarios()[0].case_id)

@@ -26,7 +26,7 @@ from infrastructure.settings import Settings
 from interfaces.bootstrap import build_container
 from interfaces.cli.users import add_user
 from projections.ledger_tables import cases
-from tests.conftest import CLI, free_port
+from tests.support.processes import CLI, free_port
 
 WRITERS = 6
 LOAD_SECONDS = 10

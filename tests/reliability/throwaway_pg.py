@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.conftest import free_port
+from tests.support.processes import free_port
 
 
 def _bin(name: str) -> str:

@@ -11,13 +11,12 @@ from domain.case import Case
 from domain.errors import CaseIsFinal, InvalidValue, PersonalDataInText, RuleViolation
 from domain.evidence import EvidenceKind, normalise_file_name
 from domain.values import Status
-from tests.unit.conftest import (
+from tests.support.case_checks import last_event, refused
+from tests.support.cases import (
     COORDINATOR,
     GRID_LEAD,
     closed_case,
-    last_event,
     later,
-    refused,
     reported_case,
     resolved_case,
 )

@@ -13,16 +13,15 @@ from domain.jurisdiction import EVERYWHERE, Placement, ServiceArea
 from domain.values import Satisfaction, Solved
 from infrastructure.jurisdiction_file import demo_jurisdiction_path, load_jurisdiction
 from interfaces.cli.render import describe
-from tests.unit.conftest import (
+from tests.support.case_checks import last_event, refused
+from tests.support.cases import (
     COORDINATOR,
     GRID_LEAD,
     LIAISON,
     POLICE,
     PROPERTY,
     evaluate,
-    last_event,
     later,
-    refused,
     resolve,
     whistled_case,
 )

@@ -16,7 +16,7 @@ from domain import events as ev
 from domain.case import Case
 from domain.values import Level, PartyKind, Satisfaction
 from projections.ledger_fold import Changes, Row, fold_row
-from tests.unit.conftest import (
+from tests.support.cases import (
     COORDINATOR,
     ENTERPRISE,
     GRID_LEAD,

@@ -10,16 +10,14 @@ import pytest
 from domain.errors import CaseIsFinal, PersonalDataInText, RuleViolation
 from domain.personal_data import personal_data_kind
 from domain.values import Level, Status
-from tests.unit.conftest import (
+from tests.support.case_checks import event_names, refused, state_of
+from tests.support.cases import (
     ADMIN,
     COORDINATOR,
     GRID_LEAD,
     closed_case,
-    event_names,
     later,
-    refused,
     reported_case,
-    state_of,
     withdrawn_case,
 )
 

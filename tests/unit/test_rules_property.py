@@ -30,7 +30,7 @@ from domain.values import (
     Solved,
     Urgency,
 )
-from tests.unit.conftest import (
+from tests.support.cases import (
     ADMIN,
     CATEGORY,
     ENTERPRISE,

@@ -15,7 +15,7 @@ from domain.jurisdiction import Category
 from domain.values import Channel
 from domain.working_days import BEIJING, TimeLimit
 from infrastructure.working_days import ChineseWorkingDays
-from tests.unit.conftest import GRID_LEAD, PLACEMENT
+from tests.support.cases import GRID_LEAD, PLACEMENT
 
 CALENDAR = ChineseWorkingDays()
 GENERAL = Category("general", "一般诉求", TimeLimit(hours=24), TimeLimit(working_days=7))

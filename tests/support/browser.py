@@ -1,0 +1,41 @@
+"""The browser tier's served demo and its sign-in step; where Chromium and screenshots live."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("CHUISHAO_ARTIFACTS", Path(__file__).parents[2] / "artifacts"))
+# Closed network here: keep Chromium from phoning home (see the machine notes).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass
+class Served:
+    base: str
+    tokens: dict[str, str]
+
+    def api(self, user: str, method: str, path: str, **kwargs: object) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.tokens[user]}"}
+        return httpx.request(method, self.base + path, headers=headers, timeout=10, **kwargs)  # type: ignore[arg-type]
+
+
+def sign_in(page: object, served: Served, user: str) -> None:
+    page.goto(served.base + "/ui/")  # type: ignore[attr-defined]
+    page.fill("#user", user)  # type: ignore[attr-defined]
+    page.fill("#token", served.tokens[user])  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url(re.compile(r".*/ui/.*"))  # type: ignore[attr-defined]
