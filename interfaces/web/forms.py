@@ -218,9 +218,9 @@ def chinese(err: Any) -> str:
 def domain_errors(e: DomainError) -> dict[str, str]:
     """A refused command's Chinese message (the problem+json ``detail_zh``), beside its
     field when the error names one."""
-    field = None
+    field: object = None
     if isinstance(e, PersonalDataInText):
         field = e.extra.get("field")
     elif isinstance(e, InvalidValue):
         field = e.field
-    return {field or GENERAL: e.zh}
+    return {field if isinstance(field, str) and field else GENERAL: e.zh}

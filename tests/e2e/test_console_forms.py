@@ -295,7 +295,9 @@ def test_report_page_offers_only_the_grid_leads_grids_and_writes_once(api: Api) 
     grids = re.findall(
         r'<option value="([^"]+)"', page.split('name="grid_id"')[1].split("</select>")[0]
     )
-    assert grids == ["chengshi-huating"]
+    # The grid lead's grid and the grids nested under it, nothing else.
+    assert set(grids) == api.container.policy.grids_within({"chengshi-huating"})
+    assert "chengshi-huating" in grids and "jintai" not in grids
     fields = {
         "grid_id": "chengshi-huating",
         "category_id": "fire-lane",
