@@ -87,6 +87,8 @@ class Player:
                checks: list[str] | None = None) -> None:  # fmt: skip
         form = self.page.locator(f"#form-{name}")
         assert form.count() == 1, f"form {name} not offered to this user"
+        if not form.is_visible():  # folded: a tap on its title opens it
+            self.page.locator(f"#box-{name} > summary").click()
         for field, value in (selects or {}).items():
             form.locator(f'select[name="{field}"]').select_option(value)
         for field, value in fields.items():
