@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from domain.times import BEIJING
 from tests.e2e import helpers as h
@@ -354,3 +355,13 @@ def test_report_elsewhere_or_by_a_role_without_the_right_is_refused(api: Api) ->
     assert "无权" in r.text
     assert r.status_code == 403
     assert api.event_count() == before
+
+
+def test_kept_input_is_shown_as_text_never_as_markup(api: Api) -> None:
+    case_id = h.report(api)
+    sign_in(api, "coordinator")
+    hidden = open_form(api, case_id, "note")
+    hostile = '<script>alert("x")</script>'
+    r = post(api, case_id, "note", hidden, {"text": hostile, "kind": "no-such-kind"})
+    assert r.status_code == 422
+    assert hostile not in r.text and str(escape(hostile)) in r.text
