@@ -227,7 +227,7 @@ def _units(name: str, body: Any, user: User) -> list[str]:
     return []
 
 
-def _fields_for(name: str, raw: FormData, user: User) -> dict[str, Any]:
+def _fields_for(name: str, raw: FormData) -> dict[str, Any]:
     fields = forms.form_fields(raw)
     if name == "report_in":
         fields.pop("whistle_id", None)  # in the API's path, not its body
@@ -262,7 +262,7 @@ def run_command(
     command = forms.COMMANDS.get(name)
     if command is None:
         raise HTTPException(404)
-    fields = _fields_for(name, raw, user)
+    fields = _fields_for(name, raw)
     values = {k: raw.getlist(k) if k in forms.LIST_FIELDS else v for k, v in raw.items()}
     state: dict[str, Any] = {"name": name, "values": values, "errors": {}, "stale": False}
     body, errors = forms.validate(command.model, fields)
