@@ -388,7 +388,10 @@ def ledger(
 
 
 def install(app: FastAPI) -> None:
+    from interfaces.web.commands import router as commands  # imports this module
+
     app.include_router(router)
+    app.include_router(commands)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/", include_in_schema=False)
