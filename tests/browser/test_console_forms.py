@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from domain.times import BEIJING
-from tests.browser.conftest import CHROMIUM_ARGS, Served, sign_in
-from tests.conftest import CLI, demo_server
+from tests.support.browser import CHROMIUM_ARGS, Served, sign_in
+from tests.support.processes import CLI, demo_server
 
 # Who plays the case besides the demo users (co-jianshe is the street's coordinator).
 CAST = [

@@ -16,8 +16,8 @@ from markupsafe import escape
 
 from domain.times import BEIJING
 from tests.e2e import helpers as h
-from tests.e2e.conftest import Api
 from tests.e2e.test_console_pages import sign_in
+from tests.support.api import Api
 
 
 def form_of(page: str, name: str) -> dict[str, str]:
