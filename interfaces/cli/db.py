@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 from rich.markup import escape
 
-from domain.errors import DomainError
+from domain.errors import ChuishaoError
 from infrastructure.db_setup import app_role_of, set_up
 from infrastructure.settings import Settings
 
@@ -46,7 +46,7 @@ def setup(
         raise typer.Exit(2)
     try:
         steps = set_up(settings, owner, role)
-    except DomainError as e:
+    except ChuishaoError as e:
         console.print(f"[red]数据库初始化失败：{escape(e.zh)}[/red]")
         console.print(f"setup failed: {e.en}", markup=False, highlight=False)
         raise typer.Exit(1) from None
