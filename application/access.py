@@ -15,22 +15,22 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from application.errors import CaseNotFound
+from application.errors import ApplicationError, CaseNotFound
 from application.views import CaseSnapshot
 from domain.case import Case
-from domain.errors import DomainError, InvalidValue
+from domain.errors import InvalidValue
 from domain.jurisdiction import Jurisdiction, Placement
 from domain.values import Actor, Level, Role
 
 
-class Unauthenticated(DomainError):
+class Unauthenticated(ApplicationError):
     code = "unauthenticated"
 
     def __init__(self) -> None:
         super().__init__("未登录或令牌无效", "missing, unknown or revoked bearer token")
 
 
-class Forbidden(DomainError):
+class Forbidden(ApplicationError):
     code = "forbidden"
 
 

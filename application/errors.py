@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.errors import DomainError
+from domain.errors import ChuishaoError
 
 
-class ApplicationError(DomainError):
-    """Base for errors raised by use cases (bilingual, like domain errors)."""
+class ApplicationError(ChuishaoError):
+    """Base for errors raised by use cases and the adapters below them (bilingual, like
+    domain errors, but no rule of the domain)."""
 
 
 class CaseNotFound(ApplicationError):
@@ -54,7 +55,8 @@ class ConcurrencyConflict(ApplicationError):
 
 
 class StorageUnavailable(ApplicationError):
-    """The database cannot be reached; nothing was written."""
+    """The database cannot be reached; nothing was written. Adapters raise it in place of
+    their driver's errors (infrastructure/storage_errors.py)."""
 
     code = "storage_unavailable"
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from application.access import User, UserDirectory, hash_token
-from domain.errors import DomainError
+from application.errors import ApplicationError
 
 TOUCH_EVERY = timedelta(minutes=1)  # last-seen is written at most this often: reads stay reads
 
@@ -52,7 +52,7 @@ class SessionLimits:
     failure_window: timedelta = timedelta(minutes=5)
 
 
-class TooManySignIns(DomainError):
+class TooManySignIns(ApplicationError):
     code = "too_many_sign_ins"
 
     def __init__(self, minutes: int) -> None:
@@ -126,7 +126,7 @@ class ConsoleSessions:
             self.store.remove(hash_session_id(session_id))
 
 
-class BadSignIn(DomainError):
+class BadSignIn(ApplicationError):
     code = "bad_sign_in"
 
     def __init__(self) -> None:

@@ -1,20 +1,28 @@
 """The domain's errors: each names a broken rule in Chinese and English.
 
-A command that raises any of these has recorded nothing.
+A command that raises any of these has recorded nothing. ``ChuishaoError`` is the base of
+every error the project raises; it lives here because the domain may import nothing else.
 """
 
 from __future__ import annotations
 
 
-class DomainError(Exception):
-    """Base of every rule the domain refuses to break."""
+class ChuishaoError(Exception):
+    """Base of every error of this project (domain, application, access, storage, HTTP):
+    bilingual, with a stable ``code``. Library and driver errors never pass as one."""
 
-    code = "domain_error"
+    code = "error"
 
     def __init__(self, zh: str, en: str) -> None:
         super().__init__(en)
         self.zh = zh
         self.en = en
+
+
+class DomainError(ChuishaoError):
+    """Base of every rule the domain refuses to break."""
+
+    code = "domain_error"
 
 
 class RuleViolation(DomainError):

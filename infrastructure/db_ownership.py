@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from psycopg.sql import SQL, Composable, Identifier
 
-from domain.errors import DomainError
+from domain.errors import ChuishaoError
 from infrastructure.append_only import APPEND_ONLY_TABLES
 from infrastructure.db_roles import SERVICE_TABLES
 
@@ -24,7 +24,7 @@ class Step:
     en: str
 
 
-class SetupRefused(DomainError):
+class SetupRefused(ChuishaoError):
     """Setup stopped before granting anything it could not make safe."""
 
     code = "setup_refused"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.errors import DomainError
+from domain.errors import ChuishaoError
 from infrastructure.append_only import EVENTS_TABLE
 from infrastructure.contact_rows import KEYS, SEALED
 from infrastructure.event_store import event_store_env, postgres_connect
@@ -39,7 +39,7 @@ LOG_PRIVILEGES = ("SELECT", "INSERT")  # on every table of APPEND_ONLY_TABLES
 REQUIRED_TABLES = (EVENTS_TABLE, SIGNATURES_TABLE, *SERVICE_TABLES)
 
 
-class DatabaseNotSetUp(DomainError):
+class DatabaseNotSetUp(ChuishaoError):
     """The service's role may not create the tables it lacks: the owner must set them up."""
 
     code = "database_not_set_up"

@@ -28,6 +28,7 @@ from psycopg.sql import SQL, Identifier
 
 from infrastructure import contact_rows, log_signatures
 from infrastructure.log_signatures import BatchSigner
+from infrastructure.storage_errors import storage_errors
 
 # Request hashes are HMACs (interfaces/http/deps.py) kept for a limited time (idempotency_sql.py);
 # the earlier table kept plain SHA-256 hashes of bodies for ever and is dropped.
@@ -62,7 +63,29 @@ class _Signing:
         self.batch_signer.sign(cursor, ids, events)
 
 
-class IdempotentSQLiteRecorder(_Signing, SQLiteApplicationRecorder):
+class _StorageErrors:
+    """Reads and writes raise ``StorageUnavailable`` for a database down, never the
+    library's errors; a conflict (``IntegrityError``) passes unchanged. The PostgreSQL
+    recorder's own ``insert_events`` translates outside its retries."""
+
+    @storage_errors()
+    def insert_events(self, *args: Any, **kwargs: Any) -> Any:
+        return super().insert_events(*args, **kwargs)  # type: ignore[misc]
+
+    @storage_errors()
+    def select_events(self, *args: Any, **kwargs: Any) -> Any:
+        return super().select_events(*args, **kwargs)  # type: ignore[misc]
+
+    @storage_errors()
+    def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
+        return super().select_notifications(*args, **kwargs)  # type: ignore[misc]
+
+    @storage_errors()
+    def max_notification_id(self) -> Any:
+        return super().max_notification_id()  # type: ignore[misc]
+
+
+class IdempotentSQLiteRecorder(_StorageErrors, _Signing, SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
@@ -85,7 +108,7 @@ class IdempotentSQLiteRecorder(_Signing, SQLiteApplicationRecorder):
         return ids
 
 
-class IdempotentPostgresRecorder(_Signing, PostgresApplicationRecorder):
+class IdempotentPostgresRecorder(_StorageErrors, _Signing, PostgresApplicationRecorder):
     def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self._keys = SQL("{schema}.{table}").format(
@@ -113,6 +136,7 @@ class IdempotentPostgresRecorder(_Signing, PostgresApplicationRecorder):
             log_signatures.writer_lock(self.datastore.schema, self.events_table_name),
         ]
 
+    @storage_errors()  # what the retries did not get through
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

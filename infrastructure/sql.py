@@ -12,10 +12,11 @@ from sqlalchemy import Engine, create_engine, event
 
 from infrastructure.event_store import SQLITE_FILE, event_store_env
 from infrastructure.settings import Settings
+from infrastructure.storage_errors import translate_engine_errors
 
 
 def make_engine(settings: Settings, *, for_reads: bool = False) -> Engine:
-    """The engine for writes (SQLite: every transaction takes the write lock at BEGIN, so
+    """The engine (a database down raises ``StorageUnavailable``) for writes (SQLite: every transaction takes the write lock at BEGIN, so
     a read-then-write never deadlocks), or with ``for_reads`` one whose SQLite
     transactions take no lock at all (WAL readers never wait for writers)."""
     env = event_store_env(settings)
@@ -27,9 +28,9 @@ def make_engine(settings: Settings, *, for_reads: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         begin = "BEGIN" if for_reads else "BEGIN IMMEDIATE"
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
-        return engine
+        return translate_engine_errors(engine)
     options = f"-c search_path={env['POSTGRES_SCHEMA'] or 'public'}"
-    return create_engine(
+    engine = create_engine(
         "postgresql+psycopg://",
         connect_args={
             "host": env["POSTGRES_HOST"],
@@ -44,6 +45,7 @@ def make_engine(settings: Settings, *, for_reads: bool = False) -> Engine:
         max_overflow=settings.pool_max_overflow,
         pool_pre_ping=True,
     )
+    return translate_engine_errors(engine)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -12,7 +12,7 @@ import threading
 import time
 
 from application.service import CaseService
-from domain.errors import DomainError
+from domain.errors import ChuishaoError
 
 POLL_SECONDS = 5.0
 
@@ -45,7 +45,7 @@ class Checkpointer:
 
     def tick(self, *, force: bool = False) -> bool:
         """Write a checkpoint if one is due; returns whether one was written."""
-        with contextlib.suppress(DomainError):  # database down: try again next time
+        with contextlib.suppress(ChuishaoError):  # database down: try again next time
             head = self.service.log_position()
             new = head - self._position
             due = force or (

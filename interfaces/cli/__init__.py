@@ -12,7 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from application.errors import CaseNotFound
-from domain.errors import DomainError
+from domain.errors import ChuishaoError
 from domain.values import Actor, Role
 from interfaces.bootstrap import build_case_service, build_container
 from interfaces.cli import audit, db, projections, signing, users
@@ -189,7 +189,7 @@ def serve(
 def main() -> None:
     try:
         app()
-    except DomainError as e:
+    except ChuishaoError as e:
         console.print(f"[red]{e.zh}[/red]（{e.en}）")
         raise SystemExit(2) from None
 

@@ -7,7 +7,7 @@ import typer
 from pydantic import SecretStr, ValidationError
 from rich.markup import escape
 
-from domain.errors import DomainError
+from domain.errors import ChuishaoError
 from infrastructure.db_setup import app_role_of, set_up
 from infrastructure.settings import database_url
 from interfaces.cli.context import settings_of
@@ -49,7 +49,7 @@ def setup(
         raise typer.Exit(2)
     try:
         steps = set_up(settings, owner, role)
-    except DomainError as e:
+    except ChuishaoError as e:
         console.print(f"[red]数据库初始化失败：{escape(e.zh)}[/red]")
         console.print(f"setup failed: {e.en}", markup=False, highlight=False)
         raise typer.Exit(1) from None

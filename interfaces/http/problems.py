@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-import sqlalchemy.exc
-from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -32,6 +29,7 @@ from application.evidence import (
 )
 from application.sessions import BadSignIn, TooManySignIns
 from domain.errors import (
+    ChuishaoError,
     DomainError,
     DutiesNotSeparated,
     InvalidValue,
@@ -45,7 +43,7 @@ PROBLEM_TYPE = "https://chuishao.example/problems/"
 MEDIA_TYPE = "application/problem+json"
 
 # Most specific first: the first matching class wins.
-STATUS_OF: list[tuple[type[DomainError], int]] = [
+STATUS_OF: list[tuple[type[ChuishaoError], int]] = [
     (Unauthenticated, 401),
     (BadSignIn, 401),
     (TooManySignIns, 429),
@@ -66,6 +64,7 @@ STATUS_OF: list[tuple[type[DomainError], int]] = [
     (StorageUnavailable, 503),
     (ViewsBehind, 503),
     (DomainError, 400),
+    (ChuishaoError, 400),
 ]
 
 _HTTP_TEXT = {
@@ -94,11 +93,11 @@ def problem(status: int, code: str, zh: str, en: str, **extra: Any) -> JSONRespo
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def status_of(error: DomainError) -> int:
+def status_of(error: ChuishaoError) -> int:
     return next(status for cls, status in STATUS_OF if isinstance(error, cls))
 
 
-def problem_response(e: DomainError) -> JSONResponse:
+def problem_response(e: ChuishaoError) -> JSONResponse:
     extra = dict(getattr(e, "extra", {}))
     field = getattr(e, "field", None)
     if field:
@@ -107,8 +106,10 @@ def problem_response(e: DomainError) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    def domain_error(_: Request, e: DomainError) -> JSONResponse:
+    # Only the project's errors are mapped: adapters translate their drivers' (a database
+    # down is StorageUnavailable), so a driver error that still reaches here is a bug: 500.
+    @app.exception_handler(ChuishaoError)
+    def project_error(_: Request, e: ChuishaoError) -> JSONResponse:
         return problem_response(e)
 
     @app.exception_handler(RequestValidationError)
@@ -122,13 +123,3 @@ def install(app: FastAPI) -> None:
     def http_error(_: Request, e: StarletteHTTPException) -> JSONResponse:
         zh, en = _HTTP_TEXT.get(e.status_code, ("请求错误", str(e.detail)))
         return problem(e.status_code, f"http_{e.status_code}", zh, en)
-
-    # The database went away below a use case that did not translate it (users,
-    # idempotency keys, views): nothing was written, so 503 and retry — never a 500.
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
-    @app.exception_handler(sqlalchemy.exc.OperationalError)
-    @app.exception_handler(sqlalchemy.exc.InterfaceError)
-    @app.exception_handler(psycopg.OperationalError)
-    def storage_down(_: Request, e: Exception) -> JSONResponse:
-        return problem_response(StorageUnavailable(type(e).__name__))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from domain.errors import DomainError, InvalidValue
+from domain.errors import ChuishaoError, InvalidValue
 from interfaces.bootstrap import Container
 
 WAIT_SECONDS = 5.0
 
 
-class ViewsBehind(DomainError):
+class ViewsBehind(ChuishaoError):
     code = "views_behind"
 
     def __init__(self, position: int) -> None:

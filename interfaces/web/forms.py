@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from application.access import AccessPolicy, Action, User
 from application.views import CaseSnapshot
-from domain.errors import DomainError, InvalidValue, PersonalDataInText
+from domain.errors import ChuishaoError, DomainError, InvalidValue, PersonalDataInText
 from domain.rules import WHISTLE_LEVELS
 from domain.times import BEIJING
 from domain.values import Level, Satisfaction
@@ -215,7 +215,7 @@ def chinese(err: Any) -> str:
     return "输入不正确"
 
 
-def domain_errors(e: DomainError) -> dict[str, str]:
+def domain_errors(e: ChuishaoError) -> dict[str, str]:
     """A refused command's Chinese message (the problem+json ``detail_zh``), beside its
     field when the error names one."""
     field: object = None

@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from application.access import Action
 from application.requests import CommandContext
 from application.sessions import BadSignIn
-from domain.errors import DomainError
+from domain.errors import ChuishaoError
 from domain.events import EVENT_LABELS
 from domain.evidence import EvidenceKind
 from domain.times import beijing_readable
@@ -402,8 +402,8 @@ def install(app: FastAPI) -> None:
     def sign_in(_: Request, e: SignInRequired) -> Response:
         return RedirectResponse(f"/ui/login?next={quote(e.next_path)}", status_code=303)
 
-    @app.exception_handler(DomainError)
-    def domain_error(request: Request, e: DomainError) -> Response:
+    @app.exception_handler(ChuishaoError)
+    def project_error(request: Request, e: ChuishaoError) -> Response:
         # Console pages show errors as a page; the API keeps problem+json.
         if request.url.path.startswith("/ui/"):
             return templates.TemplateResponse(

@@ -11,13 +11,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Form, Request
 
 from application.access import Forbidden, User
-from domain.errors import DomainError
+from domain.errors import ChuishaoError
 from interfaces.http.deps import SESSION_COOKIE, ContainerDep
 
 CSRF_COOKIE = "chuishao_csrf"
 
 
-class SignInRequired(DomainError):
+class SignInRequired(ChuishaoError):
     """Answered with a redirect to the sign-in page (see pages.install)."""
 
     code = "sign_in_required"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from application.errors import StorageUnavailable
 from domain.values import Role
 from infrastructure.settings import Settings
 from interfaces.bootstrap import Container, build_container
@@ -106,3 +107,34 @@ def test_database_restart_answers_503_then_recovers_losing_nothing(
         time.sleep(0.2)
     assert min(container.projector.positions().values()) == head, "views did not recover"
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_with_the_database_stopped_every_store_raises_storage_unavailable(
+    cluster: ThrowawayCluster, app: tuple[TestClient, Container, str]
+) -> None:
+    client, c, token = app
+    assert client.post("/cases", json=CASE, headers={"Authorization": f"Bearer {token}"}).is_success
+    c.projector.stop()  # its own retries would race the reads below
+    cluster.stop()
+    # One read of the event log (the library retries for ~25 s before giving up), then
+    # each SQL store: all raise the project's error, none a driver's.
+    reads = {
+        "event log head": c.projector.head,
+        "users": lambda: c.users.by_token_hash("0" * 64),
+        "idempotency keys": lambda: c.idempotency.get("admin", "k"),
+        "view positions": c.projector.positions,
+        "ledger": lambda: c.ledger.inbox("jianshe-police"),
+    }
+    untranslated: dict[str, str] = {}
+    for what, read in reads.items():
+        try:
+            read()
+        except StorageUnavailable:
+            continue
+        except Exception as e:
+            untranslated[what] = type(e).__name__
+        else:
+            untranslated[what] = "no error"
+    assert untranslated == {}
+    r = client.get("/healthz")
+    assert r.status_code == 503 and r.json()["database"] == "unavailable"

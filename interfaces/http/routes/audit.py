@@ -7,10 +7,8 @@ from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
 
 from application.access import Action
 from application.errors import StorageUnavailable
@@ -122,7 +120,7 @@ def healthz(c: ContainerDep) -> JSONResponse:
     try:
         head = c.projector.head()
         positions = c.projector.positions()
-    except (StorageUnavailable, OperationalError, InterfaceError, DBAPIError) as e:
+    except StorageUnavailable as e:
         body = Health(status="degraded", database="unavailable", head=0, projections={})
         return JSONResponse(body.model_dump() | {"error": type(e).__name__}, status_code=503)
     degraded = c.projector.failing
