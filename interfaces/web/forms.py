@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from application.access import AccessPolicy, Action, User
+from application.access import AccessPolicy, Action, Forbidden, User
 from application.views import CaseSnapshot
 from domain.errors import ChuishaoError, DomainError, InvalidValue, PersonalDataInText
 from domain.rules import WHISTLE_LEVELS
@@ -80,7 +80,7 @@ def new_form_key() -> str:
 def _may(policy: AccessPolicy, user: User, action: Action, case: CaseSnapshot) -> bool:
     try:
         policy.require(user, action, case)
-    except DomainError:
+    except (Forbidden, DomainError):
         return False
     return True
 
