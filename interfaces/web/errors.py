@@ -72,19 +72,24 @@ def install(app: FastAPI, templates: Jinja2Templates) -> None:
     """Wrap the JSON handlers already installed (interfaces/http/problems.py)."""
     api: dict[Any, Handler] = dict(app.exception_handlers)
 
+    @app.exception_handler(DomainError)
     def on_domain(request: Request, e: DomainError) -> Any:
         if is_console(request):
             return error_page(templates, request, status_of(e), e)
         return api[DomainError](request, e)
 
+    @app.exception_handler(RequestValidationError)
     def on_invalid(request: Request, e: RequestValidationError) -> Any:
         if is_console(request):
             return error_page(templates, request, *_validation_page(e))
         return api[RequestValidationError](request, e)
 
+    @app.exception_handler(StarletteHTTPException)
     def on_http(request: Request, e: StarletteHTTPException) -> Any:
         if is_console(request):
-            page = HTTP_PAGES.get(e.status_code, SERVER if e.status_code >= 500 else HTTP_PAGES[400])
+            page = HTTP_PAGES.get(
+                e.status_code, SERVER if e.status_code >= 500 else HTTP_PAGES[400]
+            )
             return error_page(templates, request, e.status_code, page)
         return api[StarletteHTTPException](request, e)
 
@@ -100,8 +105,9 @@ def install(app: FastAPI, templates: Jinja2Templates) -> None:
 
     # The rest (a database gone away → 503) keep their status, shown as a page.
     for kind in api:
-        if isinstance(kind, type) and kind not in (DomainError, RequestValidationError):
+        if isinstance(kind, type) and kind not in (
+            DomainError,
+            RequestValidationError,
+            StarletteHTTPException,
+        ):
             app.add_exception_handler(kind, on_other)
-    app.add_exception_handler(DomainError, on_domain)
-    app.add_exception_handler(RequestValidationError, on_invalid)
-    app.add_exception_handler(StarletteHTTPException, on_http)

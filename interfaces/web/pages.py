@@ -15,19 +15,19 @@ from fastapi.templating import Jinja2Templates
 
 from application.access import Action
 from application.requests import CommandContext
-from domain.errors import DomainError
 from application.sessions import BadSignIn
+from domain.errors import DomainError
 from domain.events import EVENT_LABELS
 from domain.times import beijing_readable
-from domain.values import Level, Role, Status, fen_to_yuan_text
+from domain.values import Level, Role, fen_to_yuan_text
 from interfaces.bootstrap import Container
 from interfaces.event_text import describe
 from interfaces.http.dashboard_context import AsOfText, Context
 from interfaces.http.deps import SESSION_COOKIE, ContainerDep
 from interfaces.http.waiting import WAIT_SECONDS
-from interfaces.web import errors, ledger
-from interfaces.web.people import People, with_role
+from interfaces.web import admin, errors, ledger
 from interfaces.web.charts import Series, rate_bar, trend_svg
+from interfaces.web.people import People, with_role
 from interfaces.web.session import (
     CSRF_COOKIE,
     Csrf,
@@ -287,7 +287,7 @@ def _whistles(c: Container, items: list[Any]) -> dict[tuple[str, str], dict[str,
     j, out = c.service.jurisdiction, {}
     for item in items:
         case = c.service.get_case(UUID(item.case_id))
-        whistle = case.whistles.get(item.whistle_id)
+        whistle = next((w for w in case.whistles if w.whistle_id == item.whistle_id), None)
         grid, community = j.grids.get(case.grid_id), j.communities.get(case.community_id)
         out[(item.case_id, item.whistle_id)] = {
             "reason": whistle.reason if whistle else "",
@@ -337,6 +337,7 @@ def _views_catching_up(c: Container, position: int) -> str:
 def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(ledger.router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/", include_in_schema=False)
