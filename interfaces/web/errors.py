@@ -14,8 +14,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import DomainError
+from domain.values import Role
 from interfaces.http.deps import SESSION_COOKIE
 from interfaces.http.problems import status_of
+from interfaces.web.session import CSRF_COOKIE
 
 Handler = Callable[[Request, Any], Any]
 
@@ -57,7 +59,16 @@ def error_page(
         except Exception:  # an error page must not fail because the sessions store did
             user = None
     return templates.TemplateResponse(
-        request, "error.html", {"user": user, "error": error, "status": status}, status_code=status
+        request,
+        "error.html",
+        {
+            "user": user,
+            "error": error,
+            "status": status,
+            "Role": Role,
+            "csrf": request.cookies.get(CSRF_COOKIE, ""),
+        },
+        status_code=status,
     )
 
 
