@@ -35,8 +35,10 @@ class CaseIsFinal(RuleViolation):
     code = "case_is_final"
 
     def __init__(self, status_label: str, status: str) -> None:
+        # The labels read 已办结 / 已撤销 / 重复件: "已" is not added a second time.
+        state = status_label if status_label.startswith("已") else f"为{status_label}"
         super().__init__(
-            f"案件已{status_label}，不再接受任何操作",
+            f"案件{state}，不再接受任何操作",
             f"the case is {status} and takes no further events",
         )
 

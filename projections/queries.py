@@ -92,6 +92,11 @@ class LedgerQueries:
         return rows, int(total or 0)
 
     @staticmethod
+    def filter_conditions(f: CaseFilter) -> list[Any]:
+        """The WHERE clauses of a filter (for other readers of the case rows)."""
+        return LedgerQueries._filters(f)
+
+    @staticmethod
     def _filters(f: CaseFilter) -> list[Any]:
         out = []
         for column, value in (

@@ -13,24 +13,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from application.access import Action
+from application.access import Action, Forbidden
 from application.requests import CommandContext
 from application.sessions import BadSignIn
-from domain.errors import ChuishaoError
+from domain.errors import DomainError
 from domain.events import EVENT_LABELS
 from domain.evidence import EvidenceKind
 from domain.times import beijing_readable
-from domain.values import Level, Role, Status, fen_to_yuan_text
+from domain.values import Level, Role, fen_to_yuan_text
 from interfaces.bootstrap import Container
 from interfaces.event_text import describe
-from interfaces.http.case_filter import CaseFilterQuery
 from interfaces.http.dashboard_context import AsOfText, Context
 from interfaces.http.deps import SESSION_COOKIE, ContainerDep
-from interfaces.http.problems import problem_response, status_of
 from interfaces.http.routes.files import file_href
-from interfaces.http.routes.ledger import LedgerQuery
 from interfaces.http.waiting import WAIT_SECONDS
+from interfaces.web import admin, errors, ledger
 from interfaces.web.charts import Series, rate_bar, trend_svg
+from interfaces.web.people import People, with_role
 from interfaces.web.session import (
     CSRF_COOKIE,
     Csrf,
@@ -40,7 +39,6 @@ from interfaces.web.session import (
     new_csrf,
 )
 from projections.inbox import unit_inbox
-from projections.ledger_readable import COLUMNS, readable
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -48,6 +46,7 @@ templates.env.filters.update(
     pct=lambda v: "—" if v is None else f"{v * 100:.1f}%",
     yuan=fen_to_yuan_text,
     local=beijing_readable,
+    with_role=with_role,
 )
 router = APIRouter(prefix="/ui", include_in_schema=False)
 DRILL = {"street": "community", "community": "grid"}
@@ -190,10 +189,18 @@ def case_page(
     c: ContainerDep,
     user: PageUser,
     version: Annotated[int | None, Query(ge=1)] = None,
+    contact: bool = False,
 ) -> HTMLResponse:
-    """A case's timeline (who, role, when), late and overdue steps marked, funding, chain status."""
+    """A case's timeline (who, role, when), late and overdue steps marked, funding, chain
+    status. The resident's contact only on request (``?contact=1``), to roles allowed it,
+    through the same logged read as the API's."""
     current = c.service.get_case(case_id)
     c.policy.require(user, Action.READ, current)
+    people = People(c.users)
+    resident = None
+    if contact:
+        c.policy.require(user, Action.CONTACT, current)
+        resident = c.service.resident_contact(case_id, reader=user.actor)
     shown = c.service.case_at(case_id, version=version) if version else current
     records = c.service.history(case_id)
     j = c.service.jurisdiction
@@ -205,7 +212,7 @@ def case_page(
                 "version": r.version,
                 "at": r.at,
                 "label": "无效事件" if r.invalid else EVENT_LABELS.get(r.type, r.type),
-                "actor": "—" if r.invalid else f"{r.actor_id}（{Role(r.actor_role).label}）",
+                "actor": "—" if r.invalid else people.who(r.actor_id, r.actor_role),
                 "text": describe(r, j),
                 "hash": r.hash[:12],
                 "late": bool(r.data.get("late")),
@@ -233,6 +240,10 @@ def case_page(
         if shown.category_id in j.categories
         else shown.category_id,
         Level=Level,
+        people=people,
+        may_read_contact=_may(c, user, Action.CONTACT, current),
+        asked_contact=contact,
+        resident=resident,
     )
 
 
@@ -255,6 +266,14 @@ def evidence_by_step(case_id: UUID, records: list[Any]) -> dict[int, list[dict[s
             }
         )
     return out
+
+
+def _may(c: Container, user: Any, action: Action, case: Any) -> bool:
+    try:
+        c.policy.require(user, action, case)
+    except (Forbidden, DomainError):
+        return False
+    return True
 
 
 def _overdue(r: Any, case: Any) -> bool:
@@ -296,7 +315,33 @@ def inbox(
     """A liaison's open whistles with deadline countdowns and a report-in button."""
     unit_id = user.unit_id if user.role is Role.LIAISON else None
     data = None if unit_id is None else unit_inbox(c.ledger, unit_id, c.service.clock())
-    return render(request, "inbox.html", user, data=data, done=done, catching_up=bool(catching_up))
+    j = c.service.jurisdiction
+    unit = j.units.get(unit_id) if unit_id else None
+    return render(
+        request,
+        "inbox.html",
+        user,
+        data=data,
+        done=done,
+        catching_up=bool(catching_up),
+        unit_name=unit.name if unit else unit_id,
+        whistles=_whistles(c, data.items) if data else {},
+    )
+
+
+def _whistles(c: Container, items: list[Any]) -> dict[tuple[str, str], dict[str, str]]:
+    """Each open summons' reason and place (grid / community), read from its case."""
+    j, out = c.service.jurisdiction, {}
+    for item in items:
+        case = c.service.get_case(UUID(item.case_id))
+        whistle = next((w for w in case.whistles if w.whistle_id == item.whistle_id), None)
+        grid, community = j.grids.get(case.grid_id), j.communities.get(case.community_id)
+        out[(item.case_id, item.whistle_id)] = {
+            "reason": whistle.reason if whistle else "",
+            "place": f"{community.name if community else case.community_id} / "
+            f"{grid.name if grid else case.grid_id}",
+        }
+    return out
 
 
 @router.post("/inbox/{case_id}/{whistle_id}")
@@ -336,62 +381,13 @@ def _views_catching_up(c: Container, position: int) -> str:
     return ""
 
 
-@router.get("/ledger", response_class=HTMLResponse)
-def ledger(
-    request: Request,
-    c: ContainerDep,
-    user: PageUser,
-    street: str | None = None,
-    community: str | None = None,
-    grid: str | None = None,
-    status: Status | None = None,
-    category: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> HTMLResponse:
-    """The case ledger with filters and CSV/XLSX download."""
-    # The form sends empty fields for "any"; a bad id simply matches nothing here.
-    filters = CaseFilterQuery(
-        grid or None, community or None, street or None, status, category or None
-    )
-    q = LedgerQuery(c, user, filters)
-    rows, total = c.ledger.list_cases(q.filter, q.scope, limit=50, offset=offset)
-    query = "&".join(
-        f"{k}={v}"
-        for k, v in (
-            ("street", street),
-            ("community", community),
-            ("grid", grid),
-            ("status", status.value if status else None),
-            ("category", category),
-        )
-        if v
-    )
-    return render(
-        request,
-        "ledger.html",
-        user,
-        columns=COLUMNS,
-        rows=[readable(r, c.service.jurisdiction, for_screen=True) for r in rows],
-        total=total,
-        offset=offset,
-        query=query,
-        j=c.service.jurisdiction,
-        Status=Status,
-        filters={
-            "street": street,
-            "community": community,
-            "grid": grid,
-            "status": status.value if status else "",
-            "category": category,
-        },
-    )
-
-
 def install(app: FastAPI) -> None:
     from interfaces.web.commands import router as commands  # imports this module
 
     app.include_router(router)
     app.include_router(commands)
+    app.include_router(ledger.router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -402,11 +398,4 @@ def install(app: FastAPI) -> None:
     def sign_in(_: Request, e: SignInRequired) -> Response:
         return RedirectResponse(f"/ui/login?next={quote(e.next_path)}", status_code=303)
 
-    @app.exception_handler(ChuishaoError)
-    def project_error(request: Request, e: ChuishaoError) -> Response:
-        # Console pages show errors as a page; the API keeps problem+json.
-        if request.url.path.startswith("/ui/"):
-            return templates.TemplateResponse(
-                request, "error.html", {"user": None, "error": e}, status_code=status_of(e)
-            )
-        return problem_response(e)
+    errors.install(app, templates)
