@@ -45,7 +45,8 @@ class LedgerView(SqlView):
     # 2: rollup tables, partial indexes, places on summons and pledges
     # 3: indexes by deadline of what is open (due-ness), by latest event
     # 4: 未报到 on summons
-    schema_version = 4
+    # 5: the description, for keyword search
+    schema_version = 5
 
 
 @dataclass
@@ -176,6 +177,7 @@ def fold(b: Batch, e: Any) -> None:
         b.rows[case_id] = {
             "case_id": case_id,
             "title": e.title,
+            "description": e.description,
             "category_id": e.category_id,
             "channel": e.channel,
             "urgency": e.urgency,

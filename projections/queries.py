@@ -21,6 +21,7 @@ class CaseFilter:
     category_id: str | None = None
     reported_from: datetime | None = None
     reported_to: datetime | None = None
+    q: str | None = None  # keywords: in the title or the description
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,10 @@ class LedgerQueries:
             total = conn.execute(select(func.count()).select_from(summons).where(*where)).scalar()
         return rows, int(total or 0)
 
+    def filter_conditions(self, f: CaseFilter) -> list[Any]:
+        """The WHERE clauses of a case filter over ``ledger_cases`` (for other reads)."""
+        return self._filters(f)
+
     @staticmethod
     def _filters(f: CaseFilter) -> list[Any]:
         out = []
@@ -107,7 +112,21 @@ class LedgerQueries:
             out.append(cases.c.reported_at >= f.reported_from)
         if f.reported_to is not None:
             out.append(cases.c.reported_at < f.reported_to)
+        if f.q:
+            out.append(keyword_condition(f.q))
         return out
+
+
+def keyword_condition(q: str) -> Any:
+    """Title or description contains ``q`` literally, case-insensitively. ``%`` and ``_``
+    in ``q`` are matched as themselves, not as wildcards. Chinese has no word breaks, so
+    this is a substring match; PostgreSQL's trigram indexes serve it (shorter than three
+    characters, they are scanned whole — still correct, just slower)."""
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(
+        cases.c.title.ilike(pattern, escape="\\"),
+        cases.c.description.ilike(pattern, escape="\\"),
+    )
 
 
 def scope_conditions(scope: Scope, table: Table = cases) -> list[Any]:

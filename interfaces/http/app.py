@@ -12,8 +12,9 @@ from interfaces.checkpointer import Checkpointer
 from interfaces.http import problems
 from interfaces.http.answers import AnswerCache
 from interfaces.http.limits import BodyLimit
-from interfaces.http.routes import audit, cases, commands, dashboards, inbox, ledger
+from interfaces.http.routes import audit, cases, commands, dashboards, inbox, ledger, queue
 from interfaces.web import pages
+from interfaces.web import queue as queue_page
 
 DESCRIPTION = """
 街乡吹哨、部门报到 案件办理接口。Grid leads report cases; coordinators escalate, blow whistles
@@ -50,8 +51,9 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
     app.state.container = container
     app.state.answers = AnswerCache()
     problems.install(app)
-    for module in (cases, commands, inbox, dashboards, ledger, audit):
+    for module in (cases, commands, inbox, dashboards, ledger, audit, queue):
         app.include_router(module.router)
     pages.install(app)
+    queue_page.install(app)
     app.add_middleware(BodyLimit)
     return app
