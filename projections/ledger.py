@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from domain import events as ev
 from domain.times import beijing_month
 from domain.values import Status
+from projections.case_search import refill_text_index
 from projections.ledger_tables import (
     CASE_PLACE,
     LIVE,
@@ -47,6 +48,9 @@ class LedgerView(SqlView):
     # 4: 未报到 on summons
     # 5: the description, for keyword search
     schema_version = 5
+
+    def swapped_in(self, conn: Connection) -> None:
+        refill_text_index(conn)
 
 
 @dataclass

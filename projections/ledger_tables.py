@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    DDL,
     BigInteger,
     Boolean,
     Column,
@@ -15,7 +14,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    event,
     text,
 )
 
@@ -50,7 +48,7 @@ cases = Table(
     Column("case_id", String(36), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("title", String(200), nullable=False),
-    Column("description", Text, nullable=False, default=""),  # for keyword search (search.py)
+    Column("description", Text, nullable=False, default=""),  # for keyword search (case_search.py)
     Column("category_id", String(64), nullable=False),
     Column("channel", String(32), nullable=False),
     Column("urgency", String(32), nullable=False),
@@ -103,7 +101,7 @@ cases = Table(
         for column in ("resolution_due", "response_due")
     ),
     Index("ledger_cases_last_event", "last_event_at"),  # the latest event the view holds
-    # Keyword search (ILIKE '%…%'): trigram indexes on PostgreSQL; SQLite scans the rows.
+    # Keyword search (case_search.py): trigram indexes on PostgreSQL.
     *(
         Index(
             f"ledger_cases_{column}_trgm",
@@ -120,12 +118,6 @@ cases = Table(
         postgresql_where=LEFT_GRID,
         sqlite_where=LEFT_GRID,
     ),
-)
-# The trigram operator classes; pg_trgm is a trusted extension, so the tables' owner may add it.
-event.listen(
-    cases,
-    "before_create",
-    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
 )
 summons = Table(
     "ledger_summons",

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, false, func, or_, select
 
 from domain.values import FINAL_STATUSES
+from projections.case_search import keyword_condition
 from projections.ledger_tables import case_units, cases, summons
 
 
@@ -96,8 +97,7 @@ class LedgerQueries:
         """The WHERE clauses of a case filter over ``ledger_cases`` (for other reads)."""
         return self._filters(f)
 
-    @staticmethod
-    def _filters(f: CaseFilter) -> list[Any]:
+    def _filters(self, f: CaseFilter) -> list[Any]:
         out = []
         for column, value in (
             (cases.c.grid_id, f.grid_id),
@@ -113,20 +113,8 @@ class LedgerQueries:
         if f.reported_to is not None:
             out.append(cases.c.reported_at < f.reported_to)
         if f.q:
-            out.append(keyword_condition(f.q))
+            out.append(keyword_condition(f.q, self.engine.dialect.name))
         return out
-
-
-def keyword_condition(q: str) -> Any:
-    """Title or description contains ``q`` literally, case-insensitively. ``%`` and ``_``
-    in ``q`` are matched as themselves, not as wildcards. Chinese has no word breaks, so
-    this is a substring match; PostgreSQL's trigram indexes serve it (shorter than three
-    characters, they are scanned whole — still correct, just slower)."""
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return or_(
-        cases.c.title.ilike(pattern, escape="\\"),
-        cases.c.description.ilike(pattern, escape="\\"),
-    )
 
 
 def scope_conditions(scope: Scope, table: Table = cases) -> list[Any]:

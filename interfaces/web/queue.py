@@ -63,7 +63,15 @@ def queue_page(
             c.ledger, user.role, scope_of(user, c), filters.filter, now, overdue_only=bool(overdue)
         )
     return render(
-        request, "queue.html", user, items=items, form=form, error=error, j=j, Status=Status, now=now
+        request,
+        "queue.html",
+        user,
+        items=items,
+        form=form,
+        error=error,
+        j=j,
+        Status=Status,
+        now=now,
     )
 
 
@@ -75,7 +83,9 @@ def _filters(form: dict[str, str]) -> tuple[InvalidValue | None, CaseFilterQuery
         ), None
     if form["status"] and form["status"] not in {s.value for s in Status}:
         return InvalidValue(
-            f"筛选条件 status：未知的状态 {form['status']}", "filter status: unknown", field="status"
+            f"筛选条件 status：未知的状态 {form['status']}",
+            "filter status: unknown",
+            field="status",
         ), None
     days = {}
     for name in ("reported_from", "reported_to"):
@@ -83,7 +93,9 @@ def _filters(form: dict[str, str]) -> tuple[InvalidValue | None, CaseFilterQuery
             days[name] = date.fromisoformat(form[name]) if form[name] else None
         except ValueError:
             return InvalidValue(
-                f"筛选条件 {name}：日期格式应为 YYYY-MM-DD", f"filter {name}: not a date", field=name
+                f"筛选条件 {name}：日期格式应为 YYYY-MM-DD",
+                f"filter {name}: not a date",
+                field=name,
             ), None
     filters = CaseFilterQuery(
         form["grid"] or None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from projections.rebuild import rebuild
 from tests.e2e.conftest import Api
 from tests.e2e.helpers import assert_problem, report
 
@@ -92,3 +93,15 @@ def test_ledger_json_is_searched_too(api: Api) -> None:
     response = api.get("grid_lead", "/ledger", q="路灯", min_position=api.event_count())
     assert response.status_code == 200, response.text
     assert [item["case_id"] for item in response.json()["items"]] == [hit]
+
+
+def test_search_survives_a_rebuild(api: Api) -> None:
+    """The rebuild swaps fresh tables in; search (SQLite: its FTS5 index) follows them."""
+    before = report(api, title="小区供水管网锈蚀", description="自来水发黄")
+    found(api, "admin", "锈蚀")  # the view has caught up
+    rebuild(api.container.projector)
+    after = report(api, title="新发现管网漏水")
+    assert found(api, "grid_lead", "供水管网") == {before}
+    assert found(api, "grid_lead", "管网") == {before, after}
+    assert found(api, "grid_lead", "管网漏水") == {after}
+    assert found(api, "grid_lead", "自来水发黄") == {before}

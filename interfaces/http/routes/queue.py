@@ -25,6 +25,4 @@ def queue(
     deadline it runs against and the time left (超期 once past), most urgent first."""
     wait_for_position(q.c, min_position)
     now = q.c.service.clock()
-    return WorkQueue.model_validate(
-        {"as_of": now, "items": q.items(now)}, from_attributes=True
-    )
+    return WorkQueue.model_validate({"as_of": now, "items": q.items(now)}, from_attributes=True)
