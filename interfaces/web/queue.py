@@ -62,17 +62,12 @@ def queue_page(
         items = work_queue(
             c.ledger, user.role, scope_of(user, c), filters.filter, now, overdue_only=bool(overdue)
         )
-    return render(
-        request,
-        "queue.html",
-        user,
-        items=items,
-        form=form,
-        error=error,
-        j=j,
-        Status=Status,
-        now=now,
+    page = render(
+        request, "queue.html", user, items=items, form=form, error=error, j=j, Status=Status
     )
+    if error is not None:  # the page, with the error above the form's results
+        page.status_code = 422
+    return page
 
 
 def _filters(form: dict[str, str]) -> tuple[InvalidValue | None, CaseFilterQuery | None]:
