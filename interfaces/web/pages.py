@@ -302,10 +302,11 @@ def ledger(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     """The case ledger with filters and CSV/XLSX download."""
-    # The form sends empty fields for "any"; a bad id simply matches nothing here.
+    # The form sends empty fields for "any"; an unknown id is said, not matched to nothing.
     filters = CaseFilterQuery(
         grid or None, community or None, street or None, status, category or None
     )
+    filters.check(c.service.jurisdiction)
     q = LedgerQuery(c, user, filters)
     rows, total = c.ledger.list_cases(q.filter, q.scope, limit=50, offset=offset)
     query = "&".join(

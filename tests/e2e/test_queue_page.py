@@ -61,3 +61,10 @@ def test_queue_page_escapes_the_keyword(api: Api) -> None:
     r = api.client.get("/ui/queue", params={"q": '"><script>alert(1)</script>'})
     assert r.status_code == 200
     assert "<script>alert(1)</script>" not in r.text
+
+
+def test_ledger_page_shows_an_unknown_filter_id(api: Api) -> None:
+    sign_in(api, "coordinator")
+    r = api.client.get("/ui/ledger", params={"community": "atlantis"})
+    assert r.status_code == 422
+    assert "未知的社区" in r.text and "atlantis" in r.text
