@@ -77,11 +77,24 @@ def _create_text_index(conn: Connection) -> None:
         conn.exec_driver_sql(f"CREATE TRIGGER {TEXT_INDEX}_{name} {body}")
 
 
-@event.listens_for(cases, "before_create")
+def _is_case_table(table: Table) -> bool:
+    """The live ``ledger_cases`` or a rebuild's fresh copy of it (``ledger_cases__…``)."""
+    return table.name == cases.name or table.name.startswith(cases.name + "__")
+
+
+# On every Table, so a rebuild's copies (which do not inherit a table's listeners) get it.
+@event.listens_for(Table, "before_create")
 def _before_create(target: Table, connection: Connection, **_: Any) -> None:
-    # pg_trgm is a trusted extension: the owner of the tables may add it.
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    if connection.dialect.name != "postgresql" or not _is_case_table(target):
+        return
+    # pg_trgm is a trusted extension: the owner of the tables may add it. It may already
+    # be in another schema (one per database): find it for the indexes' operator class.
+    connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    connection.exec_driver_sql(
+        "SELECT set_config('search_path', current_setting('search_path') || ', ' || "
+        "quote_ident(n.nspname), true) FROM pg_extension e "
+        "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+    )
 
 
 @event.listens_for(cases, "after_create")

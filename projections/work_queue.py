@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from domain.values import Role, Status, Urgency
 from projections.ledger_tables import OPEN_STATUSES, cases, summons
@@ -83,13 +83,25 @@ def work_queue(
 def _urgency_then_time_left(item: QueueItem) -> tuple[int, int, float, str]:
     no_deadline = item.seconds_left is None
     left = float("inf") if item.seconds_left is None else item.seconds_left
-    return (_URGENCY_RANK.get(item.urgency.value, 9), int(no_deadline), left, item.case_id)
+    rank = _URGENCY_RANK.get(item.urgency.value, len(_URGENCY_RANK))
+    return (rank, int(no_deadline), left, item.case_id)
 
 
 def _cases(
     ledger: LedgerQueries, statuses: tuple[str, ...], conditions: list[Any], now: datetime
 ) -> list[QueueItem]:
-    query = select(cases).where(cases.c.status.in_(statuses), *conditions).limit(QUEUE_LIMIT)
+    c = cases.c
+    due = case(
+        (c.status == Status.RESOLVED.value, None),
+        (c.first_response_at.is_(None), c.response_due),
+        else_=c.resolution_due,
+    )
+    query = (  # the most urgent first here too, so a cut queue keeps what matters most
+        select(cases)
+        .where(c.status.in_(statuses), *conditions)
+        .order_by(_urgency_rank(), due.is_(None), due, c.case_id)
+        .limit(QUEUE_LIMIT)
+    )
     with ledger.engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
     items = []
@@ -118,6 +130,7 @@ def _summonses(
             cases.c.status.in_(OPEN_STATUSES),
             *conditions,
         )
+        .order_by(_urgency_rank(), summons.c.deadline, cases.c.case_id)
         .limit(QUEUE_LIMIT)
     )
     with ledger.engine.connect() as conn:
@@ -126,6 +139,10 @@ def _summonses(
         _item(r, "report_in", "report_in", r["deadline"], now, whistle_id=r["whistle_id"])
         for r in rows
     ]
+
+
+def _urgency_rank() -> Any:
+    return case(_URGENCY_RANK, value=cases.c.urgency, else_=len(_URGENCY_RANK))
 
 
 def _item(

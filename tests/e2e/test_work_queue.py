@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+import projections.work_queue
 from tests.e2e.conftest import Api
 from tests.e2e.helpers import (
     assert_problem,
@@ -99,3 +102,12 @@ def test_liaison_queue_holds_its_units_unanswered_whistles(api: Api) -> None:
 def test_auditor_has_nothing_to_act_on(api: Api) -> None:
     report(api)
     assert queue(api, "auditor") == []
+
+
+def test_a_cut_queue_keeps_the_most_urgent(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = cases_for_the_grid(api)
+    monkeypatch.setattr(projections.work_queue, "QUEUE_LIMIT", 2)
+    assert tasks(queue(api, "grid_lead")) == [
+        (made["urgent"], "respond", False),
+        (made["late"], "respond", True),
+    ]
