@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import events as ev
+from projections.case_search import refill_text_index
 from projections.ledger_fold import Changes, fold_row
 from projections.ledger_tables import (
     LIVE,
@@ -44,7 +45,11 @@ class LedgerView(SqlView):
     # 2: rollup tables, partial indexes, places on summons and pledges
     # 3: indexes by deadline of what is open (due-ness), by latest event
     # 4: 未报到 on summons
-    schema_version = 4
+    # 5: the description, for keyword search
+    schema_version = 5
+
+    def swapped_in(self, conn: Connection) -> None:
+        refill_text_index(conn)
 
 
 @dataclass

@@ -118,6 +118,7 @@ def new_row(e: ev.CaseReported) -> Row:
     return {
         "case_id": str(e.originator_id),
         "title": e.title,
+        "description": e.description,
         "category_id": e.category_id,
         "channel": e.channel,
         "urgency": e.urgency,

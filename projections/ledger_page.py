@@ -51,7 +51,7 @@ def ledger_page(
     ledger: LedgerQueries, f: CaseFilter, scope: Scope, ask: PageAsk, as_of: datetime
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of rows and how many match in all."""
-    conditions = [*LedgerQueries.filter_conditions(f), *scope_conditions(scope)]
+    conditions = [*ledger.filter_conditions(f), *scope_conditions(scope)]
     if ask.overdue is not None:
         overdue = overdue_at(as_of)
         conditions.append(overdue if ask.overdue else ~overdue)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from domain.values import Status
 from infrastructure.sql_types import UtcDateTime
@@ -37,6 +48,7 @@ cases = Table(
     Column("case_id", String(36), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),  # for keyword search (case_search.py)
     Column("category_id", String(64), nullable=False),
     Column("channel", String(32), nullable=False),
     Column("urgency", String(32), nullable=False),
@@ -89,6 +101,16 @@ cases = Table(
         for column in ("resolution_due", "response_due")
     ),
     Index("ledger_cases_last_event", "last_event_at"),  # the latest event the view holds
+    # Keyword search (case_search.py): trigram indexes on PostgreSQL.
+    *(
+        Index(
+            f"ledger_cases_{column}_trgm",
+            column,
+            postgresql_using="gin",
+            postgresql_ops={column: "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql")
+        for column in ("title", "description")
+    ),
     Index(
         "ledger_cases_left_grid",
         "grid_id",

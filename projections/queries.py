@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, false, func, or_, select
 
 from domain.values import FINAL_STATUSES
+from projections.case_search import keyword_condition
 from projections.ledger_tables import case_units, cases, summons
 
 
@@ -21,6 +22,7 @@ class CaseFilter:
     category_id: str | None = None
     reported_from: datetime | None = None
     reported_to: datetime | None = None
+    q: str | None = None  # keywords: in the title or the description
 
 
 @dataclass(frozen=True)
@@ -91,13 +93,11 @@ class LedgerQueries:
             total = conn.execute(select(func.count()).select_from(summons).where(*where)).scalar()
         return rows, int(total or 0)
 
-    @staticmethod
-    def filter_conditions(f: CaseFilter) -> list[Any]:
-        """The WHERE clauses of a filter (for other readers of the case rows)."""
-        return LedgerQueries._filters(f)
+    def filter_conditions(self, f: CaseFilter) -> list[Any]:
+        """The WHERE clauses of a case filter over ``ledger_cases`` (for other reads)."""
+        return self._filters(f)
 
-    @staticmethod
-    def _filters(f: CaseFilter) -> list[Any]:
+    def _filters(self, f: CaseFilter) -> list[Any]:
         out = []
         for column, value in (
             (cases.c.grid_id, f.grid_id),
@@ -112,6 +112,8 @@ class LedgerQueries:
             out.append(cases.c.reported_at >= f.reported_from)
         if f.reported_to is not None:
             out.append(cases.c.reported_at < f.reported_to)
+        if f.q:
+            out.append(keyword_condition(f.q, self.engine.dialect.name))
         return out
 
 

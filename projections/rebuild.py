@@ -119,6 +119,7 @@ def _swap_in(conn: Connection, live: SqlView, fresh: SqlView, application_name: 
         for table in live.tables.metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn)
+    live.swapped_in(conn)
     _set_position(conn, live.projection_name, application_name, position)
     conn.execute(
         tracking_table.delete().where(tracking_table.c.projection == fresh.projection_name)

@@ -200,6 +200,10 @@ class SqlView(TrackingRecorder):
             )
         self._ensured.add(application_name)
 
+    def swapped_in(self, conn: Connection) -> None:
+        """Called in the transaction that renamed a rebuild's tables to the live names:
+        whatever hangs on the live tables besides indexes is set up again here."""
+
     def analyze(self) -> None:
         """Refresh the planner's statistics (and PostgreSQL's visibility map, for index-only
         counts) after bulk work such as a rebuild; autovacuum would get there later."""

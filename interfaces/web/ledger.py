@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from domain.times import beijing_readable
 from domain.values import Status
-from interfaces.http.case_filter import CaseFilterQuery
+from interfaces.http.case_filter import KEYWORDS_MAX, CaseFilterQuery
 from interfaces.http.deps import ContainerDep
 from interfaces.http.routes.ledger import LedgerQuery
 from interfaces.web.session import PageUser
@@ -40,19 +40,24 @@ def ledger(
     sort: Literal["reported", "due", "status"] = "reported",
     order: Literal["desc", "asc"] = "desc",
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    q: Annotated[str, Query(max_length=KEYWORDS_MAX)] = "",
 ) -> HTMLResponse:
-    """The case ledger with filters, sorting, pages, the 超期 column and CSV/XLSX download."""
+    """The case ledger with filters, keyword search, sorting, pages, the 超期 column and
+    CSV/XLSX download."""
     from interfaces.web.pages import render  # the page renderer lives with the other pages
 
-    # The form sends empty fields for "any"; a bad id simply matches nothing here.
+    # The form sends empty fields for "any"; an unknown id is said (an error page), not
+    # matched to nothing.
     filters = CaseFilterQuery(
         grid or None,
         community or None,
         street or None,
         Status(status) if status else None,
         category or None,
+        q=q.strip() or None,
     )
-    q = LedgerQuery(c, user, filters)
+    filters.check(c.service.jurisdiction)
+    ledger_query = LedgerQuery(c, user, filters)
     now = c.service.clock()
     ask = PageAsk(
         sort=sort,
@@ -61,7 +66,7 @@ def ledger(
         limit=PAGE,
         offset=offset,
     )
-    rows, total = ledger_page(c.ledger, q.filter, q.scope, ask, now)
+    rows, total = ledger_page(c.ledger, ledger_query.filter, ledger_query.scope, ask, now)
     j = c.service.jurisdiction
     chosen = {
         "street": street or "",
@@ -69,6 +74,7 @@ def ledger(
         "grid": grid or "",
         "status": status.value if status else "",
         "category": category or "",
+        "q": q.strip(),
         "overdue": overdue,
         "sort": sort,
         "order": order,
