@@ -61,6 +61,9 @@ def _set_up(settings: Settings, owner_url: SecretStr, app_role: str) -> list[Ste
         owner_role = check_roles(conn, app_role)
         steps.append(own_schema(conn, schema, app_role))
         steps += take_over(conn, schema)
+        # The ledger's keyword search indexes use pg_trgm; the service's role may not be
+        # allowed to add an extension, so the owner does (in public, which every role uses).
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
         before = _tables(conn, schema)
     _create_log_tables(env)
     engine = make_engine(owner)

@@ -87,9 +87,20 @@ def _is_case_table(table: Table) -> bool:
 def _before_create(target: Table, connection: Connection, **_: Any) -> None:
     if connection.dialect.name != "postgresql" or not _is_case_table(target):
         return
-    # pg_trgm is a trusted extension: the owner of the tables may add it. It may already
-    # be in another schema (one per database): find it for the indexes' operator class.
-    connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    ensure_trigram_extension(connection)
+
+
+def ensure_trigram_extension(connection: Connection) -> None:
+    """pg_trgm for the indexes' operator class. One per database: created in ``public``
+    (which every role may use), never in whichever schema happens to be first on the path —
+    a test's or a tenant's schema may be dropped, or closed to the service's role. Found
+    wherever it is and put on this transaction's search path."""
+    present = connection.exec_driver_sql(
+        "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"
+    ).scalar()
+    if present is None:
+        # A trusted extension: the database's owner (or `chuishao db setup`) may add it.
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
     connection.exec_driver_sql(
         "SELECT set_config('search_path', current_setting('search_path') || ', ' || "
         "quote_ident(n.nspname), true) FROM pg_extension e "
