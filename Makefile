@@ -16,8 +16,12 @@ demo: $(STAMP)  ## set up, play the five seed cases on the embedded SQLite store
 	$(BIN)/chuishao demo
 	$(BIN)/chuishao serve
 
+# Tests run in two processes (pytest-xdist), a test file per worker at a time: every test
+# has a database schema and a directory of its own, so they do not see each other.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) lint  ## set up, then run every test (PostgreSQL tests need a server on 127.0.0.1:5432)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

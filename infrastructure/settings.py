@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # 回访 (the callback) judges a resolution: recorded by someone other than its resolver.
     separate_callback: bool = True
     pool_size: int = 5
+    # PostgreSQL ends a transaction left idle this long (the library's default, 5 s, also
+    # ends healthy ones when a busy machine stalls a client between two statements).
+    idle_in_transaction_seconds: int = Field(default=60, ge=1)
     # Console sessions (interfaces/web/session.py): absolute lifetime and idle timeout;
     # Secure cookies when the console is served over HTTPS (set it behind TLS).
     secure_cookies: bool = False

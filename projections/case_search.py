@@ -100,6 +100,9 @@ def ensure_trigram_extension(connection: Connection) -> None:
     ).scalar()
     if present is None:
         # A trusted extension: the database's owner (or `chuishao db setup`) may add it.
+        # Processes starting together on a new database would race in CREATE EXTENSION
+        # (a unique violation, IF NOT EXISTS notwithstanding): one at a time, per database.
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7223312)")
         connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
     connection.exec_driver_sql(
         "SELECT set_config('search_path', current_setting('search_path') || ', ' || "

@@ -29,6 +29,8 @@ def _ensure_pg_database() -> str | None:
             ).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{dbname}"')
+    except psycopg.errors.DuplicateDatabase:
+        pass  # another test worker created it between the check and the CREATE
     except psycopg.Error as e:
         return str(e)
     return None
