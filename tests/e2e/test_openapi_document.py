@@ -10,6 +10,10 @@ import pytest
 from interfaces.http.openapi import XLSX_MEDIA_TYPE
 from interfaces.http.validation_messages import FIELD_LABELS
 from tests.support.api import Api
+from tests.support.backends import sqlite_module
+
+# SQLite only: the document is generated from the routes, not from the store.
+pytestmark = sqlite_module
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_JSON = "application/problem+json"

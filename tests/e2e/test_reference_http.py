@@ -9,6 +9,10 @@ import pytest
 
 from tests.e2e import helpers as h
 from tests.support.api import Api
+from tests.support.backends import sqlite_module
+
+# SQLite only: reference data comes from the jurisdiction file, not the store.
+pytestmark = sqlite_module
 
 YILI_JINWEI = {"chengshi-huating", "chengshi-huating-shangye", "binhewan", "guangchang-jiayuan"}
 

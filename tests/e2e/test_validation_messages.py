@@ -10,6 +10,10 @@ import pytest
 from interfaces.http.validation_messages import field_label, message_zh
 from tests.e2e import helpers as h
 from tests.support.api import Api
+from tests.support.backends import sqlite_module
+
+# SQLite only: a 422 is decided before anything reaches the store.
+pytestmark = sqlite_module
 
 
 def refused(api: Api, response: Any) -> dict[str, Any]:

@@ -16,6 +16,9 @@ PG_URL = os.environ.get(
 # where the answer is decided before or apart from the store (request validation, access
 # rules over a loaded case), and say why beside it.
 sqlite_only = pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+# The same for a whole module (``pytestmark = sqlite_module``), where some tests use no
+# ``settings`` at all: tests/conftest.py deselects the module's PostgreSQL runs.
+sqlite_module = pytest.mark.sqlite_only
 
 
 def _ensure_pg_database() -> str | None:
