@@ -28,8 +28,8 @@ POLICE, PROPERTY = "jianshe-police", "yljw-property"
 
 class Receiver:
     """Verifies each request's signature (401 if bad), drops repeats by delivery id, and
-    fails on demand: ``failures`` answers of 503 before it recovers; ``hold`` blocks the
-    next valid request (after counting it) until ``release``."""
+    fails on demand: ``failures`` answers of 503 before it recovers; ``hold_at`` blocks the
+    request that is the n-th valid arrival (after counting it) until ``release``."""
 
     def __init__(self, secret: str = SECRET) -> None:
         self.secret = secret.encode()
@@ -38,7 +38,7 @@ class Receiver:
         self.rejected = 0
         self.failures = 0
         self.redirect_to: str | None = None
-        self.hold_next = False
+        self.hold_at: int | None = None
         self.held = threading.Event()
         self.release = threading.Event()
         self.lock = threading.Lock()
@@ -58,7 +58,7 @@ class Receiver:
             delivery_id = headers[DELIVERY_HEADER]
             self.arrivals.append(delivery_id)
             self.processed.setdefault(delivery_id, json.loads(body))  # the dedupe
-            hold, self.hold_next = self.hold_next, False
+            hold = len(self.arrivals) == self.hold_at
         if hold:
             self.held.set()
             self.release.wait(30)
@@ -66,7 +66,7 @@ class Receiver:
 
     @property
     def repeats(self) -> Counter[str]:
-        return Counter(i for i, n in Counter(self.arrivals).items() if n > 1)
+        return Counter({i: n for i, n in Counter(self.arrivals).items() if n > 1})
 
 
 @contextmanager
@@ -75,12 +75,15 @@ def running(receiver: Receiver) -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             status = receiver.handle(dict(self.headers.items()), body)
-            self.send_response(status)
-            if status == 302 and receiver.redirect_to:
-                self.send_header("Location", receiver.redirect_to)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
+            try:
+                self.send_response(status)
+                if status == 302 and receiver.redirect_to:
+                    self.send_header("Location", receiver.redirect_to)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+            except OSError:
+                pass  # the sender was killed while we held its request
 
         def log_message(self, *args: Any) -> None:
             pass
