@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -31,7 +31,7 @@ from application.integrity import ChainedEventStore, ChainMapper
 from application.log_chain import SignatureCheck, Signer
 from application.requests import NO_CONTEXT, CommandContext, KeyedWrite
 from application.residents import ResidentRegistry, check_contact
-from application.views import NO_OUTCOME, CaseSnapshot, Outcome, WriteResult
+from application.views import NO_OUTCOME, CaseSnapshot, NoticesRecorded, Outcome, WriteResult
 from domain.case import Case
 from domain.errors import InvalidValue, RuleViolation
 from domain.evidence import Evidence, EvidenceKind
@@ -450,6 +450,24 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             self._guard(lambda: files.keep(upload))
 
         return self._change(case_id, expected_version, context, attach)
+
+    def record_due_notices(self, case_id: UUID, *, near: timedelta) -> NoticesRecorded:
+        """The deadline timer: record each notice the case is due now and has not recorded
+        (临期 within ``near`` of a report-in deadline, 超期 after it or after the
+        resolution limit). Two timers racing: one saves, the other's save conflicts, and
+        on reloading it finds the keys recorded — so each notice is recorded once."""
+        for _ in range(5):
+            case = self._load(case_id)
+            now = self.clock()
+            keys = case.record_due_notices(now=now, at=max(now, case.modified_on), near=near)
+            if not keys:
+                return NoticesRecorded(case_id, [], frozenset(case.notices), None)
+            try:
+                result = self._save(case, NO_CONTEXT)
+            except ConcurrencyConflict:
+                continue  # someone else wrote first: read again, the keys may be there now
+            return NoticesRecorded(case_id, keys, frozenset(case.notices), result.position)
+        raise ConcurrencyConflict(case_id)
 
     # ----- queries --------------------------------------------------------------------
 

@@ -48,6 +48,17 @@ NO_OUTCOME = Outcome()
 
 
 @dataclass(frozen=True)
+class NoticesRecorded:
+    """What the deadline timer recorded on a case: the new notices' keys, every key the
+    case holds now, and the log position of the new events (None: nothing written)."""
+
+    case_id: UUID
+    recorded: list[str]
+    known: frozenset[str]
+    position: int | None
+
+
+@dataclass(frozen=True)
 class CaseSnapshot:
     case_id: UUID
     version: int

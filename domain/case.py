@@ -8,7 +8,7 @@ the application) so the rules about deadlines and lateness are pure.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -31,6 +31,7 @@ from domain.evidence import (
     normalise_file_name,
 )
 from domain.jurisdiction import Category, Placement
+from domain.notices import TIMER_ACTOR_ID, TIMER_ROLE, due_notices
 from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle
 from domain.rules import (
     CURRENCY,
@@ -96,6 +97,7 @@ class Case(Aggregate):
         self.contact_erased_at: datetime | None = None
         self.contact_erased_by: str | None = None
         self.evidence: list[Evidence] = []
+        self.notices: set[str] = set()  # keys of the deadline notices recorded
 
     # ----- reporting -------------------------------------------------------------
 
@@ -473,6 +475,31 @@ class Case(Aggregate):
             thumbnail_sha256=thumbnail_sha256,
         )
         return step
+
+    # ----- deadline notices (the timer's, not a person's) -----------------------------
+
+    def record_due_notices(self, *, now: datetime, at: datetime, near: timedelta) -> list[str]:
+        """Record every notice due at ``now`` and not recorded yet (at ``at``, never before
+        the case's last event); returns their keys. Nothing is due on a final case."""
+        if self.status.is_final:
+            return []
+        check_aware(now)
+        self._check_time(at)
+        keys = []
+        for notice in due_notices(self, now, near):
+            self.trigger_event(
+                ev.DeadlineNoticeRecorded,
+                timestamp=at,
+                actor_id=TIMER_ACTOR_ID,
+                actor_role=TIMER_ROLE,
+                kind=notice.kind.value,
+                key=notice.key,
+                deadline=notice.deadline,
+                whistle_id=notice.whistle_id,
+                unit_id=notice.unit_id,
+            )
+            keys.append(notice.key)
+        return keys
 
     # ----- reading -------------------------------------------------------------------
 

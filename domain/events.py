@@ -301,6 +301,22 @@ class EvidenceAttached(CaseEvent):
         )
 
 
+class DeadlineNoticeRecorded(CaseEvent):
+    """The deadline timer reminded someone of a deadline (临期提醒 / 超期提醒).
+
+    Recorded once per ``key`` (domain/notices.py) by the timer, not by a person; it
+    changes no status, round or rate — a reminder is no action on the case."""
+
+    kind: str
+    key: str
+    deadline: datetime
+    whistle_id: str | None
+    unit_id: str | None
+
+    def apply(self, case: Case) -> None:
+        case.notices.add(self.key)
+
+
 # ----- the status and 响应率 rules: the case (``mark_progress``) and the ledger's fold
 # (projections/ledger_fold.py) both read these, so the two cannot drift apart.
 
@@ -355,4 +371,5 @@ EVENT_LABELS: dict[str, str] = {
     "CaseMarkedDuplicate": "标记重复",
     "ResidentContactErased": "删除居民信息",
     "EvidenceAttached": "上传佐证",
+    "DeadlineNoticeRecorded": "期限提醒",
 }

@@ -117,3 +117,17 @@ class Settings(BaseSettings):
     s3_region: str | None = None
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
+    # Notifications (webhooks; endpoints in the jurisdiction file's [notify] section):
+    # remind a unit this many minutes before its report-in deadline; retry a failed
+    # delivery after base × 2^(n-1) seconds (capped, jittered), dead-letter it after
+    # max_attempts; a sender holds a delivery for lease seconds (longer than the timeout);
+    # the deadline timer scans every scan seconds. ``notify`` off: `serve` runs neither.
+    notify: bool = True
+    notify_near_minutes: float = Field(default=10.0, ge=0)
+    notify_backoff_base_seconds: float = Field(default=10.0, gt=0)
+    notify_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    notify_max_attempts: int = Field(default=8, ge=1)
+    notify_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    notify_lease_seconds: float = Field(default=60.0, ge=0)
+    notify_poll_seconds: float = Field(default=2.0, gt=0)
+    notify_scan_seconds: float = Field(default=30.0, gt=0)

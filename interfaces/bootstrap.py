@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from application.access import AccessPolicy
 from application.evidence import EvidenceFiles, FileStore
+from application.notifications import Backoff
 from application.service import CaseService, Clock, utc_now
 from application.sessions import ConsoleSessions, SessionLimits
 from domain.times import BEIJING
@@ -27,6 +28,7 @@ from infrastructure.idempotency_sql import SqlIdempotencyStore
 from infrastructure.images import PillowCleaner
 from infrastructure.jurisdiction_file import load_jurisdiction
 from infrastructure.log_signatures import BatchSigner, SignatureLog
+from infrastructure.notify_config import load_notify_config
 from infrastructure.residents_sql import SqlResidentRegistry
 from infrastructure.server_secret import (
     CONTACT_KEYS,
@@ -45,10 +47,14 @@ from infrastructure.signing_keys import (
 )
 from infrastructure.sql import make_engine
 from infrastructure.users_sql import SqlUserDirectory
+from infrastructure.webhooks import WebhookSender
 from infrastructure.working_days import ChineseWorkingDays
+from interfaces.notifier import DeadlineTimer, Notifier
 from projections.dashboards import Dashboards
+from projections.deadline_scan import DeadlineIndex
 from projections.ledger import CaseLedger, LedgerView
 from projections.measures import Weights
+from projections.outbox import OutboxProjection, OutboxStore, OutboxView
 from projections.queries import LedgerQueries
 from projections.runner import Projector
 from projections.snapshots import Snapshots
@@ -156,6 +162,46 @@ def build_projector(
     return Projector(service, [CaseLedger(view, log=service.recorder)])
 
 
+def build_notifier(
+    service: CaseService,
+    settings: Settings,
+    engine: Engine,
+    reader: Engine | None = None,
+    *,
+    sender: WebhookSender | None = None,
+) -> Notifier:
+    """The deadline timer, the outbox (installed at the log's head on first use, so
+    history is not sent) and the webhook sender, from the settings and the jurisdiction
+    file's ``[notify]`` section."""
+    config = load_notify_config(settings.jurisdiction_file, service.jurisdiction)
+    view = OutboxView(engine, OutboxProjection.name, reader)
+    view.install(service.name, service.recorder.max_notification_id() or 0)
+    projection = OutboxProjection(
+        view,
+        case_at=lambda case_id, version: service.case_at(case_id, version=version),
+        jurisdiction=service.jurisdiction,
+        config=config,
+    )
+    near = timedelta(minutes=settings.notify_near_minutes)
+    return Notifier(
+        service=service,
+        projector=Projector(service, [projection]),
+        store=OutboxStore(engine, reader),
+        sender=sender or WebhookSender(timeout=settings.notify_timeout_seconds),
+        config=config,
+        timer=DeadlineTimer(service, DeadlineIndex(engine, reader), near),
+        backoff=Backoff(
+            base=timedelta(seconds=settings.notify_backoff_base_seconds),
+            cap=timedelta(seconds=settings.notify_backoff_max_seconds),
+            max_attempts=settings.notify_max_attempts,
+        ),
+        lease=timedelta(seconds=settings.notify_lease_seconds),
+        clock=service.clock,
+        poll_seconds=settings.notify_poll_seconds,
+        scan_seconds=settings.notify_scan_seconds,
+    )
+
+
 @dataclass
 class Container:
     """Everything the HTTP app and the CLI use, built once per process."""
@@ -174,10 +220,12 @@ class Container:
     projector: Projector
     sessions: ConsoleSessions
     snapshots: Snapshots  # the dashboards as of a past instant (rebuilt from the log)
+    notifier: Notifier  # webhooks: deadline timer, outbox, sender (started by `serve`)
     # False on SQLite and when the service's role owns the log's tables (single-role mode).
     role_separation: bool = False
 
     def close(self) -> None:
+        self.notifier.close()
         self.projector.stop()
         self.snapshots.close()
         self.service.close()
@@ -235,4 +283,5 @@ def build_container(
             ),
         ),
         snapshots=Snapshots(service),
+        notifier=build_notifier(service, settings, engine, reader),
     )

@@ -8,6 +8,7 @@ from typing import Any
 from application.views import EventRecord
 from domain.evidence import EvidenceKind
 from domain.jurisdiction import Jurisdiction
+from domain.notices import NOTICE_LABELS
 from domain.times import beijing_readable
 from domain.values import Level, NoteKind, PartyKind, Satisfaction, Solved, fen_to_yuan_text
 
@@ -17,6 +18,15 @@ def unit_name(j: Jurisdiction, unit_id: str | None) -> str:
         return ""
     unit = j.units.get(unit_id)
     return unit.name if unit else unit_id
+
+
+def notice_text(d: dict[str, Any], j: Jurisdiction) -> str:
+    """A deadline notice in one line: which deadline, and whose."""
+    label = NOTICE_LABELS.get(d["kind"], d["kind"])
+    deadline = beijing_readable(d["deadline"])
+    if d.get("unit_id"):
+        return f"{label}：{d['whistle_id']} {unit_name(j, d['unit_id'])} 报到时限 {deadline}"
+    return f"{label}：办结时限 {deadline}"
 
 
 def describe(record: EventRecord, j: Jurisdiction) -> str:
@@ -77,6 +87,8 @@ def describe(record: EventRecord, j: Jurisdiction) -> str:
                 f"{EvidenceKind(d['kind']).label}佐证「{d['name']}」（{d['media_type']}，"
                 f"{d['size']} 字节）附于第 {d['step']} 版，sha256 {d['sha256']}"
             )
+        case "DeadlineNoticeRecorded":
+            return notice_text(d, j)
         case "CaseMarkedDuplicate":
             return f"与案件 {d['original_case_id']} 重复 {d['reason']}".rstrip()
     return str(d)

@@ -110,6 +110,8 @@ def fold_row(row: Row | None, e: Any, changes: Changes) -> Row:
             row["closed_at"] = e.timestamp
         case ev.ResidentContactErased():
             pass  # the ledger holds no contact; status, round and rates stay as they were
+        case ev.DeadlineNoticeRecorded():
+            pass  # a reminder is no action: no status, response or rate changes
     return row
 
 

@@ -15,7 +15,7 @@ from application.errors import CaseNotFound
 from domain.errors import ChuishaoError
 from domain.values import Actor, Role
 from interfaces.bootstrap import build_case_service, build_container
-from interfaces.cli import audit, db, projections, signing, users
+from interfaces.cli import audit, db, notify, projections, signing, users
 from interfaces.cli.audit import check_operator
 from interfaces.cli.context import settings_of
 from interfaces.cli.render import case_summary, timeline, verify_lines
@@ -29,6 +29,7 @@ app.add_typer(signing.keys, name="keys")
 app.add_typer(signing.checkpoints, name="checkpoint")
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
+app.add_typer(notify.app, name="notify")
 app.command("project")(projections.project)
 _probe = Console()
 # Piped output (CI logs, files) gets a wide fixed width so Chinese tables stay readable.
@@ -173,6 +174,9 @@ def serve(
         True,
         help="run the projections in the server (use --no-projections with `chuishao project`)",
     ),
+    notifications: bool = typer.Option(
+        True, help="run the deadline timer and the webhook sender (CHUISHAO_NOTIFY=false: off)"
+    ),
 ) -> None:
     """Serve the HTTP API (embedded SQLite by default; PostgreSQL per CHUISHAO_DATABASE_URL)."""
     import uvicorn
@@ -183,7 +187,12 @@ def serve(
         console.print(
             f"chuishao 控制台：http://{host}:{port}/ui/  接口文档：http://{host}:{port}/docs"
         )
-        uvicorn.run(create_app(container, run_projections=projections), host=host, port=port)
+        app = create_app(
+            container,
+            run_projections=projections,
+            run_notifications=notifications and container.settings.notify,
+        )
+        uvicorn.run(app, host=host, port=port)
 
 
 def main() -> None:

@@ -12,11 +12,11 @@ from domain.events import EVENT_LABELS
 from domain.jurisdiction import Jurisdiction
 from domain.times import beijing_readable
 from domain.values import (
-    Role,
     Status,
     fen_to_yuan_text,
 )
 from interfaces.event_text import describe
+from interfaces.web.people import role_label
 
 _LABELS = EVENT_LABELS | {"InvalidEvent": "无效事件"}
 
@@ -30,7 +30,7 @@ def timeline(records: list[EventRecord], j: Jurisdiction, title: str) -> Table:
     for heading in ("版本", "时间", "事件", "操作人", "内容", "哈希"):
         table.add_column(heading, overflow="fold")
     for r in records:
-        actor = f"{r.actor_id}（{Role(r.actor_role).label}）" if not r.invalid else "—"
+        actor = f"{r.actor_id}（{role_label(r.actor_role)}）" if not r.invalid else "—"
         table.add_row(
             str(r.version),
             local(r.at),

@@ -20,6 +20,7 @@ from interfaces.http.routes import (
     files,
     inbox,
     ledger,
+    notifications,
     queue,
     reference,
 )
@@ -37,11 +38,18 @@ to make a write conditional and `Idempotency-Key` to make a retry safe.
 """
 
 
-def create_app(container: Container, *, run_projections: bool = True) -> FastAPI:
+def create_app(
+    container: Container, *, run_projections: bool = True, run_notifications: bool = False
+) -> FastAPI:
+    """``run_notifications``: the deadline timer and webhook sender in the background
+    (`chuishao serve` turns it on; an app built for tests leaves it off)."""
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if run_projections:
             container.projector.start()
+        if run_notifications:
+            container.notifier.start()
         checkpoints = Checkpointer(
             container.service,
             every_seconds=container.settings.checkpoint_interval_seconds,
@@ -50,6 +58,7 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
         checkpoints.start()
         yield
         checkpoints.stop()
+        container.notifier.stop()
         container.projector.stop()
 
     app = FastAPI(
@@ -63,7 +72,18 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
     app.state.container = container
     app.state.answers = AnswerCache()
     problems.install(app)
-    for module in (cases, commands, files, inbox, dashboards, ledger, audit, reference, queue):
+    for module in (
+        cases,
+        commands,
+        files,
+        inbox,
+        dashboards,
+        ledger,
+        audit,
+        reference,
+        queue,
+        notifications,
+    ):
         app.include_router(module.router)
     pages.install(app)
     queue_page.install(app)

@@ -27,6 +27,7 @@ from application.evidence import (
     FileTooLarge,
     UnsupportedFileType,
 )
+from application.notifications import DeliveryNotFound, NotReplayable
 from application.sessions import BadSignIn, TooManySignIns
 from domain.errors import (
     ChuishaoError,
@@ -53,6 +54,8 @@ STATUS_OF: list[tuple[type[ChuishaoError], int]] = [
     (VersionNotFound, 404),
     (WhistleNotFound, 404),
     (EvidenceNotFound, 404),
+    (DeliveryNotFound, 404),
+    (NotReplayable, 409),
     (EvidenceUnavailable, 410),  # the log names it, the store lost it: verify reports it
     (FileTooLarge, 413),
     (UnsupportedFileType, 415),

@@ -4,12 +4,24 @@ the user is unknown), with the role label once — not twice when the name alrea
 from __future__ import annotations
 
 from application.access import UserDirectory
+from domain.notices import TIMER_ROLE, TIMER_ROLE_LABEL
 from domain.values import Role
+
+
+def role_label(role: Role | str) -> str:
+    """A role's label; events the system records (the deadline timer's) carry a role no
+    user has."""
+    if role == TIMER_ROLE:
+        return TIMER_ROLE_LABEL
+    try:
+        return Role(role).label
+    except ValueError:
+        return str(role)
 
 
 def with_role(name: str, role: Role | str) -> str:
     """``name（role）``, or the bare name if it already names the role (管理员（演示）)."""
-    label = Role(role).label
+    label = role_label(role)
     return name if label in name else f"{name}（{label}）"
 
 

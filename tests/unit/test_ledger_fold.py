@@ -311,7 +311,7 @@ def test_the_fold_and_the_case_agree_after_every_event(make: Callable[[], Case])
 def test_every_event_either_sets_a_status_or_says_it_keeps_it() -> None:
     """A new event class must be placed in the rules the case and the ledger share."""
     keeps = {ev.ProgressNoted, ev.UnitReportedIn, ev.FundingPledged, ev.UnitEvaluated}
-    keeps |= {ev.ResidentContactErased, ev.EvidenceAttached}
+    keeps |= {ev.ResidentContactErased, ev.EvidenceAttached, ev.DeadlineNoticeRecorded}
     events = {ev.CaseReported, *_subclasses(ev.CaseEvent)}
     assert events == set(ev.SETS_STATUS) | keeps
     assert not set(ev.SETS_STATUS) & keeps

@@ -1,0 +1,228 @@
+"""Notifications from the log: which event sends what to whom, as webhooks.
+
+``NOTICE_RULES`` is the whole mapping, one line per kind of event: the outbox projection
+(projections/outbox.py) asks it for the deliveries an event makes, and writes them in the
+transaction that moves its position, so each is written once. Where an endpoint is (its URL,
+its secret's environment variable) comes from the jurisdiction file's ``[notify]`` section
+(infrastructure/notify_config.py); secrets never enter the log or the outbox.
+
+Delivery is at least once: a sender killed between the POST and marking it sent sends it
+again after a restart, with the same ``delivery_id``. Receivers drop repeats by that id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from application.errors import ApplicationError
+from application.views import CaseSnapshot
+from domain.jurisdiction import Jurisdiction
+from domain.notices import NOTICE_LABELS
+from domain.times import beijing_readable, utc_text
+
+DELIVERY_NAMESPACE = uuid.UUID("5d0c3f1e-8a51-4c8e-9f4e-2b7f0e6c1a90")
+FORMATS = ("json", "wecom", "dingtalk")  # our signed JSON; 政务微信 / 钉钉 robot messages
+
+KIND_LABELS = NOTICE_LABELS | {
+    "whistle_blown": "吹哨召集",
+    "feedback": "12345反馈",
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where webhooks go. The URL is given plainly or named by an environment variable
+    (robot URLs embed their key); the HMAC secret is always named by one."""
+
+    id: str
+    name: str
+    url: str | None = None
+    url_env: str | None = None
+    secret_env: str | None = None
+    format: str = "json"
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)  # unit id → endpoint id
+    streets: dict[str, str] = field(default_factory=dict)  # street id → endpoint id (超期)
+    hotline_platform: str | None = None  # the 12345 platform's endpoint (反馈)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook to send: written to the outbox once, by its ``delivery_id``."""
+
+    delivery_id: str
+    case_id: str
+    notice_key: str
+    kind: str
+    endpoint_id: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may read: the case as of the event, the places and units, the routes."""
+
+    case: CaseSnapshot
+    jurisdiction: Jurisdiction
+    config: NotifyConfig
+    position: int
+
+
+Rule = Callable[[Any, Context], list[Delivery]]
+
+
+def delivery(
+    e: Any, ctx: Context, *, kind: str, key: str, endpoint_id: str | None, **facts: Any
+) -> list[Delivery]:
+    """The delivery of notice ``key`` of the event's case to ``endpoint_id`` (none if no
+    endpoint is configured there). Its id is derived from case, key and endpoint: a
+    replay of the log derives the same id, which the outbox already holds."""
+    if endpoint_id is None or endpoint_id not in ctx.config.endpoints:
+        return []
+    case_id = str(e.originator_id)
+    delivery_id = str(uuid.uuid5(DELIVERY_NAMESPACE, f"{case_id}\x1f{key}\x1f{endpoint_id}"))
+    payload: dict[str, Any] = {
+        "delivery_id": delivery_id,
+        "kind": kind,
+        "kind_zh": KIND_LABELS.get(kind, kind),
+        "case_id": case_id,
+        "case_title": ctx.case.title,
+        "position": ctx.position,
+        "occurred_at": utc_text(e.timestamp),
+        **{k: utc_text(v) if isinstance(v, datetime) else v for k, v in facts.items()},
+    }
+    payload["text"] = message(payload)
+    return [Delivery(delivery_id, case_id, key, kind, endpoint_id, payload, e.timestamp)]
+
+
+def message(p: dict[str, Any]) -> str:
+    """The notice in one line of Chinese, for the people a robot posts it to."""
+    head = f"【{p['kind_zh']}】{p['case_title']}"
+    deadline = beijing_readable(datetime.fromisoformat(p["deadline"])) if p.get("deadline") else ""
+    unit = p.get("unit_name", "")
+    match p["kind"]:
+        case "whistle_blown":
+            return f"{head}：请{unit}于 {deadline} 前报到。事由：{p.get('reason', '')}"
+        case "report_in_near":
+            return f"{head}：{unit}报到时限 {deadline}，请尽快报到。"
+        case "report_in_passed":
+            return f"{head}：{unit}已超过报到时限 {deadline}，尚未报到。"
+        case "case_overdue":
+            return f"{head}：已超过办结时限 {deadline}，尚未办结。"
+    return head
+
+
+def _unit_name(ctx: Context, unit_id: str) -> str:
+    unit = ctx.jurisdiction.units.get(unit_id)
+    return unit.name if unit else unit_id
+
+
+def whistle_blown(e: Any, ctx: Context) -> list[Delivery]:
+    """吹哨: each summoned unit that has an endpoint is told, once per whistle."""
+    return [
+        d
+        for unit_id in e.unit_ids
+        for d in delivery(
+            e,
+            ctx,
+            kind="whistle_blown",
+            key=f"whistle_blown:{e.whistle_id}:{unit_id}",
+            endpoint_id=ctx.config.units.get(unit_id),
+            whistle_id=e.whistle_id,
+            unit_id=unit_id,
+            unit_name=_unit_name(ctx, unit_id),
+            deadline=e.report_in_deadline,
+            reason=e.reason,
+        )
+    ]
+
+
+def deadline_notice(e: Any, ctx: Context) -> list[Delivery]:
+    """临期/超期: a unit's reminder goes to the unit; a case overdue to its street."""
+    facts: dict[str, Any] = {"deadline": e.deadline}
+    if e.unit_id is not None:
+        endpoint = ctx.config.units.get(e.unit_id)
+        facts |= {
+            "whistle_id": e.whistle_id,
+            "unit_id": e.unit_id,
+            "unit_name": _unit_name(ctx, e.unit_id),
+        }
+    else:
+        endpoint = ctx.config.streets.get(ctx.case.street_id)
+        facts["street_id"] = ctx.case.street_id
+    return delivery(e, ctx, kind=e.kind, key=e.key, endpoint_id=endpoint, **facts)
+
+
+def to_hotline_platform(kind: str) -> Rule:
+    """A rule sending the event's own fields to the 12345 platform, once per event."""
+
+    def rule(e: Any, ctx: Context) -> list[Delivery]:
+        fields = {k: v for k, v in vars(e).items() if k not in _ENVELOPE}
+        return delivery(
+            e,
+            ctx,
+            kind=kind,
+            key=f"{kind}:{e.originator_version}",
+            endpoint_id=ctx.config.hotline_platform,
+            **fields,
+        )
+
+    return rule
+
+
+_ENVELOPE = {"originator_id", "originator_version", "timestamp"}
+
+NOTICE_RULES: dict[str, Rule] = {
+    "WhistleBlown": whistle_blown,
+    "DeadlineNoticeRecorded": deadline_notice,
+    # When the 12345 反馈 event lands, one line sends it to the platform, e.g.:
+    # "FeedbackSent": to_hotline_platform("feedback"),
+}
+"""Event class name → the deliveries it makes. Events not named here send nothing."""
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Retry timing: ``base × 2^(attempt-1)``, capped, with "full jitter" between half
+    and all of it (so a receiver back from an outage is not hit by every sender at once);
+    after ``max_attempts`` failures a delivery is dead-lettered for an admin to replay."""
+
+    base: timedelta = timedelta(seconds=10)
+    cap: timedelta = timedelta(hours=1)
+    max_attempts: int = 8
+
+    def delay(self, attempts: int, jitter: float) -> timedelta:
+        """The wait after the ``attempts``-th failure; ``jitter`` is in [0, 1)."""
+        raw: timedelta = min(self.cap, self.base * (2 ** max(0, attempts - 1)))
+        return raw * (0.5 + jitter / 2)
+
+
+class DeliveryNotFound(ApplicationError):
+    code = "delivery_not_found"
+
+    def __init__(self, delivery_id: str) -> None:
+        super().__init__(f"通知投递记录不存在：{delivery_id}", f"no delivery {delivery_id}")
+
+
+class NotReplayable(ApplicationError):
+    """Only a dead-lettered delivery is replayed (a pending one is still being tried)."""
+
+    code = "delivery_not_dead"
+
+    def __init__(self, delivery_id: str, status: str) -> None:
+        super().__init__(
+            f"只有投递失败（死信）的通知可以重新投递；该通知状态为 {STATUS_LABELS.get(status, status)}",
+            f"delivery {delivery_id} is {status}, not dead",
+        )
+
+
+STATUS_LABELS = {"pending": "待投递", "sent": "已送达", "dead": "投递失败"}
