@@ -20,6 +20,7 @@ from interfaces.http.routes import (
     files,
     inbox,
     ledger,
+    open311,
     queue,
     reference,
 )
@@ -65,6 +66,7 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
     problems.install(app)
     for module in (cases, commands, files, inbox, dashboards, ledger, audit, reference, queue):
         app.include_router(module.router)
+    app.include_router(open311.router)
     pages.install(app)
     queue_page.install(app)
     docs.install(app)
