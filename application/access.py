@@ -56,6 +56,7 @@ class Action(StrEnum):
     AUDIT = "audit"
     CONTACT = "contact"  # read a resident's name and phone
     FORGET = "forget"  # erase them (PIPL)
+    OPEN311_REPORT = "open311_report"  # a resident's request through Open311 (channel app)
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
@@ -64,11 +65,14 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
     ),
     # Erasing a resident's contact is an administrator's accountable act, not a coordinator's.
     Role.COORDINATOR: frozenset(
-        set(Action) - {Action.REPORT, Action.REPORT_IN, Action.AUDIT, Action.FORGET}
+        set(Action)
+        - {Action.REPORT, Action.REPORT_IN, Action.AUDIT, Action.FORGET, Action.OPEN311_REPORT}
     ),
     Role.LIAISON: frozenset({Action.REPORT_IN, Action.PLEDGE, Action.NOTE, Action.READ}),
     Role.AUDITOR: frozenset({Action.READ, Action.AUDIT}),
     Role.ADMIN: frozenset(Action),
+    # Reports through Open311 and reads only its public view: no case, contact or ledger.
+    Role.PORTAL: frozenset({Action.OPEN311_REPORT}),
 }
 SCOPE_KINDS = {
     Role.GRID_LEAD: "grid",

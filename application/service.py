@@ -36,6 +36,7 @@ from domain.case import Case
 from domain.errors import InvalidValue, RuleViolation
 from domain.evidence import Evidence, EvidenceKind
 from domain.jurisdiction import Jurisdiction
+from domain.places import Location
 from domain.rules import check_aware
 from domain.values import (
     Actor,
@@ -125,9 +126,11 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         case_id: UUID | None = None,
         resident_name: str | None = None,
         resident_phone: str | None = None,
+        location: Location | None = None,
         context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         """A grid lead opens a case in a grid; time limits come from its category.
+        ``location``: where the problem is on the ground, as given (WGS-84).
 
         The resident's name and phone, if given, go to the erasable contact store,
         never into the case's events.
@@ -144,6 +147,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             channel=channel,
             urgency=urgency,
             calendar=self.calendar,
+            location=location,
         )
         if not (name or phone):
             return self._save(case, context)

@@ -11,6 +11,7 @@ from uuid import UUID
 from application.log_audit import LogReport
 from domain import events as ev
 from domain.case import Case
+from domain.places import Location
 from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle
 from domain.values import Channel, Level, Status, Urgency
 
@@ -92,6 +93,8 @@ class CaseSnapshot:
     final_reason: str
     contact_erased_at: datetime | None
     contact_erased_by: str | None
+    location: Location | None = None
+    reported_role: str = ""
 
     @property
     def pledged_fen(self) -> int:
@@ -133,6 +136,8 @@ class CaseSnapshot:
             final_reason=c.final_reason,
             contact_erased_at=c.contact_erased_at,
             contact_erased_by=c.contact_erased_by,
+            location=c.location,
+            reported_role=c.reported_role,
         )
 
 

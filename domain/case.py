@@ -32,6 +32,7 @@ from domain.evidence import (
 )
 from domain.jurisdiction import Category, Placement
 from domain.notices import TIMER_ACTOR_ID, TIMER_ROLE, due_notices
+from domain.places import Location
 from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle
 from domain.rules import (
     CURRENCY,
@@ -76,7 +77,9 @@ class Case(Aggregate):
         self.community_id: str
         self.grid_id: str
         self.reported_by: str
+        self.reported_role: str
         self.reported_at: datetime
+        self.location: Location | None
         self.response_due: datetime
         self.resolution_due: datetime
         # Defaults that later events change.
@@ -115,6 +118,7 @@ class Case(Aggregate):
         channel: Channel,
         urgency: Urgency = Urgency.NORMAL,
         calendar: WorkingDayCalendar | None = None,
+        location: Location | None = None,
     ) -> Case:
         """The deadlines are computed now and stored in the event: a later change of the
         category's limits or of the holiday calendar never rewrites a case's history."""
@@ -142,6 +146,7 @@ class Case(Aggregate):
             grid_id=placement.grid_id,
             response_due=response_due,
             resolution_due=resolution_due,
+            location=None if location is None else location.as_event(),
         )
 
     # ----- handling ----------------------------------------------------------------

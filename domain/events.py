@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from eventsourcing.domain import Aggregate
 
 from domain.evidence import Evidence, EvidenceKind
+from domain.places import Location
 from domain.records import (
     Evaluation,
     Note,
@@ -52,6 +53,11 @@ class CaseEvent(Aggregate.Event):
 
 
 class CaseReported(Aggregate.Created):
+    """Version 2 added ``location`` ({lat, long, datum} or None: where the problem is on
+    the ground, as given) and keeps the reporter's role on the case; version-1 reports
+    gave no location."""
+
+    class_version = 2
     actor_id: str
     actor_role: str
     title: str
@@ -65,6 +71,11 @@ class CaseReported(Aggregate.Created):
     grid_id: str
     response_due: datetime
     resolution_due: datetime
+    location: dict[str, Any] | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["location"] = None
 
     def apply(self, case: Any) -> None:
         case.title = self.title
@@ -79,7 +90,9 @@ class CaseReported(Aggregate.Created):
         case.response_due = self.response_due
         case.resolution_due = self.resolution_due
         case.reported_by = self.actor_id
+        case.reported_role = self.actor_role
         case.reported_at = self.timestamp
+        case.location = Location.of_event(self.location)
 
 
 class ProgressNoted(CaseEvent):

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Protocol, TypeVar
 
 from domain.errors import InvalidValue, UnknownReference
+from domain.places import GridArea
 from domain.values import UnitKind
 from domain.working_days import TimeLimit
 
@@ -34,16 +35,20 @@ class Community:
     id: str
     name: str
     street_id: str
+    aliases: tuple[str, ...] = ()  # other names residents use (address matching)
 
 
 @dataclass(frozen=True)
 class Grid:
-    """A grid; ``parent_id`` nests it under another grid of the same community."""
+    """A grid; ``parent_id`` nests it under another grid of the same community.
+    ``area``: where it lies on the ground (optional); ``aliases``: other names for it."""
 
     id: str
     name: str
     community_id: str
     parent_id: str | None = None
+    area: GridArea | None = None
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class Role(Labelled):
     LIAISON = "liaison"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    PORTAL = "portal"  # a residents' app reporting through Open311 (its api_key)
 
 
 class Level(Labelled):
@@ -112,6 +113,7 @@ _LABELS: dict[str, str] = {
     "liaison": "部门联络员",
     "auditor": "审计员",
     "admin": "管理员",
+    "portal": "居民端",
     "grid": "网格",
     "community": "社区",
     "street": "街道",

@@ -20,8 +20,10 @@ from domain.jurisdiction import (
     Street,
     Unit,
 )
+from domain.places import GridArea
 from domain.values import UnitKind
 from domain.working_days import TimeLimit
+from infrastructure.grid_locator import check_grid_area
 
 DEMO = "demo.toml"
 
@@ -56,10 +58,12 @@ def _build(data: dict[str, Any]) -> Jurisdiction:
         districts=[District(d["id"], d["name"]) for d in data.get("districts", [])],
         streets=[Street(s["id"], s["name"], s["district"]) for s in data.get("streets", [])],
         communities=[
-            Community(c["id"], c["name"], c["street"]) for c in data.get("communities", [])
+            Community(c["id"], c["name"], c["street"], _aliases(c))
+            for c in data.get("communities", [])
         ],
         grids=[
-            Grid(g["id"], g["name"], g["community"], g.get("parent")) for g in data.get("grids", [])
+            Grid(g["id"], g["name"], g["community"], g.get("parent"), _area(g), _aliases(g))
+            for g in data.get("grids", [])
         ],
         units=[
             Unit(u["id"], u["name"], UnitKind(u["kind"]), u.get("street"), _serves(u))
@@ -74,6 +78,26 @@ def _build(data: dict[str, Any]) -> Jurisdiction:
         make_up_workdays=[_day(d) for d in calendar.get("make_up_workdays", [])],
         listed_years=_years(calendar.get("years", [])),
     )
+
+
+def _aliases(entry: dict[str, Any]) -> tuple[str, ...]:
+    """``aliases = ["华庭", …]``: other names residents give a grid or community."""
+    listed = entry.get("aliases", [])
+    if not isinstance(listed, list) or not all(isinstance(a, str) and a.strip() for a in listed):
+        raise InvalidValue(
+            f"{entry['id']} 的别名 aliases 须为非空文本的列表",
+            f"{entry['id']}: aliases must be a list of non-empty strings",
+        )
+    return tuple(a.strip() for a in listed)
+
+
+def _area(grid: dict[str, Any]) -> GridArea | None:
+    """``polygon = [[long, lat], …]`` and/or ``centre = [long, lat]`` (WGS-84 degrees,
+    GeoJSON's order), checked as geometry (a ring that crosses itself is refused)."""
+    polygon, centre = grid.get("polygon"), grid.get("centre")
+    if polygon is None and centre is None:
+        return None
+    return check_grid_area(str(grid["id"]), polygon, centre)
 
 
 def _limit(category: dict[str, Any], which: str) -> TimeLimit:

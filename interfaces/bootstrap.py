@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from application.access import AccessPolicy
 from application.evidence import EvidenceFiles, FileStore
 from application.notifications import Backoff
+from application.places import Places
 from application.service import CaseService, Clock, utc_now
 from application.sessions import ConsoleSessions, SessionLimits
 from domain.times import BEIJING
@@ -23,6 +24,7 @@ from infrastructure.contact_cipher import ContactCipher
 from infrastructure.db_roles import check_log_tables, role_separation
 from infrastructure.event_store import event_store_env, startup_lock
 from infrastructure.file_store import DiskFileStore
+from infrastructure.grid_locator import ShapelyGridLocator
 from infrastructure.group_commit import GroupCommitRecorder
 from infrastructure.idempotency_sql import SqlIdempotencyStore
 from infrastructure.images import PillowCleaner
@@ -221,6 +223,7 @@ class Container:
     sessions: ConsoleSessions
     snapshots: Snapshots  # the dashboards as of a past instant (rebuilt from the log)
     notifier: Notifier  # webhooks: deadline timer, outbox, sender (started by `serve`)
+    places: Places  # which grid a point or an address lies in (Open311)
     # False on SQLite and when the service's role owns the log's tables (single-role mode).
     role_separation: bool = False
 
@@ -284,4 +287,5 @@ def build_container(
         ),
         snapshots=Snapshots(service),
         notifier=build_notifier(service, settings, engine, reader),
+        places=Places(service.jurisdiction, ShapelyGridLocator(service.jurisdiction)),
     )

@@ -540,4 +540,6 @@ DEMO_USERS: list[tuple[str, str, Role, list[str]]] = [
     ("li-jianshe-police", "建设派出所联络员（演示）", Role.LIAISON, ["unit:jianshe-police"]),
     ("auditor", "审计员（演示）", Role.AUDITOR, []),
     ("admin", "管理员（演示）", Role.ADMIN, []),
+    # A residents' app: its token is the Open311 api_key (POST /open311/v2/requests.json).
+    ("portal-app", "居民端应用（演示）", Role.PORTAL, []),
 ]

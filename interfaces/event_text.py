@@ -38,8 +38,10 @@ def describe(record: EventRecord, j: Jurisdiction) -> str:
         case "CaseReported":
             grid = j.grids.get(d["grid_id"])
             category = j.categories.get(d["category_id"])
+            where = d.get("location")
+            at = f"，坐标 {where['lat']}, {where['long']}（{where['datum']}）" if where else ""
             return (
-                f"{d['title']}（{grid.name if grid else d['grid_id']}，"
+                f"{d['title']}（{grid.name if grid else d['grid_id']}{at}，"
                 f"{category.name if category else d['category_id']}，办结时限 {beijing_readable(d['resolution_due'])}）"
             )
         case "ProgressNoted":

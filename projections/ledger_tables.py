@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -60,6 +61,9 @@ cases = Table(
     Column("level", String(32), nullable=False),
     Column("round", Integer, nullable=False),
     Column("reported_by", String(64), nullable=False),
+    Column("reported_role", String(32)),  # a portal's reports publish their text (Open311)
+    Column("lat", Float),  # where the problem is on the ground (WGS-84), if given
+    Column("long", Float),
     Column("reported_at", UtcDateTime(), nullable=False),
     Column("reported_month", String(7), nullable=False),  # YYYY-MM in Beijing time: the cohort
     Column("response_due", UtcDateTime(), nullable=False),

@@ -21,6 +21,7 @@ from interfaces.http.routes import (
     inbox,
     ledger,
     notifications,
+    open311,
     queue,
     reference,
 )
@@ -85,6 +86,7 @@ def create_app(
         notifications,
     ):
         app.include_router(module.router)
+    app.include_router(open311.router)
     pages.install(app)
     queue_page.install(app)
     docs.install(app)

@@ -49,7 +49,7 @@ class BodyLimit:
             limit = self.upload_bytes()
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _refuse(send, limit)
+            await _refuse(send, limit, scope.get("path", ""))
             return
         seen = 0
         started = False
@@ -72,10 +72,13 @@ class BodyLimit:
             await self.app(scope, counted_receive, tracked_send)
         except BodyTooLarge:
             if not started:
-                await _refuse(send, limit)
+                await _refuse(send, limit, scope.get("path", ""))
 
 
-async def _refuse(send: Send, limit: int) -> None:
+async def _refuse(send: Send, limit: int, path: str = "") -> None:
+    if path.startswith("/open311/"):  # Open311 answers its spec's error list, 400 for this
+        await _send(send, 400, b"application/json", _open311_too_large(limit))
+        return
     body: dict[str, Any] = {
         "type": "https://chuishao.example/problems/body_too_large",
         "title": "request body too large",
@@ -84,13 +87,23 @@ async def _refuse(send: Send, limit: int) -> None:
         "detail_zh": f"请求内容不能超过 {limit} 字节",
         "code": "body_too_large",
     }
-    data = json.dumps(body, ensure_ascii=False).encode()
+    await _send(
+        send, 413, b"application/problem+json", json.dumps(body, ensure_ascii=False).encode()
+    )
+
+
+def _open311_too_large(limit: int) -> bytes:
+    description = f"请求内容不能超过 {limit} 字节 / request bodies are limited to {limit} bytes"
+    return json.dumps([{"code": 400, "description": description}], ensure_ascii=False).encode()
+
+
+async def _send(send: Send, status: int, media_type: bytes, data: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
-                (b"content-type", b"application/problem+json"),
+                (b"content-type", media_type),
                 (b"content-length", str(len(data)).encode()),
             ],
         }

@@ -59,6 +59,22 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class LocationIn(Request):
+    """Where the problem is on the ground: WGS-84 degrees (GPS). Points read off a map
+    published in mainland China are GCJ-02, offset by a few hundred metres: convert them
+    first; the case keeps exactly what is sent."""
+
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, examples=[39.8190])
+    long: float = Field(ge=-180, le=180, allow_inf_nan=False, examples=[109.9790])
+    datum: Literal["WGS-84"] = Field("WGS-84", description="坐标系：仅 WGS-84")
+
+
+class LocationPublic(BaseModel):
+    lat: float
+    long: float
+    datum: str
+
+
 class CaseCreate(Request):
     """A grid lead reports a case in one of their grids."""
 
@@ -103,6 +119,9 @@ class CaseCreate(Request):
         description="居民电话：存于事件日志之外，可依法删除 / kept outside the event log; "
         "erasable (PIPL)",
         examples=["13800000000"],
+    )
+    location: LocationIn | None = Field(
+        default=None, description="问题所在位置（WGS-84 经纬度，可选）"
     )
 
 
@@ -395,6 +414,7 @@ class CasePublic(BaseModel):
     unit_scores: list[Data]
     duplicate_of: str | None
     final_reason: str
+    location: LocationPublic | None = None
 
 
 class EventPublic(BaseModel):

@@ -14,6 +14,7 @@ from application.access import Action
 from application.views import CaseSnapshot
 from domain.errors import InvalidValue
 from domain.events import EVENT_LABELS
+from domain.places import check_location
 from domain.rules import check_aware
 from interfaces.http.case_filter import CaseFilters
 from interfaces.http.deps import CommandsDep, ContainerDep, CurrentUser, scope_of
@@ -48,6 +49,9 @@ def report_case(body: CaseCreate, commands: CommandsDep, c: ContainerDep) -> JSO
             urgency=body.urgency,
             resident_name=body.resident_name,
             resident_phone=body.resident_phone,
+            location=None
+            if body.location is None
+            else check_location(body.location.lat, body.location.long),
             context=ctx,
         ),
     )
