@@ -19,12 +19,14 @@ from interfaces.http.routes import (
     dashboards,
     files,
     inbox,
+    inbox_stream,
     ledger,
     queue,
     reference,
 )
 from interfaces.web import pages
 from interfaces.web import queue as queue_page
+from interfaces.web.csp import ConsolePolicy
 
 DESCRIPTION = """
 街乡吹哨、部门报到 案件办理接口。Grid leads report cases; coordinators escalate, blow whistles
@@ -63,12 +65,24 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
     app.state.container = container
     app.state.answers = AnswerCache()
     problems.install(app)
-    for module in (cases, commands, files, inbox, dashboards, ledger, audit, reference, queue):
+    for module in (
+        cases,
+        commands,
+        files,
+        inbox,
+        inbox_stream,
+        dashboards,
+        ledger,
+        audit,
+        reference,
+        queue,
+    ):
         app.include_router(module.router)
     pages.install(app)
     queue_page.install(app)
     docs.install(app)
     openapi.install(app)
+    app.add_middleware(ConsolePolicy)
     # Read when a request comes: the container (and its settings) may be set later.
     app.add_middleware(
         BodyLimit,
