@@ -98,8 +98,10 @@ class ConsoleSessions:
         self.store.add(hash_session_id(session_id), record)
         return session_id
 
-    def user_of(self, session_id: str | None) -> User | None:
-        """The session's user, if the session is alive; refreshes its last-seen time."""
+    def user_of(self, session_id: str | None, *, touch: bool = True) -> User | None:
+        """The session's user, if the session is alive; refreshes its last-seen time
+        (``touch=False``: a check that is not the user's doing, such as a live stream's,
+        must not keep an unattended console signed in)."""
         if not session_id:
             return None
         id_hash = hash_session_id(session_id)
@@ -117,7 +119,7 @@ class ConsoleSessions:
         ):
             self.store.remove(id_hash)
             return None
-        if now - record.last_seen_at >= TOUCH_EVERY:
+        if touch and now - record.last_seen_at >= TOUCH_EVERY:
             self.store.touch(id_hash, now)
         return user
 

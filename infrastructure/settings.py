@@ -112,6 +112,13 @@ class Settings(BaseSettings):
     # reached at ``s3_endpoint_url`` (MinIO, Ceph …; unset: AWS) with these credentials
     # (unset: boto3's own chain: instance role, ~/.aws).
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # The live inbox (GET /inbox/stream): open streams per user and in all (429 beyond),
+    # how long one lasts before the client reconnects (proxies cut long requests; a
+    # revoked token is also checked at each heartbeat), and the heartbeat's interval.
+    stream_max_per_user: int = Field(default=3, gt=0)
+    stream_max_total: int = Field(default=200, gt=0)
+    stream_lifetime_seconds: float = Field(default=900, gt=0)
+    stream_heartbeat_seconds: float = Field(default=15, gt=0)
     file_store: str | None = None
     s3_endpoint_url: str | None = None
     s3_region: str | None = None

@@ -20,6 +20,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from application.service import CaseService
+from projections.advances import Advances
 from projections.view import SqlView
 
 PULL_BATCH = 5000
@@ -36,10 +37,17 @@ class Projector:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.error: BaseException | None = None
+        self.advances = Advances()  # told after each catch-up that applied events
 
     @property
     def views(self) -> list[SqlView]:
         return [p.view for p in self.projections]
+
+    @property
+    def following(self) -> bool:
+        """True while this process follows the log (``start``): then ``advances`` tells
+        of every new position; otherwise another process moves the views."""
+        return any(t.is_alive() for t in self._threads) and not self._stop.is_set()
 
     @property
     def failing(self) -> bool:
@@ -80,6 +88,8 @@ class Projector:
             if applied >= ANALYZE_AFTER:
                 projection.view.analyze()
             done += applied
+        if done:
+            self.advances.notify()
         return done
 
     def _pages(

@@ -19,6 +19,7 @@ from interfaces.http.routes import (
     dashboards,
     files,
     inbox,
+    inbox_stream,
     ledger,
     notifications,
     open311,
@@ -27,6 +28,7 @@ from interfaces.http.routes import (
 )
 from interfaces.web import pages
 from interfaces.web import queue as queue_page
+from interfaces.web.csp import ConsolePolicy
 
 DESCRIPTION = """
 街乡吹哨、部门报到 案件办理接口。Grid leads report cases; coordinators escalate, blow whistles
@@ -78,6 +80,7 @@ def create_app(
         commands,
         files,
         inbox,
+        inbox_stream,
         dashboards,
         ledger,
         audit,
@@ -91,6 +94,7 @@ def create_app(
     queue_page.install(app)
     docs.install(app)
     openapi.install(app)
+    app.add_middleware(ConsolePolicy)
     # Read when a request comes: the container (and its settings) may be set later.
     app.add_middleware(
         BodyLimit,

@@ -33,6 +33,7 @@ _bearer = HTTPBearer(auto_error=False, description="Token printed by `chuishao u
 
 
 SESSION_COOKIE = "chuishao_session"
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 def user_of_token(c: Container, token: str | None) -> User | None:

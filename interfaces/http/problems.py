@@ -38,6 +38,7 @@ from domain.errors import (
     WhistleNotFound,
 )
 from interfaces.http import validation_messages
+from interfaces.http.stream_slots import TooManyStreams
 from interfaces.http.waiting import ViewsBehind
 
 PROBLEM_TYPE = "https://chuishao.example/problems/"
@@ -48,6 +49,7 @@ STATUS_OF: list[tuple[type[ChuishaoError], int]] = [
     (Unauthenticated, 401),
     (BadSignIn, 401),
     (TooManySignIns, 429),
+    (TooManyStreams, 429),
     (Forbidden, 403),
     (DutiesNotSeparated, 403),  # allowed to the role, not to the resolver of this round
     (CaseNotFound, 404),

@@ -88,8 +88,8 @@ def trend_svg(months: list[str], series: list[Series], target: float) -> str:
             )
     parts.append("</svg>")
     legend = "".join(
-        f'<li><span class="swatch" style="background:{COLOURS.get(s.key, "#555")}"></span>'
-        f"{escape(s.label)}</li>"
+        # A class, not a style attribute: the console's CSP allows no inline style.
+        f'<li><span class="swatch swatch-{escape(s.key)}"></span>{escape(s.label)}</li>'
         for s in series
     )
     parts.append(f'<ul class="legend">{legend}</ul>')

@@ -26,6 +26,7 @@ from interfaces.event_text import describe
 from interfaces.http.dashboard_context import AsOfText, Context
 from interfaces.http.deps import SESSION_COOKIE, ContainerDep
 from interfaces.http.routes.files import file_href
+from interfaces.http.routes.inbox_stream import views_position
 from interfaces.http.waiting import WAIT_SECONDS
 from interfaces.web import admin, errors, ledger
 from interfaces.web.charts import Series, rate_bar, trend_svg
@@ -314,6 +315,9 @@ def inbox(
 ) -> HTMLResponse:
     """A liaison's open whistles with deadline countdowns and a report-in button."""
     unit_id = user.unit_id if user.role is Role.LIAISON else None
+    # Read before the rows: the live stream starts here, so nothing between is missed
+    # (a whistle both listed and streamed is shown once: rows are keyed by whistle).
+    position = views_position(c)
     data = None if unit_id is None else unit_inbox(c.ledger, unit_id, c.service.clock())
     j = c.service.jurisdiction
     unit = j.units.get(unit_id) if unit_id else None
@@ -322,6 +326,7 @@ def inbox(
         "inbox.html",
         user,
         data=data,
+        position=position,
         done=done,
         catching_up=bool(catching_up),
         unit_name=unit.name if unit else unit_id,
