@@ -20,6 +20,7 @@ from interfaces.http.routes import (
     files,
     inbox,
     ledger,
+    merges,
     queue,
     reference,
 )
@@ -63,7 +64,18 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
     app.state.container = container
     app.state.answers = AnswerCache()
     problems.install(app)
-    for module in (cases, commands, files, inbox, dashboards, ledger, audit, reference, queue):
+    for module in (
+        cases,
+        commands,
+        merges,
+        files,
+        inbox,
+        dashboards,
+        ledger,
+        audit,
+        reference,
+        queue,
+    ):
         app.include_router(module.router)
     pages.install(app)
     queue_page.install(app)

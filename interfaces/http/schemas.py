@@ -395,6 +395,10 @@ class CasePublic(BaseModel):
     unit_scores: list[Data]
     duplicate_of: str | None
     final_reason: str
+    merged_case_ids: list[str] = Field(
+        default=[], description="合并: the cases whose callers share this case's outcome"
+    )
+    callers: int = Field(default=1, description="来电人数: this report and those merged into it")
 
 
 class EventPublic(BaseModel):
@@ -427,6 +431,8 @@ class LedgerRow(BaseModel):
     whistles: int
     pledged_fen: int
     satisfaction: Satisfaction | None
+    duplicate_of: UUID | None = Field(default=None, description="合并到: the original case")
+    callers: int = Field(default=1, description="来电人数: this report and those merged into it")
 
 
 class CaseList(BaseModel):
