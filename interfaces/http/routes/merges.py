@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from application.access import Action
@@ -17,8 +18,12 @@ from interfaces.http.merge_schemas import (
     MergeCreate,
 )
 from interfaces.http.schemas import WriteAccepted
+from interfaces.http.waiting import wait_for_position
 from projections.case_duplicates import Draft
 
+MinPosition = Annotated[
+    int | None, Query(ge=0, description="wait until views include this log position")
+]
 router = APIRouter(tags=["merging repeated calls"])
 
 
@@ -45,12 +50,13 @@ def merge(case_id: UUID, body: MergeCreate, cmd: CommandsDep, c: ContainerDep) -
 
 @router.get("/cases/{case_id}/likely-duplicates", response_model=list[LikelyDuplicatePublic])
 def likely_duplicates(
-    case_id: UUID, c: ContainerDep, user: CurrentUser
+    case_id: UUID, c: ContainerDep, user: CurrentUser, min_position: MinPosition = None
 ) -> list[LikelyDuplicatePublic]:
     """可能重复的案件: open cases of the same category, nearby, reported within the
     window around this one, with similar text; only those the caller may see."""
     case = c.service.get_case(case_id)
     c.policy.require(user, Action.READ, case)
+    wait_for_position(c, min_position)
     draft = Draft(
         case.grid_id,
         case.category_id,
@@ -66,12 +72,13 @@ def likely_duplicates(
 
 @router.post("/cases/duplicates-check", response_model=list[LikelyDuplicatePublic])
 def duplicates_check(
-    body: DraftCheck, c: ContainerDep, user: CurrentUser
+    body: DraftCheck, c: ContainerDep, user: CurrentUser, min_position: MinPosition = None
 ) -> list[LikelyDuplicatePublic]:
     """查重 before reporting: the likely duplicates of a draft, as of now. Writes nothing."""
     c.policy.require(user, Action.READ)
     c.service.jurisdiction.placement(body.grid_id)  # unknown → 422
     c.service.jurisdiction.category(body.category_id)
+    wait_for_position(c, min_position)
     draft = Draft(body.grid_id, body.category_id, body.title, body.description, c.service.clock())
     return [
         LikelyDuplicatePublic(**asdict(d)) for d in c.duplicates.likely(draft, scope_of(user, c))
