@@ -37,7 +37,7 @@ def test_the_same_grid_ranks_above_a_neighbour_and_the_rest_are_left_out(api: Ap
     h.created(api.post("coordinator", f"/cases/{withdrawn}/withdrawal", {"reason": "误报"}))
     body = {"grid_id": h.GRID, "category_id": HEATING, "title": TITLE}
     found = ids(
-        api.post("coordinator", "/cases/duplicates-check?min_position=%d" % api.event_count(), body)
+        api.post("coordinator", f"/cases/duplicates-check?min_position={api.event_count()}", body)
     )
     assert found == [same_grid, neighbour]
     assert old not in found

@@ -13,6 +13,10 @@ from tests.support.api import Api
 from tests.support.backends import sqlite_only
 
 
+def _without_id(body: dict[str, Any], case_id: str) -> dict[str, Any]:
+    return {k: v.replace(case_id, "<id>") if isinstance(v, str) else v for k, v in body.items()}
+
+
 def merge(
     api: Api, original: str, case_ids: list[str], user: str = "coordinator", **headers: str
 ) -> Any:
@@ -97,10 +101,7 @@ def test_merging_a_case_outside_scope_answers_as_an_unknown_one(api: Api) -> Non
     before = api.event_count()
     a = h.assert_refused(api, before, merge(api, original, [theirs]), 404, "case_not_found")
     b = h.assert_refused(api, before, merge(api, original, [unknown]), 404, "case_not_found")
-    strip = lambda body, i: {
-        k: v.replace(i, "<id>") if isinstance(v, str) else v for k, v in body.items()
-    }  # noqa: E731
-    assert strip(a, theirs) == strip(b, unknown)
+    assert _without_id(a, theirs) == _without_id(b, unknown)
     # nor do the likely-duplicate and callers reads of another scope's case tell it exists
     for path in ("likely-duplicates", "callers"):
         assert api.get("coordinator", f"/cases/{theirs}/{path}").status_code == 404

@@ -50,6 +50,8 @@ def report_case(body: CaseCreate, commands: CommandsDep, c: ContainerDep) -> JSO
             exclude_case_id=str(result.case_id),
         )
         found = c.duplicates.likely(draft, scope_of(commands.user, c))
+        if not found:  # like whistle_id and late: absent when there is nothing to say
+            return {}
         return {
             "likely_duplicates": [
                 LikelyDuplicatePublic(**asdict(d)).model_dump(mode="json") for d in found

@@ -11,13 +11,8 @@ from fastapi.responses import JSONResponse
 
 from application.access import Action
 from interfaces.http.deps import CommandsDep, ContainerDep, CurrentUser, scope_of
-from interfaces.http.merge_schemas import (
-    CallersPublic,
-    DraftCheck,
-    LikelyDuplicatePublic,
-    MergeCreate,
-)
-from interfaces.http.schemas import WriteAccepted
+from interfaces.http.merge_schemas import CallersPublic, LikelyDuplicatePublic
+from interfaces.http.schemas import DraftCheck, MergeCreate, WriteAccepted
 from interfaces.http.waiting import wait_for_position
 from projections.case_duplicates import Draft
 
