@@ -43,6 +43,13 @@ def test_merged_cases_become_duplicates_and_the_original_counts_their_callers(ap
     by_id = {r["case_id"]: r for r in rows}
     assert by_id[original]["callers"] == 3 and by_id[original]["duplicate_of"] is None
     assert by_id[a]["duplicate_of"] == original and by_id[a]["status"] == "duplicate"
+    ledger = api.get("coordinator", "/ledger").json()
+    assert (
+        ledger["columns"]["callers"] == "来电人数" and ledger["columns"]["merged_into"] == "合并到"
+    )
+    lines = {line["case_id"]: line for line in ledger["items"]}
+    assert (lines[original]["callers"], lines[original]["merged_into"]) == (3, "")
+    assert (lines[b]["callers"], lines[b]["merged_into"]) == (1, original)
 
 
 def test_one_refused_case_refuses_the_whole_merge(api: Api) -> None:
