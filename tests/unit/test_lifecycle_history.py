@@ -100,4 +100,4 @@ def test_every_event_has_a_chinese_label():
     }
 
     assert event_classes == set(ev.EVENT_LABELS)
-    assert len(event_classes) == 15
+    assert len(event_classes) == 17  # 15 + 合并到, 合并来电
