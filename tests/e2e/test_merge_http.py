@@ -122,3 +122,11 @@ def test_a_bad_merge_request_is_422(api: Api, body: dict[str, Any]) -> None:
     original = h.report(api)
     before = api.event_count()
     h.assert_refused(api, before, api.post("coordinator", f"/cases/{original}/merges", body), 422)
+
+
+@sqlite_only  # access is decided on the loaded cases, before any write
+def test_a_summoned_liaison_sees_the_case_but_may_not_merge(api: Api) -> None:
+    original, _ = h.whistled_case(api)
+    a = h.report(api)
+    before = api.event_count()
+    h.assert_refused(api, before, merge(api, original, [a], user="police"), 403, "forbidden")
