@@ -458,10 +458,11 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         original.merge(actor=actor, at=at, cases=others, reason=reason)
         return self._save(original, context, also=others)
 
-    def callers_of(self, case_id: UUID) -> Callers:
+    def callers_of(self, case_id: UUID, *, version: int | None = None) -> Callers:
         """Who shares this case's outcome: the case and every report merged into it, with
-        each one's channel (a notifier reads contacts and 12345 order ids by case id)."""
-        case = self._load(case_id)
+        each one's channel (a notifier reads contacts and 12345 order ids by case id).
+        ``version``: as the case stood then (the version of the 反馈 being sent)."""
+        case = self._load(case_id, version=version)
         merged = [self._load(UUID(i)) for i in case.merged_case_ids]
         return Callers(
             case_id=case.id,
