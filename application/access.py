@@ -52,6 +52,7 @@ class Action(StrEnum):
     CLOSE = "close"
     WITHDRAW = "withdraw"
     MARK_DUPLICATE = "mark_duplicate"
+    MERGE = "merge"  # 合并: every case involved must be in the caller's scope
     READ = "read"
     AUDIT = "audit"
     CONTACT = "contact"  # read a resident's name and phone

@@ -31,8 +31,16 @@ from application.integrity import ChainedEventStore, ChainMapper
 from application.log_chain import SignatureCheck, Signer
 from application.requests import NO_CONTEXT, CommandContext, KeyedWrite
 from application.residents import ResidentRegistry, check_contact
-from application.views import NO_OUTCOME, CaseSnapshot, NoticesRecorded, Outcome, WriteResult
-from domain.case import Case
+from application.views import (
+    NO_OUTCOME,
+    Caller,
+    Callers,
+    CaseSnapshot,
+    NoticesRecorded,
+    Outcome,
+    WriteResult,
+)
+from domain.case import MERGE_MAX, Case
 from domain.errors import InvalidValue, RuleViolation
 from domain.evidence import Evidence, EvidenceKind
 from domain.jurisdiction import Jurisdiction
@@ -418,6 +426,55 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             ),
         )
 
+    def merge_cases(
+        self,
+        original_case_id: UUID,
+        case_ids: Sequence[UUID],
+        *,
+        actor: Actor,
+        reason: str = "",
+        expected_version: int | None = None,
+        context: CommandContext = NO_CONTEXT,
+    ) -> WriteResult:
+        """合并: ``case_ids`` end as duplicates of the original, whose callers they join.
+
+        All or nothing: every case is loaded and checked (``context.guard`` on each, then
+        the rules) before anything is written, and all their events are saved in one
+        transaction. ``expected_version`` and the request key are the original's; the
+        answer is the original's new version."""
+        if len(case_ids) > MERGE_MAX:  # before loading them all
+            raise InvalidValue(
+                f"一次最多合并{MERGE_MAX}件",
+                f"at most {MERGE_MAX} cases per merge",
+                field="case_ids",
+            )
+        if len(set(case_ids)) != len(case_ids):
+            raise InvalidValue("合并的案件有重复", "a case is named twice", field="case_ids")
+        original = self._load(original_case_id)
+        if context.guard is not None:
+            context.guard(original)
+        others = [self._load(case_id) for case_id in case_ids]
+        for other in others:
+            if context.guard is not None:
+                context.guard(other)
+        if expected_version is not None and original.version != expected_version:
+            raise StaleVersion(original_case_id, expected_version, original.version)
+        at = max(self.clock(), original.modified_on, *(o.modified_on for o in others))
+        original.merge(actor=actor, at=at, cases=others, reason=reason)
+        return self._save(original, context, also=others)
+
+    def callers_of(self, case_id: UUID, *, version: int | None = None) -> Callers:
+        """Who shares this case's outcome: the case and every report merged into it, with
+        each one's channel (a notifier reads contacts and 12345 order ids by case id).
+        ``version``: as the case stood then (the version of the 反馈 being sent)."""
+        case = self._load(case_id, version=version)
+        merged = [self._load(UUID(i)) for i in case.merged_case_ids]
+        return Callers(
+            case_id=case.id,
+            merged_into=case.duplicate_of,
+            callers=[Caller.of(c) for c in (case, *merged)],
+        )
+
     def attach_evidence(
         self,
         case_id: UUID,
@@ -581,8 +638,11 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
         result = self._save(case, context)
         return replace(result, whistle_id=outcome.whistle_id, late=outcome.late)
 
-    def _save(self, case: Case, context: CommandContext, **carried: Any) -> WriteResult:
-        """Save the case's new events with the rows that go in their transaction."""
+    def _save(
+        self, case: Case, context: CommandContext, also: Sequence[Case] = (), **carried: Any
+    ) -> WriteResult:
+        """Save the case's new events with the rows that go in their transaction, and
+        those of the cases ``also`` changed (one transaction: all or none)."""
         key = context.request_key
         keys = (
             [
@@ -599,7 +659,7 @@ class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
             else []
         )
         try:
-            recordings = self._guard(lambda: self.save(case, idempotency=keys, **carried))
+            recordings = self._guard(lambda: self.save(*also, case, idempotency=keys, **carried))
         except IntegrityError:
             raise ConcurrencyConflict(case.id) from None
         return WriteResult(case.id, case.version, recordings[-1].notification.id)

@@ -90,6 +90,7 @@ class CaseSnapshot:
     evaluations: list[Evaluation]
     unit_scores: list[UnitScore]
     duplicate_of: str | None
+    merged_case_ids: list[str]  # 合并: the cases whose callers share this case's outcome
     final_reason: str
     contact_erased_at: datetime | None
     contact_erased_by: str | None
@@ -99,6 +100,11 @@ class CaseSnapshot:
     @property
     def pledged_fen(self) -> int:
         return sum(p.amount_fen for p in self.pledges)
+
+    @property
+    def callers(self) -> int:
+        """来电人数: this case's own report and every report merged into it."""
+        return 1 + len(self.merged_case_ids)
 
     @classmethod
     def of(cls, case: Case) -> CaseSnapshot:
@@ -133,12 +139,38 @@ class CaseSnapshot:
             evaluations=c.evaluations,
             unit_scores=c.unit_scores,
             duplicate_of=c.duplicate_of,
+            merged_case_ids=c.merged_case_ids,
             final_reason=c.final_reason,
             contact_erased_at=c.contact_erased_at,
             contact_erased_by=c.contact_erased_by,
             location=c.location,
             reported_role=c.reported_role,
         )
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One report that shares an outcome: its case id, how and when it came in."""
+
+    case_id: UUID
+    channel: Channel
+    reported_at: datetime
+    reported_by: str
+
+    @classmethod
+    def of(cls, case: Case) -> Caller:
+        return cls(case.id, case.channel, case.reported_at, case.reported_by)
+
+
+@dataclass(frozen=True)
+class Callers:
+    """``callers_of``: the case (first) and the reports merged into it. A notifier sends
+    the case's 反馈 to each; ``merged_into`` set means this case was itself merged, and its
+    outcome is the other case's."""
+
+    case_id: UUID
+    merged_into: str | None
+    callers: list[Caller]
 
 
 @dataclass(frozen=True)

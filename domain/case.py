@@ -63,6 +63,8 @@ from domain.values import (
 )
 from domain.working_days import WorkingDayCalendar
 
+MERGE_MAX = 100  # cases merged in one action: a heating outage's calls come in batches
+
 
 class Case(Aggregate):
     def __init__(self) -> None:
@@ -96,6 +98,7 @@ class Case(Aggregate):
         self.evaluations: list[Evaluation] = []
         self.unit_scores: list[UnitScore] = []
         self.duplicate_of: str | None = None
+        self.merged_case_ids: list[str] = []  # 合并: the cases whose callers share this outcome
         self.final_reason = ""
         self.contact_erased_at: datetime | None = None
         self.contact_erased_by: str | None = None
@@ -405,6 +408,53 @@ class Case(Aggregate):
         self._record(
             ev.CaseMarkedDuplicate, actor, at, original_case_id=str(original_case_id), reason=reason
         )
+
+    def merge(self, *, actor: Actor, at: datetime, cases: Sequence[Case], reason: str = "") -> None:
+        """合并: other reports of the same matter join this case (the original).
+
+        Each of ``cases`` ends as a duplicate of this one (``CaseMergedInto``), counting
+        nowhere; this case records whose callers now share its outcome (``CallersMerged``),
+        including the callers earlier merged into those cases. All are checked before any
+        event is recorded: one refused case refuses the whole merge."""
+        self._check_can_act(at)
+        if not cases:
+            raise InvalidValue(
+                "请选择要合并的案件", "name at least one case to merge", field="case_ids"
+            )
+        if len(cases) > MERGE_MAX:
+            raise InvalidValue(
+                f"一次最多合并{MERGE_MAX}件",
+                f"at most {MERGE_MAX} cases per merge",
+                field="case_ids",
+            )
+        ids = [str(c.id) for c in cases]
+        if len(set(ids)) != len(ids):
+            raise InvalidValue("合并的案件有重复", "a case is named twice", field="case_ids")
+        if str(self.id) in ids:
+            raise RuleViolation("案件不能合并到自身", "a case cannot be merged into itself")
+        for other in cases:
+            # A duplicate, withdrawn or closed case is final: this also rules out cycles,
+            # since a case merged once is a duplicate and takes no second merge.
+            other._check_can_act(at)
+            if other.street_id != self.street_id:
+                raise RuleViolation(
+                    "不能跨街道合并案件（各街道分别对自己的案件负责）",
+                    "cases of different streets cannot be merged",
+                )
+        reason = check_text(
+            reason, field="reason", field_zh="合并说明", max_len=REASON_MAX, required=False
+        )
+        also = [m for c in cases for m in c.merged_case_ids]
+        for other in cases:
+            other._record(
+                ev.CaseMergedInto, actor, at, original_case_id=str(self.id), reason=reason
+            )
+        self._record(ev.CallersMerged, actor, at, case_ids=ids, also_case_ids=also, reason=reason)
+
+    @property
+    def callers(self) -> int:
+        """来电人数: this case's own report and every report merged into it."""
+        return 1 + len(self.merged_case_ids)
 
     def erase_contact(self, *, actor: Actor, at: datetime, reason: str) -> None:
         """Record that the resident's contact was erased (PIPL).

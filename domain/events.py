@@ -268,6 +268,24 @@ class CaseMarkedDuplicate(CaseEvent):
         case.final_reason = self.reason
 
 
+class CaseMergedInto(CaseMarkedDuplicate):
+    """合并到: this report joined another case of the same matter (its callers now share
+    that case's outcome). A duplicate in every count: it counts nowhere."""
+
+
+class CallersMerged(CaseEvent):
+    """合并来电: ``case_ids`` were merged into this case; ``also_case_ids`` had earlier been
+    merged into those. Their callers share this case's outcome (反馈, 回访)."""
+
+    case_ids: list[str]
+    also_case_ids: list[str]
+    reason: str
+
+    def apply(self, case: Case) -> None:
+        self.mark_progress(case)
+        case.merged_case_ids.extend([*self.case_ids, *self.also_case_ids])
+
+
 class ResidentContactErased(CaseEvent):
     """The resident's name and phone were erased (PIPL) by an operator, for a reason.
 
@@ -343,6 +361,7 @@ SETS_STATUS: dict[type[CaseEvent | CaseReported], Status] = {
     CaseClosed: Status.CLOSED,
     CaseWithdrawn: Status.WITHDRAWN,
     CaseMarkedDuplicate: Status.DUPLICATE,
+    CaseMergedInto: Status.DUPLICATE,
 }
 """The status each of these events leaves the case in, whatever it was. Other events keep
 it, except a note on a case only reported: that starts the work (``new_status``)."""
@@ -382,6 +401,8 @@ EVENT_LABELS: dict[str, str] = {
     "CaseClosed": "办结归档",
     "CaseWithdrawn": "撤销",
     "CaseMarkedDuplicate": "标记重复",
+    "CaseMergedInto": "合并到",
+    "CallersMerged": "合并来电",
     "ResidentContactErased": "删除居民信息",
     "EvidenceAttached": "上传佐证",
     "DeadlineNoticeRecorded": "期限提醒",

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     checkpoint_every_events: int = 10_000
     # 回访 (the callback) judges a resolution: recorded by someone other than its resolver.
     separate_callback: bool = True
+    # 合并: likely duplicates are reported within this many hours of each other and at
+    # least this similar in text (projections/case_duplicates.py).
+    duplicate_window_hours: float = Field(default=72.0, gt=0, le=24 * 90)
+    duplicate_min_similarity: float = Field(default=0.1, ge=0, le=1)
     pool_size: int = 5
     # PostgreSQL ends a transaction left idle this long (the library's default, 5 s, also
     # ends healthy ones when a busy machine stalls a client between two statements).

@@ -52,6 +52,7 @@ from infrastructure.users_sql import SqlUserDirectory
 from infrastructure.webhooks import WebhookSender
 from infrastructure.working_days import ChineseWorkingDays
 from interfaces.notifier import DeadlineTimer, Notifier
+from projections.case_duplicates import DuplicateFinder, DuplicateRules, SameCommunity
 from projections.dashboards import Dashboards
 from projections.deadline_scan import DeadlineIndex
 from projections.ledger import CaseLedger, LedgerView
@@ -217,6 +218,7 @@ class Container:
     idempotency: SqlIdempotencyStore
     request_hmac_key: bytes
     ledger: LedgerQueries
+    duplicates: DuplicateFinder  # 可能重复的案件 (the Nearby hook: case_duplicates.py)
     dashboards: Dashboards
     weights: Weights
     projector: Projector
@@ -264,6 +266,14 @@ def build_container(
         ),
         request_hmac_key=derived_key(server_secret(settings), REQUEST_HMAC),
         ledger=LedgerQueries(reader),
+        duplicates=DuplicateFinder(
+            reader,
+            SameCommunity(service.jurisdiction),
+            DuplicateRules(
+                window=timedelta(hours=settings.duplicate_window_hours),
+                min_similarity=settings.duplicate_min_similarity,
+            ),
+        ),
         dashboards=Dashboards(reader),
         weights=Weights(
             basically_satisfied=settings.basically_satisfied_weight,

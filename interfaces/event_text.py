@@ -93,4 +93,15 @@ def describe(record: EventRecord, j: Jurisdiction) -> str:
             return notice_text(d, j)
         case "CaseMarkedDuplicate":
             return f"与案件 {d['original_case_id']} 重复 {d['reason']}".rstrip()
+        case "CaseMergedInto":
+            return (
+                f"合并到案件 {d['original_case_id']}，由原案件统一办理和反馈 {d['reason']}".rstrip()
+            )
+        case "CallersMerged":
+            ids = "、".join(d["case_ids"])
+            also = (
+                f"（连同此前并入它们的 {len(d['also_case_ids'])} 件）" if d["also_case_ids"] else ""
+            )
+            n = len(d["case_ids"]) + len(d["also_case_ids"])
+            return f"合并来电 {n} 件：{ids}{also}，来电人同享本案办理结果 {d['reason']}".rstrip()
     return str(d)

@@ -47,7 +47,8 @@ class LedgerView(SqlView):
     # 4: 未报到 on summons
     # 5: the description, for keyword search
     # 6: where a case is on the ground (lat, long) and its reporter's role (Open311)
-    schema_version = 6
+    # 7: 合并 — duplicate_of, callers (来电人数); an index for likely duplicates
+    schema_version = 7
 
     def swapped_in(self, conn: Connection) -> None:
         refill_text_index(conn)

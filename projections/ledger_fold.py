@@ -108,6 +108,10 @@ def fold_row(row: Row | None, e: Any, changes: Changes) -> Row:
             )
         case ev.CaseClosed():
             row["closed_at"] = e.timestamp
+        case ev.CaseMarkedDuplicate():  # and CaseMergedInto, its subclass
+            row["duplicate_of"] = e.original_case_id
+        case ev.CallersMerged():  # 来电人数
+            row["callers"] += len(e.case_ids) + len(e.also_case_ids)
         case ev.ResidentContactErased():
             pass  # the ledger holds no contact; status, round and rates stay as they were
         case ev.DeadlineNoticeRecorded():
@@ -149,4 +153,6 @@ def new_row(e: ev.CaseReported) -> Row:
         "solved": None,
         "satisfaction": None,
         "reopened": 0,
+        "duplicate_of": None,
+        "callers": 1,
     }

@@ -45,6 +45,8 @@ COLUMNS: list[tuple[str, str]] = [
     ("pledged_yuan", "认领资金（元）"),
     ("solved", "解决情况"),
     ("satisfaction", "满意度"),
+    ("callers", "来电人数"),  # 合并: this report and those merged into it
+    ("merged_into", "合并到"),  # the original case's id, for a merged (duplicate) case
 ]
 # How the Excel export types each column that is not text (dates, money, counts).
 SHEET_KINDS: dict[str, Literal["time", "money", "count"]] = {
@@ -54,6 +56,7 @@ SHEET_KINDS: dict[str, Literal["time", "money", "count"]] = {
     "closed_at": "time",
     "whistles": "count",
     "pledged_yuan": "money",
+    "callers": "count",
 }
 SHEET_WIDTHS = {"case_id": 38, "title": 40, "street": 12, "community": 16, "grid": 18}
 
@@ -82,6 +85,8 @@ class LedgerLine:
     pledged_yuan: str
     solved: str
     satisfaction: str
+    callers: int
+    merged_into: str
 
     def cells(self) -> Iterator[Any]:
         """The values under ``COLUMNS``' headings, in order."""
@@ -122,6 +127,8 @@ def readable(r: Mapping[str, Any], j: Jurisdiction, *, for_screen: bool = False)
         pledged_yuan=fen_to_yuan_text(r["pledged_fen"]),
         solved=Solved(r["solved"]).label if r["solved"] else "",
         satisfaction=Satisfaction(r["satisfaction"]).label if r["satisfaction"] else "",
+        callers=r["callers"],
+        merged_into=r["duplicate_of"] or "",
     )
 
 

@@ -79,7 +79,11 @@ cases = Table(
     Column("satisfaction", String(32)),
     Column("reopened", Integer, nullable=False, default=0),
     Column("last_event_at", UtcDateTime(), nullable=False),
+    Column("duplicate_of", String(36)),  # 合并到 / 重复于: the original case
+    Column("callers", Integer, nullable=False, default=1),  # 来电人数: reports merged in, +1
     Index("ledger_cases_place", "street_id", "community_id", "grid_id"),
+    # Likely duplicates (case_duplicates.py): one grid and category, a window of time.
+    Index("ledger_cases_grid_category", "grid_id", "category_id", "reported_at"),
     Index("ledger_cases_reported", "reported_at"),
     Index("ledger_cases_month", "reported_month", "street_id"),
     # The open cases pulling each place down, and the cases that left each grid, are

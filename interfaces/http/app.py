@@ -21,6 +21,7 @@ from interfaces.http.routes import (
     inbox,
     inbox_stream,
     ledger,
+    merges,
     notifications,
     open311,
     queue,
@@ -78,6 +79,7 @@ def create_app(
     for module in (
         cases,
         commands,
+        merges,
         files,
         inbox,
         inbox_stream,

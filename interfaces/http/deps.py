@@ -159,17 +159,21 @@ class Commands:
         self,
         placement: Callable[[], Placement],
         call: Callable[[CommandContext], WriteResult],
+        extra: Callable[[WriteResult], dict[str, Any]] | None = None,
     ) -> JSONResponse:
+        """``extra``: more of the answer, computed after the write (or its replay)."""
+
         def run(context: CommandContext) -> WriteResult:
             self.c.policy.require_place(self.user, Action.REPORT, placement())
             return call(context)
 
-        return self._respond(run)
+        return self._respond(run, extra=extra)
 
     def _respond(
         self,
         run: Callable[[CommandContext], WriteResult],
         guard: Callable[[Case], None] | None = None,
+        extra: Callable[[WriteResult], dict[str, Any]] | None = None,
     ) -> JSONResponse:
         key = RequestKey(self.user.user_id, self._key, self._hash) if self._key else None
         context = CommandContext(guard=guard, request_key=key)
@@ -177,6 +181,8 @@ class Commands:
             self.c.idempotency, context, write=run, answer=self.c.service.recorded_answer
         )
         body = WriteAccepted(**vars(result)).model_dump(mode="json", exclude_none=True)
+        if extra is not None:
+            body.update(extra(result))
         headers = {"Location": f"/cases/{body['case_id']}", "ETag": f'"{body["version"]}"'}
         return JSONResponse(body, status_code=201, headers=headers)
 

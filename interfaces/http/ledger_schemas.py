@@ -28,6 +28,8 @@ class LedgerLinePublic(BaseModel):
     pledged_yuan: str = Field(examples=["600000.00"])
     solved: str
     satisfaction: str
+    callers: int = Field(description="来电人数: this report and those merged into it")
+    merged_into: str = Field(description="合并到: the original case's id; empty if not merged")
 
 
 class LedgerPage(BaseModel):

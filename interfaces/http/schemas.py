@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 from application.residents import NAME_MAX
+from domain.case import MERGE_MAX
 from domain.rules import (
     MAX_PLEDGE_FEN,
     MAX_UNITS_PER_WHISTLE,
@@ -348,6 +349,45 @@ class DuplicateCreate(Request):
     reason: Annotated[str, Field(max_length=REASON_MAX)] = Field("", description="说明")
 
 
+class MergeCreate(Request):
+    """合并：把同一事项的重复来电并入本案件（原案件）。被并入的案件成为重复件、不计入统计，
+    其来电人共享本案件的办理结果和反馈。全部成功或全部不写。"""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "case_ids": ["0b6c1c0e-8d0f-4b7c-9a55-3f1f6f1d2a10"],
+                    "reason": "同一小区供暖中断，重复来电。",
+                }
+            ]
+        },
+    )
+    case_ids: list[UUID] = Field(
+        min_length=1, max_length=MERGE_MAX, description=f"并入本案的案件编号（1–{MERGE_MAX} 件）"
+    )
+    reason: Annotated[str, Field(max_length=REASON_MAX)] = Field("", description="说明")
+
+
+class DraftCheck(Request):
+    """上报前查重：同网格或邻近网格、同类别、时间窗口内、文字相近的在办案件。"""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"grid_id": "jintai", "category_id": "heating", "title": "锦泰小区暖气不热"}
+            ]
+        },
+    )
+
+    grid_id: Id = Field(description="网格编号")
+    category_id: Id = Field(description="问题类别编号")
+    title: Title = Field(description="标题")
+    description: LongText = Field("", description="问题描述")
+
+
 # ----- responses ---------------------------------------------------------------------
 
 
@@ -415,6 +455,10 @@ class CasePublic(BaseModel):
     duplicate_of: str | None
     final_reason: str
     location: LocationPublic | None = None
+    merged_case_ids: list[str] = Field(
+        default=[], description="合并: the cases whose callers share this case's outcome"
+    )
+    callers: int = Field(default=1, description="来电人数: this report and those merged into it")
 
 
 class EventPublic(BaseModel):
@@ -447,6 +491,8 @@ class LedgerRow(BaseModel):
     whistles: int
     pledged_fen: int
     satisfaction: Satisfaction | None
+    duplicate_of: UUID | None = Field(default=None, description="合并到: the original case")
+    callers: int = Field(default=1, description="来电人数: this report and those merged into it")
 
 
 class CaseList(BaseModel):

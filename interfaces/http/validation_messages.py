@@ -46,6 +46,7 @@ FIELD_LABELS: dict[str, str] = {
     "score": "评分",
     "remark": "备注",
     "original_case_id": "原案件编号",
+    "case_ids": "合并的案件",
     "case_id": "案件编号",
     "version": "版本号",
     "limit": "每页条数",

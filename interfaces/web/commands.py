@@ -38,6 +38,7 @@ from interfaces.http.problems import status_of
 from interfaces.web import forms
 from interfaces.web.pages import _views_catching_up, case_page, render, templates
 from interfaces.web.session import Csrf, PageUser
+from projections.case_duplicates import Draft, LikelyDuplicate
 from projections.queries import CaseFilter
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -212,6 +213,11 @@ def _call(c: Container, user: User, name: str, case_id: UUID, body: Any, raw: Fo
                 case_id, actor=actor, original_case_id=body.original_case_id,
                 reason=body.reason, expected_version=v, context=ctx,
             )  # fmt: skip
+        case "merge":
+            return lambda v, ctx: s.merge_cases(
+                case_id, body.case_ids, actor=actor, reason=body.reason,
+                expected_version=v, context=ctx,
+            )  # fmt: skip
     raise HTTPException(404)
 
 
@@ -339,6 +345,10 @@ def case_actions(request: Request, user: User | None, case: CaseSnapshot) -> dic
         commands = [k for k in commands if k.name != "evaluate_unit"]
     if not serving:
         commands = [k for k in commands if k.name != "whistle"]
+    likely = _likely_duplicates(c, user, case)
+    may_merge = any(k.name == "merge" for k in commands)
+    if not likely:  # 合并 offers the likely duplicates; with none, there is no form
+        commands = [k for k in commands if k.name != "merge"]
     query = request.query_params.get("dup_q", "").strip()[:100]
     return {
         "commands": commands,
@@ -358,10 +368,29 @@ def case_actions(request: Request, user: User | None, case: CaseSnapshot) -> dic
         "party_kinds": list(PartyKind),
         "solved": list(Solved),
         "satisfaction": list(Satisfaction),
+        "likely": likely,
+        # 将本案合并到…: one form per likely duplicate, posted to that case (it keeps its
+        # own version check off: the candidate's version is not on this page)
+        "merge_into_keys": {d.case_id: forms.new_form_key() for d in likely} if may_merge else {},
         "dup_q": query,
         "dup_found": _duplicates(c, user, case, query) if query else [],
         "STALE": forms.STALE_ZH,
     }
+
+
+def _likely_duplicates(c: Container, user: User, case: CaseSnapshot) -> list[LikelyDuplicate]:
+    """可能重复的案件 of an open case, among those the user may see."""
+    if case.status.is_final:
+        return []
+    draft = Draft(
+        case.grid_id,
+        case.category_id,
+        case.title,
+        case.description,
+        case.reported_at,
+        exclude_case_id=str(case.case_id),
+    )
+    return c.duplicates.likely(draft, scope_of(user, c))
 
 
 def _duplicates(c: Container, user: User, case: CaseSnapshot, query: str) -> list[Any]:

@@ -26,6 +26,7 @@ from interfaces.http.schemas import (
     DuplicateCreate,
     EscalationCreate,
     EvaluationCreate,
+    MergeCreate,
     NoteCreate,
     PledgeCreate,
     ReopenCreate,
@@ -39,7 +40,7 @@ from interfaces.http.schemas import (
 GENERAL = "_"  # errors that belong to no one field: shown at the top of the form
 STALE_ZH = "案件已被他人更新"
 INT_FIELDS = frozenset({"amount_fen", "score"})
-LIST_FIELDS = frozenset({"unit_ids"})
+LIST_FIELDS = frozenset({"unit_ids", "case_ids"})
 # Hidden fields every form carries; they are not part of the request model.
 PLUMBING = frozenset({"csrf", "form_key", "expected_version", "whistle_id_for", "dup_q"})
 
@@ -67,6 +68,7 @@ COMMANDS: dict[str, Command] = {
         Command("close", "归档", Action.CLOSE, CloseCreate),
         Command("withdraw", "撤销", Action.WITHDRAW, WithdrawalCreate),
         Command("mark_duplicate", "标记重复", Action.MARK_DUPLICATE, DuplicateCreate),
+        Command("merge", "合并", Action.MERGE, MergeCreate),
     )
 }
 REPORT = Command("report", "上报", Action.REPORT, CaseCreate)

@@ -260,8 +260,10 @@ def replay(events: Iterable[Any]) -> dict[str, CaseFacts]:
             f.status = "closed"
         elif name == "CaseWithdrawn":
             f.status = "withdrawn"
-        elif name == "CaseMarkedDuplicate":
+        elif name in ("CaseMarkedDuplicate", "CaseMergedInto"):  # 合并到: counts nowhere
             f.status = "duplicate"
+        elif name == "CallersMerged":
+            pass  # the original gains callers (来电人数) but still counts once
         elif name == "EvidenceAttached":
             pass  # documents a step: no status, response or measure changes
         else:  # pragma: no cover - a new event type must be added to the recount

@@ -267,7 +267,8 @@ def test_withdrawing_or_marking_duplicate_sets_only_the_status(
     row = folded(case)
     assert row["status"] == status
     changed = {k for k in row if row[k] != before[k]}
-    assert changed == {"status", "version", "last_event_at"}
+    linked = {"duplicate_of"} if status == "duplicate" else set()  # 合并到: the original
+    assert changed == {"status", "version", "last_event_at", *linked}
 
 
 def test_erasing_the_contact_changes_nothing_but_the_version() -> None:
@@ -311,7 +312,12 @@ def test_the_fold_and_the_case_agree_after_every_event(make: Callable[[], Case])
 def test_every_event_either_sets_a_status_or_says_it_keeps_it() -> None:
     """A new event class must be placed in the rules the case and the ledger share."""
     keeps = {ev.ProgressNoted, ev.UnitReportedIn, ev.FundingPledged, ev.UnitEvaluated}
-    keeps |= {ev.ResidentContactErased, ev.EvidenceAttached, ev.DeadlineNoticeRecorded}
+    keeps |= {
+        ev.ResidentContactErased,
+        ev.EvidenceAttached,
+        ev.DeadlineNoticeRecorded,
+        ev.CallersMerged,
+    }
     events = {ev.CaseReported, *_subclasses(ev.CaseEvent)}
     assert events == set(ev.SETS_STATUS) | keeps
     assert not set(ev.SETS_STATUS) & keeps

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from dataclasses import asdict, replace
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from application.access import Action
-from application.views import CaseSnapshot
+from application.views import CaseSnapshot, WriteResult
 from domain.errors import InvalidValue
 from domain.events import EVENT_LABELS
 from domain.places import check_location
 from domain.rules import check_aware
 from interfaces.http.case_filter import CaseFilters
 from interfaces.http.deps import CommandsDep, ContainerDep, CurrentUser, scope_of
+from interfaces.http.merge_schemas import CaseReported, LikelyDuplicatePublic
 from interfaces.http.schemas import (
     CaseCreate,
     CaseList,
@@ -27,16 +28,37 @@ from interfaces.http.schemas import (
     EventPublic,
     LedgerRow,
     WhistlePublic,
-    WriteAccepted,
 )
 from interfaces.http.waiting import wait_for_position
+from projections.case_duplicates import Draft
 
 router = APIRouter(tags=["cases"])
 
 
-@router.post("/cases", status_code=201, response_model=WriteAccepted)
+@router.post("/cases", status_code=201, response_model=CaseReported)
 def report_case(body: CaseCreate, commands: CommandsDep, c: ContainerDep) -> JSONResponse:
-    """A grid lead reports a case in a grid of their scope (上报)."""
+    """A grid lead reports a case in a grid of their scope (上报). The answer lists the
+    case's likely duplicates the caller may see (可能重复的案件; a coordinator may merge
+    them: ``POST /cases/{id}/merges``)."""
+
+    def likely(result: WriteResult) -> dict[str, Any]:
+        draft = Draft(
+            body.grid_id,
+            body.category_id,
+            body.title,
+            body.description,
+            c.service.clock(),
+            exclude_case_id=str(result.case_id),
+        )
+        found = c.duplicates.likely(draft, scope_of(commands.user, c))
+        if not found:  # like whistle_id and late: absent when there is nothing to say
+            return {}
+        return {
+            "likely_duplicates": [
+                LikelyDuplicatePublic(**asdict(d)).model_dump(mode="json") for d in found
+            ]
+        }
+
     return commands.new_case(
         lambda: c.service.jurisdiction.placement(body.grid_id),
         lambda ctx: c.service.report_case(
@@ -54,6 +76,7 @@ def report_case(body: CaseCreate, commands: CommandsDep, c: ContainerDep) -> JSO
             else check_location(body.location.lat, body.location.long),
             context=ctx,
         ),
+        extra=likely,
     )
 
 
@@ -129,6 +152,7 @@ def case_public(s: CaseSnapshot) -> CasePublic:
         **{k: v for k, v in asdict(s).items() if k not in {"whistles"}},
         status_label=s.status.label,
         pledged_fen=s.pledged_fen,
+        callers=s.callers,
         whistles=[WhistlePublic(**asdict(w)) for w in s.whistles],
     )
 
