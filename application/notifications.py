@@ -13,7 +13,7 @@ again after a restart, with the same ``delivery_id``. Receivers drop repeats by 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,6 +45,11 @@ class Endpoint:
     secret_env: str | None = None
     format: str = "json"
 
+    def usable(self, environ: Mapping[str, str]) -> bool:
+        """Its URL is known and its secret, if it names one, is set."""
+        url_known = self.url is not None or bool(self.url_env and environ.get(self.url_env))
+        return url_known and (self.secret_env is None or bool(environ.get(self.secret_env)))
+
 
 @dataclass(frozen=True)
 class NotifyConfig:
@@ -52,6 +57,21 @@ class NotifyConfig:
     units: dict[str, str] = field(default_factory=dict)  # unit id → endpoint id
     streets: dict[str, str] = field(default_factory=dict)  # street id → endpoint id (超期)
     hotline_platform: str | None = None  # the 12345 platform's endpoint (反馈)
+
+    def usable(self, environ: Mapping[str, str]) -> tuple[NotifyConfig, list[Endpoint]]:
+        """The configuration less the endpoints whose URL or secret variable is unset in
+        ``environ``, and those endpoints. A file may name endpoints that a deployment
+        (the demo) never switches on: nothing is written to the outbox for them, so no
+        dead letters pile up; setting the variables and restarting switches them on."""
+        off = [e for e in self.endpoints.values() if not e.usable(environ)]
+        if not off:
+            return self, []
+        gone = {e.id for e in off}
+        endpoints = {k: e for k, e in self.endpoints.items() if k not in gone}
+        units = {k: v for k, v in self.units.items() if v not in gone}
+        streets = {k: v for k, v in self.streets.items() if v not in gone}
+        platform = None if self.hotline_platform in gone else self.hotline_platform
+        return NotifyConfig(endpoints, units, streets, platform), off
 
 
 @dataclass(frozen=True)
@@ -220,9 +240,9 @@ class NotReplayable(ApplicationError):
 
     def __init__(self, delivery_id: str, status: str) -> None:
         super().__init__(
-            f"只有投递失败（死信）的通知可以重新投递；该通知状态为 {STATUS_LABELS.get(status, status)}",
+            f"只有死信（多次投递失败）可以重新投递；该通知状态为 {STATUS_LABELS.get(status, status)}",
             f"delivery {delivery_id} is {status}, not dead",
         )
 
 
-STATUS_LABELS = {"pending": "待投递", "sent": "已送达", "dead": "投递失败"}
+STATUS_LABELS = {"pending": "待发送", "sent": "已发送", "dead": "死信"}

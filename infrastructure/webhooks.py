@@ -120,6 +120,7 @@ class WebhookSender:
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": "chuishao-webhooks/1",
+            "Accept-Encoding": "identity",  # a compressed answer could inflate past any cap
             DELIVERY_HEADER: item.delivery_id,
             TIMESTAMP_HEADER: str(timestamp),
             KIND_HEADER: item.kind,
@@ -141,9 +142,10 @@ class WebhookSender:
         return SendResult(True, status)
 
     def _read_some(self, response: httpx.Response) -> bytes:
-        """At most ``max_response_bytes`` of the answer: a receiver cannot make us read more."""
+        """At most ``max_response_bytes`` of the answer: a receiver cannot make us read more.
+        Raw bytes, never decompressed: a gzip "bomb" of a few KB stays a few KB here."""
         got = b""
-        for chunk in response.iter_bytes():
+        for chunk in response.iter_raw():
             got += chunk
             if len(got) >= self.max_response_bytes:
                 return got[: self.max_response_bytes]

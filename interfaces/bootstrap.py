@@ -5,8 +5,9 @@ The only module that knows both the application and the infrastructure.
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -172,11 +173,15 @@ def build_notifier(
     reader: Engine | None = None,
     *,
     sender: WebhookSender | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Notifier:
     """The deadline timer, the outbox (installed at the log's head on first use, so
     history is not sent) and the webhook sender, from the settings and the jurisdiction
-    file's ``[notify]`` section."""
-    config = load_notify_config(settings.jurisdiction_file, service.jurisdiction)
+    file's ``[notify]`` section. Endpoints whose variables are unset are left out (and
+    said so once, at start): the demo file names some that nobody switched on."""
+    environ = os.environ if environ is None else environ
+    full = load_notify_config(settings.jurisdiction_file, service.jurisdiction)
+    config, switched_off = full.usable(environ)
     view = OutboxView(engine, OutboxProjection.name, reader)
     view.install(service.name, service.recorder.max_notification_id() or 0)
     projection = OutboxProjection(
@@ -190,8 +195,9 @@ def build_notifier(
         service=service,
         projector=Projector(service, [projection]),
         store=OutboxStore(engine, reader),
-        sender=sender or WebhookSender(timeout=settings.notify_timeout_seconds),
+        sender=sender or WebhookSender(timeout=settings.notify_timeout_seconds, environ=environ),
         config=config,
+        switched_off=switched_off,
         timer=DeadlineTimer(service, DeadlineIndex(engine, reader), near),
         backoff=Backoff(
             base=timedelta(seconds=settings.notify_backoff_base_seconds),

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from application.notifications import Backoff, NotifyConfig
+from application.notifications import Backoff, Endpoint, NotifyConfig
 from application.service import CaseService
 from domain.errors import ChuishaoError
 from infrastructure.webhooks import Outgoing, WebhookSender
@@ -75,6 +75,7 @@ class Notifier:
         jitter: Callable[[], float] = random.random,
         poll_seconds: float = 2.0,
         scan_seconds: float = 30.0,
+        switched_off: Sequence[Endpoint] = (),
     ) -> None:
         self.service = service
         self.projector = projector
@@ -88,6 +89,7 @@ class Notifier:
         self.jitter = jitter
         self.poll_seconds = poll_seconds
         self.scan_seconds = scan_seconds
+        self.switched_off = list(switched_off)  # endpoints named but not configured here
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None

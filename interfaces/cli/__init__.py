@@ -187,6 +187,10 @@ def serve(
         console.print(
             f"chuishao 控制台：http://{host}:{port}/ui/  接口文档：http://{host}:{port}/docs"
         )
+        notifier = container.notifier
+        if notifier.switched_off:  # said once here, not on every round
+            names = "、".join(e.id for e in notifier.switched_off)
+            console.print(f"通知：接收方 {names} 未启用（未设置其环境变量），不发送")
         app = create_app(
             container,
             run_projections=projections,

@@ -36,7 +36,7 @@ def listed(
     status: str = typer.Option("dead", help="pending, sent or dead"),
     limit: int = typer.Option(100),
 ) -> None:
-    """Deliveries newest first (default: dead letters, 投递失败)."""
+    """Deliveries newest first (default: dead letters, 死信)."""
     from interfaces.cli import console
 
     if status not in STATUS_LABELS:

@@ -28,7 +28,7 @@ from interfaces.http.deps import SESSION_COOKIE, ContainerDep
 from interfaces.http.routes.files import file_href
 from interfaces.http.routes.inbox_stream import views_position
 from interfaces.http.waiting import WAIT_SECONDS
-from interfaces.web import admin, errors, ledger
+from interfaces.web import admin, admin_notifications, errors, ledger
 from interfaces.web.charts import Series, rate_bar, trend_svg
 from interfaces.web.people import People, with_role
 from interfaces.web.session import (
@@ -393,6 +393,7 @@ def install(app: FastAPI) -> None:
     app.include_router(commands)
     app.include_router(ledger.router)
     app.include_router(admin.router)
+    app.include_router(admin_notifications.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
 
 from domain.values import Role
-from interfaces.bootstrap import Container
+from infrastructure.settings import Settings
+from interfaces.bootstrap import Container, build_container
+from interfaces.cli.users import add_user
+from interfaces.http.app import create_app
 from tests.support.clock import FakeClock
 
 # user id -> (role, scopes); places and units from the demo jurisdiction
@@ -42,3 +47,15 @@ class Api:
 
     def event_count(self) -> int:
         return self.container.service.recorder.max_notification_id() or 0
+
+
+@contextmanager
+def serving(settings: Settings, clock: FakeClock) -> Iterator[Api]:
+    """The app over a store built from ``settings``, with one user per role."""
+    with build_container(settings, clock=clock) as container:
+        tokens = {
+            uid: add_user(container, uid, uid, role, scopes)
+            for uid, (role, scopes) in USERS.items()
+        }
+        with TestClient(create_app(container)) as client:
+            yield Api(client, container, clock, tokens)

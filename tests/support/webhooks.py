@@ -7,7 +7,7 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,8 +17,13 @@ from uuid import UUID
 from application.service import CaseService
 from domain.values import Level
 from infrastructure.jurisdiction_file import demo_jurisdiction_path
+from infrastructure.settings import Settings
 from infrastructure.webhooks import DELIVERY_HEADER, verify_signature
+from interfaces.bootstrap import Container
+from projections.outbox import OutboxRow
 from tests.support.actors import COORDINATOR, GRID_LEAD
+from tests.support.api import Api, serving
+from tests.support.clock import FakeClock
 from tests.support.processes import free_port
 
 SECRET_ENV = "CHUISHAO_TEST_WEBHOOK_SECRET"
@@ -28,8 +33,10 @@ POLICE, PROPERTY = "jianshe-police", "yljw-property"
 
 class Receiver:
     """Verifies each request's signature (401 if bad), drops repeats by delivery id, and
-    fails on demand: ``failures`` answers of 503 before it recovers; ``hold_at`` blocks the
-    request that is the n-th valid arrival (after counting it) until ``release``."""
+    fails on demand: ``failures`` answers of 503 before it recovers; ``answer`` (status,
+    body) answers every signed request so, as a hostile or broken receiver would;
+    ``hold_at`` blocks the request that is the n-th valid arrival (after counting it) until
+    ``release``."""
 
     def __init__(self, secret: str = SECRET) -> None:
         self.secret = secret.encode()
@@ -38,6 +45,7 @@ class Receiver:
         self.rejected = 0
         self.failures = 0
         self.redirect_to: str | None = None
+        self.answer: tuple[int, bytes] | None = None
         self.hold_at: int | None = None
         self.held = threading.Event()
         self.release = threading.Event()
@@ -52,6 +60,8 @@ class Receiver:
                 return 401
             if self.redirect_to:
                 return 302
+            if self.answer is not None:
+                return self.answer[0]
             if self.failures > 0:
                 self.failures -= 1
                 return 503
@@ -75,13 +85,14 @@ def running(receiver: Receiver) -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             status = receiver.handle(dict(self.headers.items()), body)
+            answer = receiver.answer[1] if receiver.answer and status != 401 else b"{}"
             try:
                 self.send_response(status)
                 if status == 302 and receiver.redirect_to:
                     self.send_header("Location", receiver.redirect_to)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"{}")
+                self.wfile.write(answer)
             except OSError:
                 pass  # the sender was killed while we held its request
 
@@ -100,8 +111,9 @@ def running(receiver: Receiver) -> Iterator[Receiver]:
 
 
 def notify_jurisdiction(tmp_path: Path, url: str, *, extra: str = "") -> Path:
-    """The demo jurisdiction with both 建设街道 units and the street routed to ``url``."""
-    text = demo_jurisdiction_path().read_text(encoding="utf-8")
+    """The demo jurisdiction with both 建设街道 units and the street routed to ``url``
+    (in place of the demo's own ``[notify]`` example)."""
+    text = demo_jurisdiction_path().read_text(encoding="utf-8").split("\n[notify]", 1)[0]
     text += f"""
 [notify.units]
 {POLICE} = "receiver"
@@ -139,3 +151,23 @@ def whistled_case(
         reason="联合执法",
     )
     return case_id
+
+
+def dead_letter(container: Container) -> OutboxRow:
+    """A whistle to the police whose delivery is dead at once: seed it on a container whose
+    receiver refuses it and whose settings allow one attempt (``notify_max_attempts=1``)."""
+    whistled_case(container.service, units=[POLICE])
+    assert container.notifier.run_once(scan=False).dead == 1
+    (row,) = container.notifier.store.listed("dead")
+    return row
+
+
+def refusing_api(
+    settings: Settings, clock: FakeClock, tmp_path: Path, receiver: Receiver, fmt: str = "json"
+) -> AbstractContextManager[Api]:
+    """The app with every notice routed to ``receiver`` (in format ``fmt``) and one
+    attempt per delivery: what the receiver refuses is a dead letter at once. The secret's
+    variable must be set (``SECRET_ENV``) before."""
+    path = notify_jurisdiction(tmp_path, receiver.url, extra=f'format = "{fmt}"')
+    update = {"jurisdiction_file": path, "notify_max_attempts": 1}
+    return serving(settings.model_copy(update=update), clock)

@@ -77,7 +77,7 @@ def listed(
     status: Annotated[Literal["pending", "sent", "dead"] | None, Query()] = "dead",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> DeliveryList:
-    """Deliveries newest first: by default the dead letters (投递失败) admins may replay."""
+    """Deliveries newest first: by default the dead letters (死信) admins may replay."""
     require_admin(user)
     store = c.notifier.store
     return DeliveryList(
