@@ -32,6 +32,7 @@ from application.log_chain import SignatureCheck, Signer
 from application.requests import NO_CONTEXT, CommandContext, KeyedWrite
 from application.residents import ResidentRegistry, check_contact
 from application.views import NO_OUTCOME, CaseSnapshot, Outcome, WriteResult
+from application.work_orders import WorkOrdersMixin
 from domain.case import Case
 from domain.errors import InvalidValue, RuleViolation
 from domain.evidence import Evidence, EvidenceKind
@@ -65,7 +66,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
+class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID]):
     """The case-handling use cases. Every write is one command on one case."""
 
     name = "chuishao"  # fixes table names (PostgreSQL: chuishao_events) across renames

@@ -11,7 +11,7 @@ from uuid import UUID
 from application.log_audit import LogReport
 from domain import events as ev
 from domain.case import Case
-from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle
+from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle, WorkOrder
 from domain.values import Channel, Level, Status, Urgency
 
 
@@ -81,6 +81,7 @@ class CaseSnapshot:
     final_reason: str
     contact_erased_at: datetime | None
     contact_erased_by: str | None
+    work_order: WorkOrder | None = None  # a 12345 order's id, dispatch and where it stands
 
     @property
     def pledged_fen(self) -> int:
@@ -122,6 +123,7 @@ class CaseSnapshot:
             final_reason=c.final_reason,
             contact_erased_at=c.contact_erased_at,
             contact_erased_by=c.contact_erased_by,
+            work_order=c.work_order,
         )
 
 
