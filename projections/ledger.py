@@ -46,7 +46,8 @@ class LedgerView(SqlView):
     # 3: indexes by deadline of what is open (due-ness), by latest event
     # 4: 未报到 on summons
     # 5: the description, for keyword search
-    schema_version = 5
+    # 6: 12345 work orders: the order id, the resolution deadline before an approved 延期
+    schema_version = 6
 
     def swapped_in(self, conn: Connection) -> None:
         refill_text_index(conn)

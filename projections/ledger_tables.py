@@ -75,6 +75,10 @@ cases = Table(
     Column("satisfaction", String(32)),
     Column("reopened", Integer, nullable=False, default=0),
     Column("last_event_at", UtcDateTime(), nullable=False),
+    # 12345: the platform's order id; ``resolution_due`` is the deadline that counts (an
+    # approved 延期 moves it), this one the deadline before the first approved 延期.
+    Column("work_order_id", String(64)),
+    Column("original_resolution_due", UtcDateTime()),
     Index("ledger_cases_place", "street_id", "community_id", "grid_id"),
     Index("ledger_cases_reported", "reported_at"),
     Index("ledger_cases_month", "reported_month", "street_id"),
@@ -101,6 +105,7 @@ cases = Table(
         for column in ("resolution_due", "response_due")
     ),
     Index("ledger_cases_last_event", "last_event_at"),  # the latest event the view holds
+    Index("ledger_cases_work_order", "work_order_id", unique=True),
     # Keyword search (case_search.py): trigram indexes on PostgreSQL.
     *(
         Index(

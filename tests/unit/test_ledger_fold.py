@@ -312,7 +312,9 @@ def test_every_event_either_sets_a_status_or_says_it_keeps_it() -> None:
     """A new event class must be placed in the rules the case and the ledger share."""
     keeps = {ev.ProgressNoted, ev.UnitReportedIn, ev.FundingPledged, ev.UnitEvaluated}
     keeps |= {ev.ResidentContactErased, ev.EvidenceAttached}
-    events = {ev.CaseReported, *_subclasses(ev.CaseEvent)}
+    keeps |= {ev.WorkOrderReturned, ev.WorkOrderReturnDecided, ev.ExtensionRequested}
+    keeps |= {ev.ExtensionDecided, ev.WorkOrderSupervised, ev.FeedbackSent}
+    events = {ev.CaseReported, *_subclasses(ev.CaseReported), *_subclasses(ev.CaseEvent)}
     assert events == set(ev.SETS_STATUS) | keeps
     assert not set(ev.SETS_STATUS) & keeps
 
