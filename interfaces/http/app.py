@@ -22,6 +22,7 @@ from interfaces.http.routes import (
     ledger,
     queue,
     reference,
+    work_orders,
 )
 from interfaces.web import pages
 from interfaces.web import queue as queue_page
@@ -63,7 +64,8 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
     app.state.container = container
     app.state.answers = AnswerCache()
     problems.install(app)
-    for module in (cases, commands, files, inbox, dashboards, ledger, audit, reference, queue):
+    routers = (cases, commands, files, inbox, dashboards, ledger, audit, reference, queue)
+    for module in (*routers, work_orders):
         app.include_router(module.router)
     pages.install(app)
     queue_page.install(app)

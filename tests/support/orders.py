@@ -53,3 +53,37 @@ def decide_extension(service: CaseService, case_id: UUID, *, approved: bool) -> 
     return service.decide_extension(
         case_id, actor=STREET_COORDINATOR, level=lambda _: Level.STREET, approved=approved
     )
+
+
+# ----- over HTTP -------------------------------------------------------------------------
+
+ORDER_USERS: dict[str, tuple[Role, list[str]]] = {
+    "platform": (Role.PLATFORM, []),
+    "community_coordinator": (Role.COORDINATOR, ["community:yili-jinwei"]),
+    "second_street_coordinator": (Role.COORDINATOR, ["street:jianshe"]),
+}
+
+
+def add_order_users(api: Any) -> None:
+    """The platform and the two levels of coordinators, beside the usual users."""
+    from interfaces.cli.users import add_user
+
+    for uid, (role, scopes) in ORDER_USERS.items():
+        api.tokens[uid] = add_user(api.container, uid, uid, role, scopes)
+
+
+def order_body(order: str, at: datetime, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "order_id": order,
+        "dispatched_at": (at - timedelta(minutes=5)).isoformat(),
+        "category_id": "heating",
+        "street_id": "jianshe",
+        "grid_id": "binhewan",
+        "place_text": "滨河湾小区5号楼",
+        "content": "5号楼暖气不热，室温不足16度",
+        "time_limit": {"hours": 24},
+        "resident_name": "王女士",
+        "resident_phone": "13800000000",
+    }
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not None}
