@@ -31,6 +31,7 @@ from application.requests import CommandContext, RequestKey
 from application.views import CaseSnapshot, WriteResult
 from domain.case import Case
 from domain.errors import DomainError
+from domain.jurisdiction import Placement
 from domain.values import Channel, Level, NoteKind, PartyKind, Satisfaction, Solved, Urgency
 from interfaces.bootstrap import Container
 from interfaces.http.deps import ContainerDep, scope_of
@@ -316,7 +317,8 @@ def case_actions(request: Request, user: User | None, case: CaseSnapshot) -> dic
     c: Container = request.app.state.container
     j = c.service.jurisdiction
     commands = forms.available(c.policy, user, case, c.service.separate_callback)
-    placement = j.placement(case.grid_id)
+    # The case's own place (a 12345 order may not be placed in a grid yet).
+    placement = Placement(case.district_id, case.street_id, case.community_id, case.grid_id)
     serving = [(u.id, u.name) for u in j.units.values() if u.serves.covers(placement)]
     names = {u.id: u.name for u in j.units.values()}
     own = user.unit_id if user.role.value == "liaison" else None
