@@ -74,12 +74,16 @@ class WorkOrderCreate(Request):
     content: Annotated[str, Field(min_length=1, max_length=TEXT_MAX)] = Field(
         description="诉求内容"
     )
-    urgency: Urgency = Urgency.NORMAL
+    urgency: Urgency = Field(default=Urgency.NORMAL, description="紧急程度")
     time_limit: TimeLimitIn | None = Field(
         default=None, description="办理时限；缺省为问题类别的办结时限"
     )
-    resident_name: Annotated[str, Field(max_length=NAME_MAX)] | None = None
-    resident_phone: Annotated[str, Field(max_length=32)] | None = None
+    resident_name: Annotated[str, Field(max_length=NAME_MAX)] | None = Field(
+        default=None, description="来电人姓名（存于可删除的居民信息库，不入事件）"
+    )
+    resident_phone: Annotated[str, Field(max_length=32)] | None = Field(
+        default=None, description="来电人电话（同上）"
+    )
 
 
 class WorkOrderReceipt(BaseModel):
@@ -93,55 +97,113 @@ class WorkOrderReceipt(BaseModel):
 class AcceptanceCreate(Request):
     """签收; an order that came without a grid is placed in one of its street's grids."""
 
-    grid_id: Id | None = None
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"grid_id": "binhewan"}]}
+    )
+    grid_id: Id | None = Field(
+        default=None, description="网格编号：工单未定位网格时必填，须在派至的街道内"
+    )
 
 
 class ReturnCreate(Request):
     """退单, with the reason the platform's 审定 judges."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reason": "wrong_place", "note": "该地址属西关街道辖区。"}]
+        },
+    )
     reason: ReturnReason = Field(description="退单理由：属地不符、职能不符、权属不清")
-    note: Annotated[str, Field(max_length=NOTE_MAX)] = ""
+    note: Annotated[str, Field(max_length=NOTE_MAX)] = Field(default="", description="退单说明")
 
 
 class ReturnDecisionCreate(Request):
     """审定 by the platform: accepted (the order leaves) or overruled (it comes back)."""
 
-    accepted: StrictBool
-    comment: Annotated[str, Field(max_length=REASON_MAX)] = ""
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"accepted": False, "comment": "经核实属本街道辖区，请签收办理。"}]
+        },
+    )
+    accepted: StrictBool = Field(description="审定结果：true 同意退单，false 不予退单")
+    comment: Annotated[str, Field(max_length=REASON_MAX)] = Field(
+        default="", description="审定意见"
+    )
 
 
 class ExtensionCreate(Request):
     """延期: a reason and the new resolution deadline asked for."""
 
-    reason: Annotated[str, Field(min_length=1, max_length=REASON_MAX)]
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "楼内供暖立管需更换，供热公司备料需三天。",
+                    "new_due": "2024-03-05T18:00:00+08:00",
+                }
+            ]
+        },
+    )
+    reason: Annotated[str, Field(min_length=1, max_length=REASON_MAX)] = Field(
+        description="延期理由（1–1000 字）"
+    )
     new_due: AwareDatetime = Field(description="申请延至的办结时限，须注明时区")
 
 
 class ExtensionDecisionCreate(Request):
     """The level above approves or refuses the pending 延期."""
 
-    approved: StrictBool
-    comment: Annotated[str, Field(max_length=REASON_MAX)] = ""
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"approved": True, "comment": "同意延期。"}]},
+    )
+    approved: StrictBool = Field(description="审批结果：true 同意延期，false 不同意")
+    comment: Annotated[str, Field(max_length=REASON_MAX)] = Field(
+        default="", description="审批意见"
+    )
 
 
 class SupervisionCreate(Request):
     """督办 by the platform."""
 
-    note: Annotated[str, Field(min_length=1, max_length=NOTE_MAX)]
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"note": "工单即将超期，请尽快办理并反馈。"}]},
+    )
+    note: Annotated[str, Field(min_length=1, max_length=NOTE_MAX)] = Field(
+        description="督办意见（1–2000 字）"
+    )
 
 
 class FeedbackCreate(Request):
     """反馈 of the round's resolution to the platform (default: the resolution summary)."""
 
-    text: Annotated[str, Field(max_length=TEXT_MAX)] = ""
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": "已更换供暖立管，室温恢复到20度以上。"}]},
+    )
+    text: Annotated[str, Field(max_length=TEXT_MAX)] = Field(
+        default="", description="反馈内容；缺省为本轮的解决情况说明"
+    )
 
 
 class OrderCallbackCreate(Request):
     """The platform's 回访 of the resident."""
 
-    solved: Solved
-    satisfaction: Satisfaction
-    comment: Annotated[str, Field(max_length=NOTE_MAX)] = ""
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"solved": "solved", "satisfaction": "satisfied", "comment": "居民表示暖气已热。"}
+            ]
+        },
+    )
+    solved: Solved = Field(description="回访：是否解决（解决、部分解决、未解决）")
+    satisfaction: Satisfaction = Field(description="回访：是否满意（满意、基本满意、不满意）")
+    comment: Annotated[str, Field(max_length=NOTE_MAX)] = Field(default="", description="回访意见")
 
 
 class ExtensionPublic(BaseModel):
