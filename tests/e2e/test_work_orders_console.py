@@ -55,3 +55,16 @@ def test_an_unplaced_order_breaks_no_read(api: Api) -> None:
     sign_in(api, "coordinator")
     for page in ("/ui/", "/ui/ledger", "/ui/queue"):
         assert api.client.get(page).status_code == 200, page
+
+
+@sqlite_only  # a query over the views: the backend cannot change the task it names
+def test_an_order_awaiting_acceptance_is_in_the_coordinators_queue(api: Api) -> None:
+    add_order_users(api)
+    case_id = api.post("platform", "/work-orders", order_body("Q-1", api.clock.now)).json()[
+        "case_id"
+    ]
+    api.container.projector.catch_up()
+    items = api.get("coordinator", "/queue").json()["items"]
+    assert [(i["task"], i["task_label"]) for i in items if i["case_id"] == case_id] == [
+        ("accept", "待签收")
+    ]
