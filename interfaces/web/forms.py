@@ -90,6 +90,13 @@ def state_allows(name: str, case: CaseSnapshot, user: User, separate_callback: b
     this only spares the user a form bound to fail)."""
     if case.status.is_final:
         return False
+    order = case.work_order
+    if order is not None:  # a 12345 order: 回访 is the hotline's; returned, not withdrawn
+        if name in ("evaluate", "withdraw"):
+            return False
+        in_hand = order.accepted_at is not None and order.pending_return is None
+        if not in_hand and name in ("note", "escalate", "whistle", "pledge", "resolve"):
+            return False  # handling waits for 签收 (its form is the API's for now)
     open_round = case.resolution is None
     evaluation = next((e for e in case.evaluations if e.round == case.round), None)
     match name:

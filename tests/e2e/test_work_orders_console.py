@@ -68,3 +68,18 @@ def test_an_order_awaiting_acceptance_is_in_the_coordinators_queue(api: Api) -> 
     assert [(i["task"], i["task_label"]) for i in items if i["case_id"] == case_id] == [
         ("accept", "待签收")
     ]
+
+
+@sqlite_only  # rendering: the backend cannot change it
+def test_the_case_page_offers_no_form_the_order_would_refuse(api: Api) -> None:
+    add_order_users(api)
+    case_id = api.post("platform", "/work-orders", order_body("UI-3", api.clock.now)).json()[
+        "case_id"
+    ]
+    sign_in(api, "coordinator")
+    waiting = api.client.get(f"/ui/cases/{case_id}").text
+    for form in ("进展", "办结", "撤销"):
+        assert f">{form}<" not in waiting, form
+    api.post("coordinator", f"/cases/{case_id}/order-acceptance", {})
+    accepted = api.client.get(f"/ui/cases/{case_id}").text
+    assert ">进展<" in accepted and ">撤销<" not in accepted
