@@ -248,6 +248,11 @@ class WorkOrderRules:
                 field="new_due",
             )
         reason = check_text(reason, field="reason", field_zh="延期理由", max_len=REASON_MAX)
+        level = check_enum(Level, level, field="level")
+        if level is Level.DISTRICT:  # no level above it would decide
+            raise RuleViolation(
+                "延期由社区或街道申请", "an extension is requested by a community or street"
+            )
         self._record(
             ev.ExtensionRequested,
             actor,
@@ -256,7 +261,7 @@ class WorkOrderRules:
             reason=reason,
             requested_due=new_due,
             current_due=self.resolution_due,
-            requested_level=check_enum(Level, level, field="level").value,
+            requested_level=level.value,
         )
 
     def decide_extension(

@@ -109,6 +109,9 @@ def test_the_platform_reads_and_does_nothing_else(orders: Api) -> None:
     assert api.get("platform", f"/cases/{other}").status_code == 404  # as if it did not exist
     assert api.get("platform", f"/cases/{own}").status_code == 403
     assert api.get("platform", "/dashboards/rates").status_code == 403
+    for outsider in ("other_coordinator", "police", "grid_lead"):  # the order is not theirs
+        assert api.get(outsider, "/work-orders/P-1").status_code == 404, outsider
+    assert api.get("platform", "/work-orders/NO-SUCH").status_code == 404
     for path, body in [
         (f"/cases/{own}/order-acceptance", {}),
         (f"/cases/{own}/notes", {"text": "平台代办"}),

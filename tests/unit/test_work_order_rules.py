@@ -218,3 +218,15 @@ def test_commands_on_a_case_that_is_no_order_are_refused():
     case = reported_case()
     with refused(case, RuleViolation):
         case.accept_order(actor=COORDINATOR, at=later(case))
+
+
+def test_the_district_requests_no_extension():
+    case = accepted_order()
+    with refused(case, RuleViolation):
+        case.request_extension(
+            actor=COORDINATOR,
+            at=later(case),
+            reason="区里要求",
+            new_due=case.resolution_due + timedelta(days=3),
+            level=Level.DISTRICT,
+        )
