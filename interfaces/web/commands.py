@@ -32,7 +32,16 @@ from application.views import CaseSnapshot, WriteResult
 from domain.case import Case
 from domain.errors import DomainError
 from domain.jurisdiction import Placement
-from domain.values import Channel, Level, NoteKind, PartyKind, Satisfaction, Solved, Urgency
+from domain.values import (
+    Channel,
+    Level,
+    NoteKind,
+    PartyKind,
+    ReturnReason,
+    Satisfaction,
+    Solved,
+    Urgency,
+)
 from interfaces.bootstrap import Container
 from interfaces.http.deps import ContainerDep, scope_of
 from interfaces.http.problems import status_of
@@ -213,6 +222,33 @@ def _call(c: Container, user: User, name: str, case_id: UUID, body: Any, raw: Fo
                 case_id, actor=actor, original_case_id=body.original_case_id,
                 reason=body.reason, expected_version=v, context=ctx,
             )  # fmt: skip
+        case "accept_order":
+            return lambda v, ctx: s.accept_order(
+                case_id, actor=actor, grid_id=body.grid_id, expected_version=v, context=ctx
+            )
+        case "return_order":
+            return lambda v, ctx: s.return_order(
+                case_id, actor=actor, reason=body.reason, note=body.note,
+                expected_version=v, context=ctx,
+            )  # fmt: skip
+        case "request_extension" | "decide_extension":
+
+            def level(case: Any) -> Level:
+                return c.policy.level_of(user, case)
+
+            if name == "request_extension":
+                return lambda v, ctx: s.request_extension(
+                    case_id, actor=actor, level=level, reason=body.reason, new_due=body.new_due,
+                    expected_version=v, context=ctx,
+                )  # fmt: skip
+            return lambda v, ctx: s.decide_extension(
+                case_id, actor=actor, level=level, approved=body.approved, comment=body.comment,
+                expected_version=v, context=ctx,
+            )  # fmt: skip
+        case "send_feedback":
+            return lambda v, ctx: s.send_feedback(
+                case_id, actor=actor, text=body.text, expected_version=v, context=ctx
+            )
     raise HTTPException(404)
 
 
@@ -360,10 +396,23 @@ def case_actions(request: Request, user: User | None, case: CaseSnapshot) -> dic
         "party_kinds": list(PartyKind),
         "solved": list(Solved),
         "satisfaction": list(Satisfaction),
+        "order_grids": _order_grids(j, case),
+        "return_reasons": list(ReturnReason),
         "dup_q": query,
         "dup_found": _duplicates(c, user, case, query) if query else [],
         "STALE": forms.STALE_ZH,
     }
+
+
+def _order_grids(j: Any, case: CaseSnapshot) -> list[tuple[str, str]]:
+    """A 12345 order not yet placed: the grids of its street, for 签收."""
+    if case.work_order is None or case.grid_id:
+        return []
+    return [
+        (g.id, f"{j.communities[g.community_id].name} / {g.name}")
+        for g in j.grids.values()
+        if j.communities[g.community_id].street_id == case.street_id
+    ]
 
 
 def _duplicates(c: Container, user: User, case: CaseSnapshot, query: str) -> list[Any]:

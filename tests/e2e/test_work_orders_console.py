@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from domain.times import BEIJING
 from tests.support.api import Api
 from tests.support.backends import sqlite_only
 from tests.support.orders import add_order_users, order_body
@@ -83,3 +85,41 @@ def test_the_case_page_offers_no_form_the_order_would_refuse(api: Api) -> None:
     api.post("coordinator", f"/cases/{case_id}/order-acceptance", {})
     accepted = api.client.get(f"/ui/cases/{case_id}").text
     assert ">进展<" in accepted and ">撤销<" not in accepted
+
+
+def form_hidden(api: Api, case_id: str, name: str) -> dict[str, str]:
+    page = api.client.get(f"/ui/cases/{case_id}").text
+    found = re.search(rf'<form[^>]*id="form-{name}".*?</form>', page, re.S)
+    assert found is not None, f"no form {name}"
+    return dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', found.group(0)))
+
+
+def submit(api: Api, case_id: str, name: str, fields: dict[str, str]) -> int:
+    hidden = form_hidden(api, case_id, name)
+    answer = api.client.post(
+        f"/ui/cases/{case_id}/do/{name}", data={**hidden, **fields}, follow_redirects=False
+    )
+    return answer.status_code
+
+
+@sqlite_only  # the console's forms call the same service: the backend cannot change them
+def test_coordinators_work_an_order_from_the_console(api: Api) -> None:
+    add_order_users(api)
+    body = order_body("UI-4", api.clock.now, grid_id=None)
+    case_id = api.post("platform", "/work-orders", body).json()["case_id"]
+    sign_in(api, "coordinator")
+    assert submit(api, case_id, "accept_order", {}) == 422  # no grid named: said beside it
+    assert submit(api, case_id, "accept_order", {"grid_id": "binhewan"}) == 303
+    sign_in(api, "community_coordinator")
+    new_due = (api.clock.now + timedelta(days=4)).astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M")
+    fields = {"new_due": new_due, "reason": "等待供热公司备料"}
+    assert submit(api, case_id, "request_extension", fields) == 303
+    assert ">延期审批<" not in api.client.get(f"/ui/cases/{case_id}").text  # not its own level
+    sign_in(api, "coordinator")
+    assert submit(api, case_id, "decide_extension", {"approved": "true"}) == 303
+    state = api.get("platform", "/work-orders/UI-4").json()
+    assert state["extensions"][0]["approved"] is True
+    assert state["original_resolution_due"] not in (None, state["resolution_due"])
+    assert submit(api, case_id, "resolve", {"summary": "已更换管道"}) == 303
+    assert submit(api, case_id, "send_feedback", {}) == 303
+    assert api.get("platform", "/work-orders/UI-4").json()["feedback_rounds"] == [1]
