@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from domain.values import ReturnReason
 from interfaces.bootstrap import Container
+from projections.audit import audit_views
 from projections.dashboards import Period
 from projections.ledger_tables import cases
 from projections.queries import Scope
-from tests.projections.checks import all_mismatches, report
+from tests.projections.checks import all_mismatches, count_mismatches, report
 from tests.projections.recount import Recount, read_log
 from tests.support.clock import FakeClock
 from tests.support.orders import (
@@ -63,8 +64,16 @@ def test_returns_and_extensions_count_as_the_recount_says(
     clock.advance(hours=1)
     container.projector.catch_up()
 
-    recount = Recount([e for _, e in read_log(s)], as_of=clock.now)
+    events = [e for _, e in read_log(s)]
+    recount = Recount(events, as_of=clock.now)
     assert not (problems := all_mismatches(container, recount)), report(problems)
+    position = container.projector.head()
+    for hours in (0.75, 2.5, 26):  # past instants: a return pending, decided; one resolved
+        at = t0 + timedelta(hours=hours)  # the views folded from the events up to then
+        past = count_mismatches(
+            container.snapshots.at(at, position), Recount(events, as_of=at), container.weights
+        )
+        assert not past, report(past)
     assert str(returned) not in {f.case_id for f in recount.counted()}
     figures = container.dashboards.total(Period(), Scope(everything=True), clock.now)
     # Counted: overruled, extended, refused, unplaced. On time: only the extended one;
@@ -86,3 +95,6 @@ def test_returns_and_extensions_count_as_the_recount_says(
     assert rows["O-1"].resolution_due == t0 + timedelta(hours=24) - timedelta(minutes=5)
     assert (rows["U-1"].grid_id, rows["U-1"].community_id) == ("binhewan", "yili-jinwei")
     assert rows["R-1"].status == "returned"
+    # the views kept live equal the views folded afresh from the log (verify --views)
+    audit = audit_views(container.projector)
+    assert audit.intact and audit.cases == 5, audit.differences
