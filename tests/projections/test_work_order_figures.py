@@ -95,6 +95,8 @@ def test_returns_and_extensions_count_as_the_recount_says(
     assert rows["O-1"].resolution_due == t0 + timedelta(hours=24) - timedelta(minutes=5)
     assert (rows["U-1"].grid_id, rows["U-1"].community_id) == ("binhewan", "yili-jinwei")
     assert rows["R-1"].status == "returned"
+    verified = s.verify()  # chains, every event against the domain, signatures
+    assert verified.intact and verified.events == len(events), verified.problems
     # the views kept live equal the views folded afresh from the log (verify --views)
     audit = audit_views(container.projector)
     assert audit.intact and audit.cases == 5, audit.differences
