@@ -51,7 +51,12 @@ def issue_demo_tokens(c: Container) -> list[tuple[str, Role, str]]:
 def add(
     ctx: typer.Context,
     user_id: Annotated[str, typer.Argument(help="login id, e.g. gl-huating")],
-    role: Annotated[Role, typer.Option(help="grid_lead | coordinator | liaison | auditor | admin | platform (12345平台)")],
+    role: Annotated[
+        Role,
+        typer.Option(
+            help="grid_lead | coordinator | liaison | auditor | admin | platform (12345平台)"
+        ),
+    ],
     scope: Annotated[
         list[str] | None,
         typer.Option(help="grid:<id>, community:<id>, street:<id> or unit:<id>; repeatable"),
