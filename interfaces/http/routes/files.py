@@ -48,16 +48,11 @@ def evidence_public(case_id: UUID | str, e: Evidence) -> EvidencePublic:
 )
 def attach_file(
     case_id: UUID,
-    file: Annotated[
-        UploadFile, File(description="照片或文件：JPEG、PNG、WebP 或 PDF (JPEG, PNG, WebP or PDF)")
-    ],
+    file: Annotated[UploadFile, File(description="照片或文件：JPEG、PNG、WebP 或 PDF (JPEG, PNG, WebP or PDF)")],
     kind: Annotated[EvidenceKind, Form(description="处置前 (before) 或 处置后 (after)")],
     cmd: CommandsDep,
     c: ContainerDep,
-    step: Annotated[
-        int | None,
-        Form(description="所佐证步骤的版本号，缺省为最新一步 (version of the step it documents)"),
-    ] = None,
+    step: Annotated[int | None, Form(description="所佐证步骤的版本号，缺省为最新一步 (version of the step it documents)")] = None,
 ) -> JSONResponse:
     """Attach a photo or PDF as evidence to a step of the case (default: its newest step).
 
