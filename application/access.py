@@ -58,6 +58,23 @@ class Action(StrEnum):
     CONTACT = "contact"  # read a resident's name and phone
     FORGET = "forget"  # erase them (PIPL)
     OPEN311_REPORT = "open311_report"  # a resident's request through Open311 (channel app)
+    # 12345 work orders: what the platform does …
+    RECEIVE_ORDER = "receive_order"  # 派单
+    DECIDE_RETURN = "decide_return"  # 审定 of a 退单
+    SUPERVISE = "supervise"  # 督办
+    ORDER_CALLBACK = "order_callback"  # 回访 result
+    # … and what the street does
+    ACCEPT_ORDER = "accept_order"  # 签收
+    RETURN_ORDER = "return_order"  # 退单
+    REQUEST_EXTENSION = "request_extension"  # 延期
+    DECIDE_EXTENSION = "decide_extension"  # by the level above (access.level_of)
+    SEND_FEEDBACK = "send_feedback"  # 反馈
+
+
+# The platform's own acts: no person records them in its name, not even an admin.
+PLATFORM_ACTIONS = frozenset(
+    {Action.RECEIVE_ORDER, Action.DECIDE_RETURN, Action.SUPERVISE, Action.ORDER_CALLBACK}
+)
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
@@ -66,14 +83,20 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
     ),
     # Erasing a resident's contact is an administrator's accountable act, not a coordinator's.
     Role.COORDINATOR: frozenset(
-        set(Action)
-        - {Action.REPORT, Action.REPORT_IN, Action.AUDIT, Action.FORGET, Action.OPEN311_REPORT}
+        (
+            set(Action)
+            - {Action.REPORT, Action.REPORT_IN, Action.AUDIT, Action.FORGET, Action.OPEN311_REPORT}
+        )
+        - PLATFORM_ACTIONS
     ),
     Role.LIAISON: frozenset({Action.REPORT_IN, Action.PLEDGE, Action.NOTE, Action.READ}),
     Role.AUDITOR: frozenset({Action.READ, Action.AUDIT}),
-    Role.ADMIN: frozenset(Action),
+    Role.ADMIN: frozenset(Action) - PLATFORM_ACTIONS,
     # Reports through Open311 and reads only its public view: no case, contact or ledger.
     Role.PORTAL: frozenset({Action.OPEN311_REPORT}),
+    # An integration account: pushes orders and the platform's decisions, reads nothing
+    # else (its orders' state comes back through GET /work-orders/{order_id}).
+    Role.PLATFORM: PLATFORM_ACTIONS,
 }
 SCOPE_KINDS = {
     Role.GRID_LEAD: "grid",
@@ -210,6 +233,8 @@ class AccessPolicy:
     def can_see(self, user: User, case: CaseSnapshot | Case) -> bool:
         if user.sees_everything:
             return True
+        if user.role is Role.PLATFORM:  # the orders it dispatched, nothing else
+            return case.work_order is not None
         if user.role is Role.LIAISON:
             whistles = case.whistles.values() if isinstance(case.whistles, dict) else case.whistles
             return any(user.unit_id in w.unit_ids for w in whistles) or any(
@@ -217,7 +242,21 @@ class AccessPolicy:
             )
         return self.covers_place(user, _placement_of(case))
 
+    def level_of(self, user: User, case: CaseSnapshot | Case) -> Level:
+        """The level a user acts at on a case (延期: the level above decides): an admin
+        for the district; a coordinator for the street or the community that covers it."""
+        if user.role is Role.ADMIN:
+            return Level.DISTRICT
+        if user.role is Role.COORDINATOR:
+            if case.street_id in user.scope_ids("street"):
+                return Level.STREET
+            if case.community_id in user.scope_ids("community"):
+                return Level.COMMUNITY
+        raise Forbidden("您在本案没有协调层级", f"role {user.role.value} acts at no level here")
+
     def covers_place(self, user: User, placement: Placement) -> bool:
+        if user.role is Role.PLATFORM:
+            return False
         if user.sees_everything:
             return True
         if placement.street_id in user.scope_ids("street"):

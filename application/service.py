@@ -40,6 +40,7 @@ from application.views import (
     Outcome,
     WriteResult,
 )
+from application.work_orders import WorkOrdersMixin
 from domain.case import MERGE_MAX, Case
 from domain.errors import InvalidValue, RuleViolation
 from domain.evidence import Evidence, EvidenceKind
@@ -74,7 +75,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CaseService(ContactsMixin, AuditMixin, Application[UUID]):
+class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID]):
     """The case-handling use cases. Every write is one command on one case."""
 
     name = "chuishao"  # fixes table names (PostgreSQL: chuishao_events) across renames

@@ -12,7 +12,7 @@ from application.log_audit import LogReport
 from domain import events as ev
 from domain.case import Case
 from domain.places import Location
-from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle
+from domain.records import Evaluation, Note, Pledge, Resolution, UnitScore, Whistle, WorkOrder
 from domain.values import Channel, Level, Status, Urgency
 
 
@@ -96,6 +96,7 @@ class CaseSnapshot:
     contact_erased_by: str | None
     location: Location | None = None
     reported_role: str = ""
+    work_order: WorkOrder | None = None  # a 12345 order's id, dispatch and where it stands
 
     @property
     def pledged_fen(self) -> int:
@@ -145,6 +146,7 @@ class CaseSnapshot:
             contact_erased_by=c.contact_erased_by,
             location=c.location,
             reported_role=c.reported_role,
+            work_order=c.work_order,
         )
 
 

@@ -61,12 +61,13 @@ from domain.values import (
     Status,
     Urgency,
 )
+from domain.work_orders import WorkOrderRules
 from domain.working_days import WorkingDayCalendar
 
 MERGE_MAX = 100  # cases merged in one action: a heating outage's calls come in batches
 
 
-class Case(Aggregate):
+class Case(WorkOrderRules, Aggregate):
     def __init__(self) -> None:
         # Declared here, set by CaseReported.apply from what was reported.
         self.title: str
@@ -158,12 +159,14 @@ class Case(Aggregate):
         self, *, actor: Actor, at: datetime, text: str, kind: NoteKind = NoteKind.PROGRESS
     ) -> None:
         self._check_can_act(at)
+        self._check_in_hand()
         text = check_text(text, field="text", field_zh="进展内容", max_len=NOTE_MAX)
         kind = check_enum(NoteKind, kind, field="kind")
         self._record(ev.ProgressNoted, actor, at, text=text, kind=kind.value)
 
     def escalate(self, *, actor: Actor, at: datetime, to_level: Level, reason: str) -> None:
         self._check_can_act(at)
+        self._check_in_hand()
         self._check_not_resolved("升级")
         to_level = check_enum(Level, to_level, field="to_level")
         if to_level.rank <= self.level.rank:
@@ -192,6 +195,7 @@ class Case(Aggregate):
     ) -> str:
         """吹哨: summon units to report in by a deadline; returns the whistle id."""
         self._check_can_act(at)
+        self._check_in_hand()
         self._check_not_resolved("吹哨")
         check_whistle_level(self.level)
         units = check_summoned_units(unit_ids)
@@ -253,6 +257,7 @@ class Case(Aggregate):
         currency: str = CURRENCY,
     ) -> None:
         self._check_can_act(at)
+        self._check_in_hand()
         if currency != CURRENCY:
             raise InvalidValue("币种只能是人民币（CNY）", "currency must be CNY")
         check_amount_fen(amount_fen)
@@ -278,6 +283,7 @@ class Case(Aggregate):
 
     def resolve(self, *, actor: Actor, at: datetime, summary: str) -> None:
         self._check_can_act(at)
+        self._check_in_hand()
         self._check_not_resolved("办结处置")
         summary = check_text(summary, field="summary", field_zh="处置结果", max_len=TEXT_MAX)
         # Summons still open when the case is resolved end here as 未报到, on the record,
@@ -320,6 +326,7 @@ class Case(Aggregate):
             raise RuleViolation(
                 "案件尚未解决，不能回访评价", "evaluation comes only after resolution"
             )
+        self._check_order_callback(actor)
         if separate_from_resolver and self.resolution.actor_id == actor.user_id:
             raise DutiesNotSeparated()
         if self.evaluation_of_round is not None:
@@ -392,6 +399,7 @@ class Case(Aggregate):
 
     def withdraw(self, *, actor: Actor, at: datetime, reason: str) -> None:
         self._check_can_act(at)
+        self._check_not_an_order("撤销")
         self._check_not_resolved("撤销")
         reason = check_text(reason, field="reason", field_zh="撤销理由", max_len=REASON_MAX)
         self._record(ev.CaseWithdrawn, actor, at, reason=reason)

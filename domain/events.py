@@ -16,12 +16,14 @@ from domain.evidence import Evidence, EvidenceKind
 from domain.places import Location
 from domain.records import (
     Evaluation,
+    Extension,
     Note,
     Pledge,
     ReportIn,
     Resolution,
     UnitScore,
     Whistle,
+    WorkOrder,
 )
 from domain.values import (
     Channel,
@@ -33,6 +35,7 @@ from domain.values import (
     Status,
     Urgency,
 )
+from domain.working_days import TimeLimit
 
 if TYPE_CHECKING:
     from domain.case import Case
@@ -348,6 +351,164 @@ class DeadlineNoticeRecorded(CaseEvent):
         case.notices.add(self.key)
 
 
+# ----- 12345 work orders (接诉即办): the rules are in ``domain.work_orders``. Each event
+# carries the platform's order id, so a notifier can tell the platform without a lookup.
+
+
+class WorkOrderReceived(CaseReported):
+    """派单: the 12345 platform dispatched an order to a street; a case with channel 12345.
+
+    ``response_due`` / ``resolution_due`` are the dispatch-time deadlines (from
+    ``dispatched_at``), kept beside as ``dispatch_*`` because 签收 may move the second.
+    No grid known: ``community_id`` and ``grid_id`` are "" and the case sits at street
+    level until the coordinator's 签收 places it in a grid."""
+
+    order_id: str
+    dispatched_at: datetime
+    place_text: str
+    limit_hours: float | None
+    limit_working_days: int | None
+    level: str
+    dispatch_response_due: datetime
+    dispatch_resolution_due: datetime
+
+    def apply(self, case: Any) -> None:
+        super().apply(case)
+        case.level = Level(self.level)
+        case.work_order = WorkOrder(
+            order_id=self.order_id,
+            dispatched_at=self.dispatched_at,
+            place_text=self.place_text,
+            received_grid_id=self.grid_id,
+            time_limit=TimeLimit(self.limit_hours, self.limit_working_days),
+            dispatch_response_due=self.dispatch_response_due,
+            dispatch_resolution_due=self.dispatch_resolution_due,
+        )
+
+
+class WorkOrderAccepted(CaseEvent):
+    """签收: the street accepts the order; its response, and the resolution clock starts
+    (from dispatch instead after an overruled 退单). Places the case if it had no grid."""
+
+    order_id: str
+    resolution_due: datetime
+    from_dispatch: bool
+    community_id: str
+    grid_id: str
+    level: str
+
+    def apply(self, case: Case) -> None:
+        self.mark_progress(case)
+        assert case.work_order is not None
+        case.work_order.accepted_at = self.timestamp
+        case.resolution_due = self.resolution_due
+        case.community_id, case.grid_id = self.community_id, self.grid_id
+        case.level = Level(self.level)
+
+
+class WorkOrderReturned(CaseEvent):
+    """退单: the street returns the order, for a reason; the platform's 审定 decides."""
+
+    order_id: str
+    reason: str
+    note: str
+
+    def apply(self, case: Case) -> None:
+        self.mark_progress(case)
+        assert case.work_order is not None
+        case.work_order.pending_return = self.reason
+
+
+class WorkOrderReturnDecided(CaseEvent):
+    """审定: the platform accepts the return (the case leaves this jurisdiction) or
+    overrules it (the order is back with the street, its clock running from dispatch)."""
+
+    order_id: str
+    accepted: bool
+    comment: str
+
+    def apply(self, case: Case) -> None:
+        self.mark_progress(case)
+        assert case.work_order is not None
+        case.work_order.pending_return = None
+        if self.accepted:
+            case.final_reason = self.comment
+        else:
+            case.work_order.overruled_returns += 1
+
+
+class ExtensionRequested(CaseEvent):
+    """延期 asked for: a reason and a new resolution deadline (``current_due`` stands)."""
+
+    order_id: str
+    reason: str
+    requested_due: datetime
+    current_due: datetime
+    requested_level: str
+
+    def apply(self, case: Case) -> None:
+        self.mark_progress(case)
+        assert case.work_order is not None
+        case.work_order.extensions.append(
+            Extension(
+                self.reason,
+                self.requested_due,
+                self.actor_id,
+                self.timestamp,
+                Level(self.requested_level),
+            )
+        )
+
+
+class ExtensionDecided(CaseEvent):
+    """The level above approves or refuses the 延期. ``resolution_due`` is the deadline
+    that counts from now on; ``original_due`` the one before the request, on record."""
+
+    order_id: str
+    approved: bool
+    original_due: datetime
+    requested_due: datetime
+    resolution_due: datetime
+    comment: str
+
+    def apply(self, case: Case) -> None:
+        self.mark_progress(case)
+        order = case.work_order
+        assert order is not None and order.pending_extension is not None
+        extension = order.pending_extension
+        extension.approved, extension.decided_by = self.approved, self.actor_id
+        if self.approved and order.original_resolution_due is None:
+            order.original_resolution_due = self.original_due
+        case.resolution_due = self.resolution_due
+
+
+class WorkOrderSupervised(CaseEvent):
+    """督办: the platform presses an order near or past its limit; changes no figure."""
+
+    order_id: str
+    note: str
+
+    def apply(self, case: Case) -> None:
+        self.mark_progress(case)
+        assert case.work_order is not None
+        case.work_order.supervisions += 1
+
+
+class FeedbackSent(CaseEvent):
+    """反馈: the street reports the round's resolution back to the platform; carries what
+    the platform needs (order id, resolution text, when it was resolved)."""
+
+    order_id: str
+    round: int
+    resolution: str
+    resolved_at: datetime
+
+    def apply(self, case: Case) -> None:
+        self.mark_progress(case)
+        assert case.work_order is not None
+        case.work_order.feedback_rounds.append(self.round)
+
+
 # ----- the status and 响应率 rules: the case (``mark_progress``) and the ledger's fold
 # (projections/ledger_fold.py) both read these, so the two cannot drift apart.
 
@@ -362,6 +523,8 @@ SETS_STATUS: dict[type[CaseEvent | CaseReported], Status] = {
     CaseWithdrawn: Status.WITHDRAWN,
     CaseMarkedDuplicate: Status.DUPLICATE,
     CaseMergedInto: Status.DUPLICATE,
+    WorkOrderReceived: Status.REPORTED,
+    WorkOrderAccepted: Status.IN_PROGRESS,
 }
 """The status each of these events leaves the case in, whatever it was. Other events keep
 it, except a note on a case only reported: that starts the work (``new_status``)."""
@@ -371,6 +534,7 @@ FIRST_RESPONSES: tuple[type[CaseEvent], ...] = (
     CaseEscalated,
     WhistleBlown,
     CaseResolved,
+    WorkOrderAccepted,
 )
 """The actions 响应率 counts: the first of them is the case's response."""
 
@@ -379,6 +543,8 @@ def new_status(event: CaseEvent | CaseReported, status: str | None) -> Status | 
     """The status ``event`` moves a case in ``status`` to; None: the status stays."""
     if isinstance(event, ProgressNoted):
         return Status.IN_PROGRESS if status == Status.REPORTED else None
+    if isinstance(event, WorkOrderReturnDecided):
+        return Status.RETURNED if event.accepted else None
     return SETS_STATUS.get(type(event))
 
 
@@ -406,4 +572,12 @@ EVENT_LABELS: dict[str, str] = {
     "ResidentContactErased": "删除居民信息",
     "EvidenceAttached": "上传佐证",
     "DeadlineNoticeRecorded": "期限提醒",
+    "WorkOrderReceived": "12345派单",
+    "WorkOrderAccepted": "签收",
+    "WorkOrderReturned": "退单",
+    "WorkOrderReturnDecided": "退单审定",
+    "ExtensionRequested": "申请延期",
+    "ExtensionDecided": "延期审批",
+    "WorkOrderSupervised": "督办",
+    "FeedbackSent": "反馈",
 }

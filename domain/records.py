@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.values import Level, NoteKind, PartyKind, Satisfaction, Solved
+from domain.working_days import TimeLimit
 
 
 @dataclass
@@ -84,3 +85,42 @@ class UnitScore:
     score: int
     comment: str
     at: datetime
+
+
+@dataclass
+class Extension:
+    """A 延期 request and, once the level above has decided, the answer."""
+
+    reason: str
+    requested_due: datetime
+    requested_by: str
+    requested_at: datetime
+    level: Level  # the requester's; the level above it decides
+    approved: bool | None = None  # None: not yet decided
+    decided_by: str | None = None
+
+
+@dataclass
+class WorkOrder:
+    """What a 12345 work order adds to its case: the platform's id, the dispatch and its
+    deadlines as the platform set them, and where the order stands with the street."""
+
+    order_id: str
+    dispatched_at: datetime
+    place_text: str
+    received_grid_id: str  # "" when the platform knew no grid
+    time_limit: TimeLimit  # the order's resolution limit, from 签收 (or from dispatch)
+    dispatch_response_due: datetime
+    dispatch_resolution_due: datetime
+    accepted_at: datetime | None = None  # 签收
+    pending_return: str | None = None  # 退单 reason awaiting the platform's 审定
+    overruled_returns: int = 0  # 退单 the platform overruled: the clock runs from dispatch
+    original_resolution_due: datetime | None = None  # before the first approved 延期
+    extensions: list[Extension] = field(default_factory=list)
+    supervisions: int = 0  # 督办 notices received
+    feedback_rounds: list[int] = field(default_factory=list)  # rounds reported back (反馈)
+
+    @property
+    def pending_extension(self) -> Extension | None:
+        last = self.extensions[-1] if self.extensions else None
+        return last if last is not None and last.approved is None else None

@@ -22,6 +22,7 @@ class Role(Labelled):
     AUDITOR = "auditor"
     ADMIN = "admin"
     PORTAL = "portal"  # a residents' app reporting through Open311 (its api_key)
+    PLATFORM = "platform"  # the 12345 接诉即办 platform's integration account
 
 
 class Level(Labelled):
@@ -45,13 +46,14 @@ class Status(Labelled):
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
     DUPLICATE = "duplicate"
+    RETURNED = "returned"  # a 12345 order whose 退单 the platform accepted: not ours
 
     @property
     def is_final(self) -> bool:
         return self in FINAL_STATUSES
 
 
-FINAL_STATUSES = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.DUPLICATE})
+FINAL_STATUSES = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.DUPLICATE, Status.RETURNED})
 
 
 class Channel(Labelled):
@@ -59,6 +61,14 @@ class Channel(Labelled):
     VISIT = "visit"
     HOTLINE = "hotline_12345"
     APP = "app"
+
+
+class ReturnReason(Labelled):
+    """Why a street returns (退单) a 12345 work order."""
+
+    WRONG_PLACE = "wrong_place"
+    WRONG_FUNCTION = "wrong_function"
+    UNCLEAR_OWNERSHIP = "unclear_ownership"
 
 
 class Urgency(Labelled):
@@ -114,6 +124,7 @@ _LABELS: dict[str, str] = {
     "auditor": "审计员",
     "admin": "管理员",
     "portal": "居民端",
+    "platform": "12345平台",
     "grid": "网格",
     "community": "社区",
     "street": "街道",
@@ -125,6 +136,10 @@ _LABELS: dict[str, str] = {
     "closed": "已办结",
     "withdrawn": "已撤销",
     "duplicate": "重复件",
+    "returned": "已退单",
+    "wrong_place": "属地不符",
+    "wrong_function": "职能不符",
+    "unclear_ownership": "权属不清",
     "patrol": "网格巡查",
     "visit": "居民来访",
     "hotline_12345": "12345热线",

@@ -10,7 +10,15 @@ from domain.evidence import EvidenceKind
 from domain.jurisdiction import Jurisdiction
 from domain.notices import NOTICE_LABELS
 from domain.times import beijing_readable
-from domain.values import Level, NoteKind, PartyKind, Satisfaction, Solved, fen_to_yuan_text
+from domain.values import (
+    Level,
+    NoteKind,
+    PartyKind,
+    ReturnReason,
+    Satisfaction,
+    Solved,
+    fen_to_yuan_text,
+)
 
 
 def unit_name(j: Jurisdiction, unit_id: str | None) -> str:
@@ -104,4 +112,56 @@ def describe(record: EventRecord, j: Jurisdiction) -> str:
             )
             n = len(d["case_ids"]) + len(d["also_case_ids"])
             return f"合并来电 {n} 件：{ids}{also}，来电人同享本案办理结果 {d['reason']}".rstrip()
-    return str(d)
+    return describe_order_step(record.type, d, j) or str(d)
+
+
+def describe_order_step(kind: str, d: dict[str, Any], j: Jurisdiction) -> str | None:
+    """The 12345 work-order events in one line (None: not one of them)."""
+    match kind:
+        case "WorkOrderReceived":
+            grid = j.grids.get(d["grid_id"])
+            street = j.streets.get(d["street_id"])
+            where = (
+                grid.name if grid else f"{street.name if street else d['street_id']}（待定位网格）"
+            )
+            return (
+                f"工单 {d['order_id']} 派单于 {beijing_readable(d['dispatched_at'])}，"
+                f"{where}，{d['place_text']}：{d['title']}（办结时限 {beijing_readable(d['resolution_due'])}）"
+            )
+        case "WorkOrderAccepted":
+            clock = "自派单起算" if d["from_dispatch"] else "自签收起算"
+            grid = j.grids.get(d["grid_id"])
+            return (
+                f"工单 {d['order_id']} 签收，{grid.name if grid else d['grid_id']}；"
+                f"办结时限 {beijing_readable(d['resolution_due'])}（{clock}）"
+            )
+        case "WorkOrderReturned":
+            return (
+                f"工单 {d['order_id']} 退单：{ReturnReason(d['reason']).label} {d['note']}".rstrip()
+            )
+        case "WorkOrderReturnDecided":
+            verdict = (
+                "同意退单，工单移出本辖区"
+                if d["accepted"]
+                else "不予退单，工单退回街道，时限自派单起算"
+            )
+            return f"平台审定：{verdict} {d['comment']}".rstrip()
+        case "ExtensionRequested":
+            return (
+                f"申请延期至 {beijing_readable(d['requested_due'])}"
+                f"（原时限 {beijing_readable(d['current_due'])}）：{d['reason']}"
+            )
+        case "ExtensionDecided":
+            if d["approved"]:
+                verdict = (
+                    f"同意延期，办结时限 {beijing_readable(d['original_due'])} → "
+                    f"{beijing_readable(d['resolution_due'])}"
+                )
+            else:
+                verdict = f"不同意延期，办结时限仍为 {beijing_readable(d['resolution_due'])}"
+            return f"{verdict} {d['comment']}".rstrip()
+        case "WorkOrderSupervised":
+            return f"工单 {d['order_id']} 督办：{d['note']}"
+        case "FeedbackSent":
+            return f"第{d['round']}轮办结情况已反馈平台：{d['resolution']}"
+    return None

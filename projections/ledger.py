@@ -48,7 +48,8 @@ class LedgerView(SqlView):
     # 5: the description, for keyword search
     # 6: where a case is on the ground (lat, long) and its reporter's role (Open311)
     # 7: 合并 — duplicate_of, callers (来电人数); an index for likely duplicates
-    schema_version = 7
+    # 8: 12345 work orders: the order id, the resolution deadline before an approved 延期
+    schema_version = 8
 
     def swapped_in(self, conn: Connection) -> None:
         refill_text_index(conn)

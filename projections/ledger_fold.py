@@ -116,6 +116,16 @@ def fold_row(row: Row | None, e: Any, changes: Changes) -> Row:
             pass  # the ledger holds no contact; status, round and rates stay as they were
         case ev.DeadlineNoticeRecorded():
             pass  # a reminder is no action: no status, response or rate changes
+        case ev.WorkOrderAccepted():  # 签收: the clock that counts, and the grid if placed now
+            row.update(
+                resolution_due=e.resolution_due,
+                community_id=e.community_id,
+                grid_id=e.grid_id,
+                level=e.level,
+            )
+        case ev.ExtensionDecided() if e.approved:  # 延期: the new deadline counts
+            row["original_resolution_due"] = row["original_resolution_due"] or e.original_due
+            row["resolution_due"] = e.resolution_due
     return row
 
 
@@ -133,7 +143,7 @@ def new_row(e: ev.CaseReported) -> Row:
         "community_id": e.community_id,
         "grid_id": e.grid_id,
         "status": ev.SETS_STATUS[ev.CaseReported].value,
-        "level": "grid",
+        "level": e.level if isinstance(e, ev.WorkOrderReceived) else "grid",
         "round": 1,
         "reported_by": e.actor_id,
         "reported_role": e.actor_role,
@@ -155,4 +165,6 @@ def new_row(e: ev.CaseReported) -> Row:
         "reopened": 0,
         "duplicate_of": None,
         "callers": 1,
+        "work_order_id": e.order_id if isinstance(e, ev.WorkOrderReceived) else None,
+        "original_resolution_due": None,
     }

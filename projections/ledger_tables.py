@@ -81,6 +81,10 @@ cases = Table(
     Column("last_event_at", UtcDateTime(), nullable=False),
     Column("duplicate_of", String(36)),  # 合并到 / 重复于: the original case
     Column("callers", Integer, nullable=False, default=1),  # 来电人数: reports merged in, +1
+    # 12345: the platform's order id; ``resolution_due`` is the deadline that counts (an
+    # approved 延期 moves it), this one the deadline before the first approved 延期.
+    Column("work_order_id", String(64)),
+    Column("original_resolution_due", UtcDateTime()),
     Index("ledger_cases_place", "street_id", "community_id", "grid_id"),
     # Likely duplicates (case_duplicates.py): one grid and category, a window of time.
     Index("ledger_cases_grid_category", "grid_id", "category_id", "reported_at"),
@@ -109,6 +113,7 @@ cases = Table(
         for column in ("resolution_due", "response_due")
     ),
     Index("ledger_cases_last_event", "last_event_at"),  # the latest event the view holds
+    Index("ledger_cases_work_order", "work_order_id", unique=True),
     # Keyword search (case_search.py): trigram indexes on PostgreSQL.
     *(
         Index(

@@ -18,7 +18,7 @@ from domain.values import Level, Satisfaction, Solved, Status
 from projections.ledger_tables import OPEN_STATUSES, cases
 
 RESOLVED = (Status.RESOLVED.value, Status.EVALUATED.value, Status.CLOSED.value)
-EXCLUDED = (Status.WITHDRAWN.value, Status.DUPLICATE.value)
+EXCLUDED = (Status.WITHDRAWN.value, Status.DUPLICATE.value, Status.RETURNED.value)
 OPEN = OPEN_STATUSES
 
 

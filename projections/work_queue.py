@@ -26,6 +26,7 @@ TASK_LABELS = {
     "resolve": "待办结",
     "follow_up": "待回访",
     "report_in": "待报到",
+    "accept": "待签收",  # a 12345 order: its response is the 签收
 }
 _URGENCY_RANK = {Urgency.EMERGENCY.value: 0, Urgency.URGENT.value: 1, Urgency.NORMAL.value: 2}
 
@@ -109,7 +110,8 @@ def _cases(
         if r["status"] == Status.RESOLVED.value:
             items.append(_item(r, "follow_up", None, None, now))
         elif r["first_response_at"] is None:
-            items.append(_item(r, "respond", "response", r["response_due"], now))
+            task = "accept" if r["work_order_id"] else "respond"
+            items.append(_item(r, task, "response", r["response_due"], now))
         else:
             items.append(_item(r, "resolve", "resolution", r["resolution_due"], now))
     return items

@@ -60,7 +60,9 @@ def case_summary(cases: list[CaseSnapshot], j: Jurisdiction) -> Table:
         table.add_row(
             str(c.case_id)[:8],
             c.title,
-            f"{j.communities[c.community_id].name} / {j.grids[c.grid_id].name}",
+            f"{j.communities[c.community_id].name} / {j.grids[c.grid_id].name}"
+            if c.grid_id
+            else "待定位网格",
             c.status.label,
             c.resolution.level.label if c.resolution else "—",
             str(len(c.whistles)),

@@ -52,7 +52,11 @@ def add(
     ctx: typer.Context,
     user_id: Annotated[str, typer.Argument(help="login id, e.g. gl-huating")],
     role: Annotated[
-        Role, typer.Option(help="grid_lead | coordinator | liaison | auditor | admin | portal")
+        Role,
+        typer.Option(
+            help="grid_lead | coordinator | liaison | auditor | admin | portal (居民端)"
+            " | platform (12345平台)"
+        ),
     ],
     scope: Annotated[
         list[str] | None,

@@ -26,6 +26,7 @@ from interfaces.http.routes import (
     open311,
     queue,
     reference,
+    work_orders,
 )
 from interfaces.web import pages
 from interfaces.web import queue as queue_page
@@ -89,6 +90,7 @@ def create_app(
         reference,
         queue,
         notifications,
+        work_orders,
     ):
         app.include_router(module.router)
     app.include_router(open311.router)

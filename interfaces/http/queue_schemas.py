@@ -22,8 +22,8 @@ class QueueItemPublic(BaseModel):
     community_id: str
     grid_id: str
     reported_at: Instant
-    task: str  # respond | resolve | follow_up | report_in
-    task_label: str  # 待响应 | 待办结 | 待回访 | 待报到
+    task: str  # respond | accept | resolve | follow_up | report_in
+    task_label: str  # 待响应 | 待签收 | 待办结 | 待回访 | 待报到
     deadline_kind: str | None  # response | resolution | report_in; None: no time limit
     deadline_label: str | None  # 响应 | 办结 | 报到
     due: Instant | None

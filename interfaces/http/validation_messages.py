@@ -61,6 +61,18 @@ FIELD_LABELS: dict[str, str] = {
     "month": "月份",
     "by": "统计维度",
     "views": "核对视图",
+    # 12345 work orders
+    "order_id": "工单编号",
+    "dispatched_at": "派单时间",
+    "street_id": "街道编号",
+    "place_text": "诉求地点",
+    "content": "诉求内容",
+    "time_limit": "办理时限",
+    "hours": "小时数",
+    "working_days": "工作日数",
+    "accepted": "审定结果",
+    "approved": "审批结果",
+    "new_due": "延期后的办结时限",
 }
 
 _WHERE = {"body": "请求体", "query": "查询参数", "path": "路径", "header": "请求头"}

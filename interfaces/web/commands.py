@@ -31,7 +31,17 @@ from application.requests import CommandContext, RequestKey
 from application.views import CaseSnapshot, WriteResult
 from domain.case import Case
 from domain.errors import DomainError
-from domain.values import Channel, Level, NoteKind, PartyKind, Satisfaction, Solved, Urgency
+from domain.jurisdiction import Placement
+from domain.values import (
+    Channel,
+    Level,
+    NoteKind,
+    PartyKind,
+    ReturnReason,
+    Satisfaction,
+    Solved,
+    Urgency,
+)
 from interfaces.bootstrap import Container
 from interfaces.http.deps import ContainerDep, scope_of
 from interfaces.http.problems import status_of
@@ -218,6 +228,33 @@ def _call(c: Container, user: User, name: str, case_id: UUID, body: Any, raw: Fo
                 case_id, body.case_ids, actor=actor, reason=body.reason,
                 expected_version=v, context=ctx,
             )  # fmt: skip
+        case "accept_order":
+            return lambda v, ctx: s.accept_order(
+                case_id, actor=actor, grid_id=body.grid_id, expected_version=v, context=ctx
+            )
+        case "return_order":
+            return lambda v, ctx: s.return_order(
+                case_id, actor=actor, reason=body.reason, note=body.note,
+                expected_version=v, context=ctx,
+            )  # fmt: skip
+        case "request_extension" | "decide_extension":
+
+            def level(case: Any) -> Level:
+                return c.policy.level_of(user, case)
+
+            if name == "request_extension":
+                return lambda v, ctx: s.request_extension(
+                    case_id, actor=actor, level=level, reason=body.reason, new_due=body.new_due,
+                    expected_version=v, context=ctx,
+                )  # fmt: skip
+            return lambda v, ctx: s.decide_extension(
+                case_id, actor=actor, level=level, approved=body.approved, comment=body.comment,
+                expected_version=v, context=ctx,
+            )  # fmt: skip
+        case "send_feedback":
+            return lambda v, ctx: s.send_feedback(
+                case_id, actor=actor, text=body.text, expected_version=v, context=ctx
+            )
     raise HTTPException(404)
 
 
@@ -322,7 +359,8 @@ def case_actions(request: Request, user: User | None, case: CaseSnapshot) -> dic
     c: Container = request.app.state.container
     j = c.service.jurisdiction
     commands = forms.available(c.policy, user, case, c.service.separate_callback)
-    placement = j.placement(case.grid_id)
+    # The case's own place (a 12345 order may not be placed in a grid yet).
+    placement = Placement(case.district_id, case.street_id, case.community_id, case.grid_id)
     serving = [(u.id, u.name) for u in j.units.values() if u.serves.covers(placement)]
     names = {u.id: u.name for u in j.units.values()}
     own = user.unit_id if user.role.value == "liaison" else None
@@ -372,6 +410,8 @@ def case_actions(request: Request, user: User | None, case: CaseSnapshot) -> dic
         # 将本案合并到…: one form per likely duplicate, posted to that case (it keeps its
         # own version check off: the candidate's version is not on this page)
         "merge_into_keys": {d.case_id: forms.new_form_key() for d in likely} if may_merge else {},
+        "order_grids": _order_grids(j, case),
+        "return_reasons": list(ReturnReason),
         "dup_q": query,
         "dup_found": _duplicates(c, user, case, query) if query else [],
         "STALE": forms.STALE_ZH,
@@ -391,6 +431,17 @@ def _likely_duplicates(c: Container, user: User, case: CaseSnapshot) -> list[Lik
         exclude_case_id=str(case.case_id),
     )
     return c.duplicates.likely(draft, scope_of(user, c))
+
+
+def _order_grids(j: Any, case: CaseSnapshot) -> list[tuple[str, str]]:
+    """A 12345 order not yet placed: the grids of its street, for 签收."""
+    if case.work_order is None or case.grid_id:
+        return []
+    return [
+        (g.id, f"{j.communities[g.community_id].name} / {g.name}")
+        for g in j.grids.values()
+        if j.communities[g.community_id].street_id == case.street_id
+    ]
 
 
 def _duplicates(c: Container, user: User, case: CaseSnapshot, query: str) -> list[Any]:

@@ -36,10 +36,19 @@ from interfaces.http.schemas import (
     WhistleCreate,
     WithdrawalCreate,
 )
+from interfaces.http.work_order_schemas import (
+    AcceptanceCreate,
+    ExtensionCreate,
+    ExtensionDecisionCreate,
+    FeedbackCreate,
+    ReturnCreate,
+)
 
 GENERAL = "_"  # errors that belong to no one field: shown at the top of the form
 STALE_ZH = "案件已被他人更新"
 INT_FIELDS = frozenset({"amount_fen", "score"})
+BOOL_FIELDS = frozenset({"approved"})  # a select of 是/否: "true" / "false"
+ZONED_FIELDS = frozenset({"report_in_deadline", "new_due"})  # datetime-local: Beijing
 LIST_FIELDS = frozenset({"unit_ids", "case_ids"})
 # Hidden fields every form carries; they are not part of the request model.
 PLUMBING = frozenset({"csrf", "form_key", "expected_version", "whistle_id_for", "dup_q"})
@@ -69,8 +78,17 @@ COMMANDS: dict[str, Command] = {
         Command("withdraw", "撤销", Action.WITHDRAW, WithdrawalCreate),
         Command("mark_duplicate", "标记重复", Action.MARK_DUPLICATE, DuplicateCreate),
         Command("merge", "合并", Action.MERGE, MergeCreate),
+        # 12345 work orders (the platform's own steps are not console forms)
+        Command("accept_order", "签收", Action.ACCEPT_ORDER, AcceptanceCreate),
+        Command("return_order", "退单", Action.RETURN_ORDER, ReturnCreate),
+        Command("request_extension", "申请延期", Action.REQUEST_EXTENSION, ExtensionCreate),
+        Command("decide_extension", "延期审批", Action.DECIDE_EXTENSION, ExtensionDecisionCreate),
+        Command("send_feedback", "反馈", Action.SEND_FEEDBACK, FeedbackCreate),
     )
 }
+ORDER_STEPS = frozenset(
+    {"accept_order", "return_order", "request_extension", "decide_extension", "send_feedback"}
+)
 REPORT = Command("report", "上报", Action.REPORT, CaseCreate)
 
 
@@ -92,6 +110,18 @@ def state_allows(name: str, case: CaseSnapshot, user: User, separate_callback: b
     this only spares the user a form bound to fail)."""
     if case.status.is_final:
         return False
+    order = case.work_order
+    if order is None:
+        if name in ORDER_STEPS:
+            return False
+    else:  # a 12345 order: 回访 is the hotline's; returned, not withdrawn
+        if name in ("evaluate", "withdraw"):
+            return False
+        waiting = order.accepted_at is None or order.pending_return is not None
+        if waiting and name in ("note", "escalate", "whistle", "pledge", "resolve"):
+            return False  # handling waits for 签收
+        if name in ORDER_STEPS:
+            return _order_step_allowed(name, case)
     open_round = case.resolution is None
     evaluation = next((e for e in case.evaluations if e.round == case.round), None)
     match name:
@@ -119,6 +149,25 @@ def state_allows(name: str, case: CaseSnapshot, user: User, separate_callback: b
     return True  # note, pledge, mark_duplicate: any case still open
 
 
+def _order_step_allowed(name: str, case: CaseSnapshot) -> bool:
+    order = case.work_order
+    assert order is not None
+    unaccepted = order.accepted_at is None and order.pending_return is None
+    pending = order.pending_extension is not None
+    match name:
+        case "accept_order":
+            return unaccepted
+        case "return_order":
+            return unaccepted and not order.overruled_returns
+        case "request_extension":
+            return order.accepted_at is not None and case.resolution is None and not pending
+        case "decide_extension":
+            return pending and case.resolution is None
+        case "send_feedback":
+            return case.resolution is not None and case.round not in order.feedback_rounds
+    return False
+
+
 def available(
     policy: AccessPolicy, user: User, case: CaseSnapshot, separate_callback: bool
 ) -> list[Command]:
@@ -128,7 +177,19 @@ def available(
         for c in COMMANDS.values()
         if _may(policy, user, c.action, case)
         and state_allows(c.name, case, user, separate_callback)
+        and (c.name != "decide_extension" or _decides_extension(policy, user, case))
     ]
+
+
+def _decides_extension(policy: AccessPolicy, user: User, case: CaseSnapshot) -> bool:
+    """The level above the requester's, and someone else than the requester."""
+    pending = case.work_order.pending_extension if case.work_order else None
+    if pending is None or pending.requested_by == user.user_id:
+        return False
+    try:
+        return policy.level_of(user, case).rank > pending.level.rank
+    except Forbidden:
+        return False
 
 
 # ----- form fields → request model -------------------------------------------------
@@ -152,7 +213,9 @@ def form_fields(raw: Any) -> dict[str, Any]:
             continue
         if key in INT_FIELDS and value.lstrip("-").isdigit() and len(value) < 19:
             out[key] = int(value)
-        elif key == "report_in_deadline":
+        elif key in BOOL_FIELDS and value in ("true", "false"):
+            out[key] = value == "true"
+        elif key in ZONED_FIELDS:
             out[key] = _beijing_if_naive(value)
         else:
             out[key] = value

@@ -235,8 +235,7 @@ def case_page(
         timeline=timeline,
         funding=funding,
         problem=c.service.verify_case(case_id),
-        place=f"{j.streets[shown.street_id].name} / {j.communities[shown.community_id].name}"
-        f" / {j.grids[shown.grid_id].name}",
+        place=place_text(j, shown.street_id, shown.community_id, shown.grid_id),
         category=j.categories[shown.category_id].name
         if shown.category_id in j.categories
         else shown.category_id,
@@ -275,6 +274,14 @@ def _may(c: Container, user: Any, action: Action, case: Any) -> bool:
     except (Forbidden, DomainError):
         return False
     return True
+
+
+def place_text(j: Any, street_id: str, community_id: str, grid_id: str) -> str:
+    """Street / community / grid; a 12345 order not yet placed sits at its street."""
+    street = j.streets[street_id].name
+    if not grid_id:
+        return f"{street} / 待定位网格（12345工单，签收时定位）"
+    return f"{street} / {j.communities[community_id].name} / {j.grids[grid_id].name}"
 
 
 def _overdue(r: Any, case: Any) -> bool:

@@ -4,7 +4,11 @@ Nothing here imports ``projections``: the definitions are re-implemented from
 ../shared/DOMAIN.md ("Measures") and the contract stated in projections/measures.py's
 docstring, one case at a time, by replaying each case's events:
 
-* Withdrawn and duplicate cases count nowhere (not in counts, units or funding).
+* Withdrawn and duplicate cases count nowhere (not in counts, units or funding); nor does a
+  12345 work order whose 退单 the platform accepted.
+* 12345 work orders: 签收 is the order's response; it sets the resolution deadline that
+  counts (and the grid, if the order came without one); an approved 延期 replaces that
+  deadline, a refused one leaves it; 退单, 延期 requests, 督办 and 反馈 change no figure.
 * Cohort = the month of reporting, ``YYYY-MM`` in Asia/Shanghai time.
 * reported: every counted case.
 * resolved: current status resolved, evaluated or closed.
@@ -84,9 +88,11 @@ GROUP_ATTRS = {
     "category": "category_id",
     "month": "month",
 }
-RESPONSES = {"ProgressNoted", "CaseEscalated", "WhistleBlown", "CaseResolved"}
+RESPONSES = {"ProgressNoted", "CaseEscalated", "WhistleBlown", "CaseResolved", "WorkOrderAccepted"}
 RESOLVED_STATUSES = {"resolved", "evaluated", "closed"}
-EXCLUDED_STATUSES = {"withdrawn", "duplicate"}
+EXCLUDED_STATUSES = {"withdrawn", "duplicate", "returned"}
+NO_FIGURE = {"EvidenceAttached", "WorkOrderReturned", "ExtensionRequested"}
+NO_FIGURE |= {"WorkOrderSupervised", "FeedbackSent"}
 
 
 @dataclass
@@ -198,9 +204,10 @@ def replay(events: Iterable[Any]) -> dict[str, CaseFacts]:
     for e in events:
         name = type(e).__name__
         case_id = str(e.originator_id)
-        if name == "CaseReported":
+        if name in ("CaseReported", "WorkOrderReceived"):
             assert case_id not in cases, f"case {case_id} reported twice"
             cases[case_id] = CaseFacts(
+                level=getattr(e, "level", "grid"),
                 case_id=case_id,
                 street_id=e.street_id,
                 community_id=e.community_id,
@@ -266,6 +273,18 @@ def replay(events: Iterable[Any]) -> dict[str, CaseFacts]:
             pass  # the original gains callers (来电人数) but still counts once
         elif name == "EvidenceAttached":
             pass  # documents a step: no status, response or measure changes
+        elif name == "WorkOrderAccepted":
+            f.status = "in_progress"
+            f.resolution_due = e.resolution_due
+            f.community_id, f.grid_id, f.level = e.community_id, e.grid_id, e.level
+        elif name == "WorkOrderReturnDecided":
+            if e.accepted:
+                f.status = "returned"
+        elif name == "ExtensionDecided":
+            if e.approved:
+                f.resolution_due = e.resolution_due
+        elif name in NO_FIGURE:
+            pass  # no status, response or measure changes
         else:  # pragma: no cover - a new event type must be added to the recount
             raise AssertionError(f"unknown event {name}")
     return cases

@@ -21,8 +21,9 @@ def test_levels_rank_from_grid_to_district():
     assert Level.GRID.rank < Level.COMMUNITY.rank < Level.STREET.rank < Level.DISTRICT.rank
 
 
-def test_only_closed_withdrawn_and_duplicate_are_final():
-    assert {s for s in Status if s.is_final} == {Status.CLOSED, Status.WITHDRAWN, Status.DUPLICATE}
+def test_only_closed_withdrawn_duplicate_and_returned_are_final():
+    finals = {Status.CLOSED, Status.WITHDRAWN, Status.DUPLICATE, Status.RETURNED}
+    assert {s for s in Status if s.is_final} == finals
 
 
 @pytest.mark.parametrize(
