@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from application.errors import CaseNotFound
 from application.service import CaseService
+from application.work_orders import OrderIntake, case_id_of_order
 from domain.times import BEIJING
 from domain.values import (
     Actor,
@@ -71,10 +72,11 @@ class Scenario:
     key: str
     title: str
     steps: list[tuple[datetime, Step]]
+    order_id: str | None = None  # a 12345 order: its case id comes from the order id
 
     @property
     def case_id(self) -> UUID:
-        return demo_case_id(self.key)
+        return case_id_of_order(self.order_id) if self.order_id else demo_case_id(self.key)
 
 
 def _fire_lane() -> Scenario:
@@ -511,8 +513,80 @@ def _frozen_pipes() -> Scenario:
     )
 
 
+PLATFORM = Actor("platform-12345", Role.PLATFORM)
+DEMO_ORDER = "BJ12345-20171120-0001"
+
+
+def _heating_order() -> Scenario:
+    """A 12345 order without a grid: the street places it at 签收, the community asks for
+    延期, the street approves, the community resolves and reports back, the hotline calls."""
+    street, community = coordinator("co-jianshe"), coordinator("co-yljw")
+    return Scenario(
+        "heating-order",
+        "12345工单：广场家园暖气不热",
+        [
+            (
+                t("2017-11-20 09:00"),
+                lambda s, c, w: s.receive_work_order(
+                    OrderIntake(
+                        order_id=DEMO_ORDER,
+                        dispatched_at=t("2017-11-20 08:55"),
+                        category_id="heating",
+                        street_id="jianshe",
+                        place_text="建设街道广场家园小区7号楼",
+                        content="7号楼暖气不热，室温不足16度，已持续两天。",
+                    ),
+                    actor=PLATFORM,
+                ),
+            ),
+            (
+                t("2017-11-20 09:20"),
+                lambda s, c, w: s.accept_order(c, actor=street, grid_id="guangchang-jiayuan"),
+            ),
+            (
+                t("2017-11-20 16:00"),
+                lambda s, c, w: s.request_extension(
+                    c,
+                    actor=community,
+                    level=lambda _: Level.COMMUNITY,
+                    reason="楼内供暖立管锈蚀需更换，供热公司备料需三天。",
+                    new_due=t("2017-11-23 18:00"),
+                ),
+            ),
+            (
+                t("2017-11-20 17:00"),
+                lambda s, c, w: s.decide_extension(
+                    c, actor=street, level=lambda _: Level.STREET, approved=True
+                ),
+            ),
+            (
+                t("2017-11-23 15:00"),
+                lambda s, c, w: s.resolve(
+                    c, actor=community, summary="更换7号楼供暖立管，室温恢复到20度以上。"
+                ),
+            ),
+            (t("2017-11-23 15:30"), lambda s, c, w: s.send_feedback(c, actor=community)),
+            (
+                t("2017-11-24 10:00"),
+                lambda s, c, w: s.record_order_callback(
+                    c, actor=PLATFORM, solved=Solved.SOLVED, satisfaction=Satisfaction.SATISFIED
+                ),
+            ),
+            (t("2017-11-24 11:00"), lambda s, c, w: s.close_case(c, actor=community)),
+        ],
+        order_id=DEMO_ORDER,
+    )
+
+
 def scenarios() -> list[Scenario]:
-    return [_fire_lane(), _water_mains(), _heating(), _ebike(), _frozen_pipes()]
+    return [
+        _fire_lane(),
+        _water_mains(),
+        _heating(),
+        _ebike(),
+        _frozen_pipes(),
+        _heating_order(),
+    ]
 
 
 def play(service: CaseService, clock: ScriptedClock) -> list[tuple[Scenario, bool]]:
@@ -542,4 +616,6 @@ DEMO_USERS: list[tuple[str, str, Role, list[str]]] = [
     ("admin", "管理员（演示）", Role.ADMIN, []),
     # A residents' app: its token is the Open311 api_key (POST /open311/v2/requests.json).
     ("portal-app", "居民端应用（演示）", Role.PORTAL, []),
+    # The 12345 platform's integration account (POST /work-orders).
+    ("platform-12345", "12345接诉即办平台（演示）", Role.PLATFORM, []),
 ]

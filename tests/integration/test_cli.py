@@ -14,7 +14,7 @@ from tests.support.raw_db import RawDb
 runner = CliRunner()
 
 
-def test_demo_plays_the_five_seed_cases_through_the_service(cli_env: Settings) -> None:
+def test_demo_plays_the_seed_cases_and_a_12345_order_through_the_service(cli_env: Settings) -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     for scenario in scenarios():

@@ -48,7 +48,7 @@ def stored(c: Container, column: str, case_id: str = FIRE_LANE) -> Any:
 def test_the_demo_history_verifies_clean(demo: Container) -> None:
     report = audit_views(demo.projector)
     assert report.intact, report.differences
-    assert report.cases == len(scenarios()) == 5
+    assert report.cases == len(scenarios()) == 6  # the five seeds and a 12345 order
     assert report.position == demo.projector.head()
     assert report.rows > 5  # summons, pledges, units and rollup rows were compared too
 
@@ -149,7 +149,7 @@ def test_only_events_up_to_the_views_position_are_compared(demo: Container) -> N
     assert demo.projector.head() > position
     report = audit_views(demo.projector)
     assert report.intact, report.differences
-    assert report.position == position and report.cases == 5
+    assert report.position == position and report.cases == 6
 
 
 def test_the_listed_differences_are_capped_but_all_are_counted(demo: Container) -> None:
@@ -157,7 +157,7 @@ def test_the_listed_differences_are_capped_but_all_are_counted(demo: Container) 
     view = demo.projector.views[0]
     assert isinstance(view, LedgerView)
     report = audit_ledger(demo.service, view, limit=2)
-    assert report.total == 5 and len(report.differences) == 2
+    assert report.total == 6 and len(report.differences) == 2
     assert {d.column for d in report.differences} == {"reopened"}
 
 
