@@ -124,6 +124,7 @@ class WorkOrderRules:
             street_id=placement.street_id,
             community_id=placement.community_id,
             grid_id=placement.grid_id,
+            location=None,  # the platform sends the place as text, not as a point
             response_due=response_due,
             resolution_due=resolution_due,
             order_id=check_order_id(order_id),
