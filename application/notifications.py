@@ -6,6 +6,10 @@ transaction that moves its position, so each is written once. Where an endpoint 
 its secret's environment variable) comes from the jurisdiction file's ``[notify]`` section
 (infrastructure/notify_config.py); secrets never enter the log or the outbox.
 
+The 12345 platform hears each order's 反馈 (``FeedbackSent``), and every order merged into
+a case shares that case's outcome: its 反馈, the resolution of a case that is no order, or —
+merged after either — the outcome it already has. One delivery per (event, order id).
+
 Delivery is at least once: a sender killed between the POST and marking it sent sends it
 again after a restart, with the same ``delivery_id``. Receivers drop repeats by that id.
 """
@@ -87,35 +91,51 @@ class Delivery:
     occurred_at: datetime
 
 
+def _no_case(case_id: str) -> CaseSnapshot | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Context:
-    """What a rule may read: the case as of the event, the places and units, the routes."""
+    """What a rule may read: the case as of the event, the places and units, the routes,
+    and ``case_of``: another case as it stands now, by id (None if unknown) — the reports
+    merged into this one, for their 反馈."""
 
     case: CaseSnapshot
     jurisdiction: Jurisdiction
     config: NotifyConfig
     position: int
+    case_of: Callable[[str], CaseSnapshot | None] = _no_case
 
 
 Rule = Callable[[Any, Context], list[Delivery]]
 
 
 def delivery(
-    e: Any, ctx: Context, *, kind: str, key: str, endpoint_id: str | None, **facts: Any
+    e: Any,
+    ctx: Context,
+    *,
+    kind: str,
+    key: str,
+    endpoint_id: str | None,
+    about: CaseSnapshot | None = None,
+    **facts: Any,
 ) -> list[Delivery]:
-    """The delivery of notice ``key`` of the event's case to ``endpoint_id`` (none if no
-    endpoint is configured there). Its id is derived from case, key and endpoint: a
-    replay of the log derives the same id, which the outbox already holds."""
+    """The delivery of notice ``key`` of a case to ``endpoint_id`` (none if no endpoint is
+    configured there); the case is the event's unless ``about`` names another (a report
+    merged into it). Its id is derived from case, key and endpoint: a replay of the log
+    derives the same id, which the outbox already holds."""
     if endpoint_id is None or endpoint_id not in ctx.config.endpoints:
         return []
-    case_id = str(e.originator_id)
+    case = about or ctx.case
+    case_id = str(e.originator_id if about is None else about.case_id)
     delivery_id = str(uuid.uuid5(DELIVERY_NAMESPACE, f"{case_id}\x1f{key}\x1f{endpoint_id}"))
     payload: dict[str, Any] = {
         "delivery_id": delivery_id,
         "kind": kind,
         "kind_zh": KIND_LABELS.get(kind, kind),
         "case_id": case_id,
-        "case_title": ctx.case.title,
+        "case_title": case.title,
         "position": ctx.position,
         "occurred_at": utc_text(e.timestamp),
         **{k: utc_text(v) if isinstance(v, datetime) else v for k, v in facts.items()},
@@ -138,6 +158,12 @@ def message(p: dict[str, Any]) -> str:
             return f"{head}：{unit}已超过报到时限 {deadline}，尚未报到。"
         case "case_overdue":
             return f"{head}：已超过办结时限 {deadline}，尚未办结。"
+        case "feedback":
+            resolved = beijing_readable(datetime.fromisoformat(p["resolved_at"]))
+            merged = "（已合并办理）" if p.get("merged_into") else ""
+            return (
+                f"{head}：工单 {p['order_id']}{merged}已于 {resolved} 办结，反馈：{p['resolution']}"
+            )
     return head
 
 
@@ -182,30 +208,98 @@ def deadline_notice(e: Any, ctx: Context) -> list[Delivery]:
     return delivery(e, ctx, kind=e.kind, key=e.key, endpoint_id=endpoint, **facts)
 
 
-def to_hotline_platform(kind: str) -> Rule:
-    """A rule sending the event's own fields to the 12345 platform, once per event."""
-
-    def rule(e: Any, ctx: Context) -> list[Delivery]:
-        fields = {k: v for k, v in vars(e).items() if k not in _ENVELOPE}
-        return delivery(
-            e,
-            ctx,
-            kind=kind,
-            key=f"{kind}:{e.originator_version}",
-            endpoint_id=ctx.config.hotline_platform,
-            **fields,
-        )
-
-    return rule
+# ----- 反馈 to the 12345 platform: one delivery per order that shares an outcome ----------
 
 
-_ENVELOPE = {"originator_id", "originator_version", "timestamp"}
+@dataclass(frozen=True)
+class Feedback:
+    """A round's outcome as the platform is told it."""
+
+    round: int
+    resolution: str
+    resolved_at: datetime
+
+
+def feedback_to(e: Any, ctx: Context, order: CaseSnapshot, outcome: Feedback) -> list[Delivery]:
+    """The 反馈 of ``outcome`` for ``order`` (the event's case, or a report merged into it,
+    which then names the original as ``merged_into``). One per (event, order): a replay
+    of the log derives the same delivery id."""
+    assert order.work_order is not None
+    order_id = order.work_order.order_id
+    merged = {} if order.case_id == ctx.case.case_id else {"merged_into": str(ctx.case.case_id)}
+    return delivery(
+        e,
+        ctx,
+        kind="feedback",
+        key=f"feedback:{e.originator_id}:{e.originator_version}:{order_id}",
+        endpoint_id=ctx.config.hotline_platform,
+        about=order,
+        order_id=order_id,
+        round=outcome.round,
+        resolution=outcome.resolution,
+        resolved_at=outcome.resolved_at,
+        **merged,
+    )
+
+
+def merged_orders(ctx: Context, case_ids: list[str]) -> list[CaseSnapshot]:
+    """Those of ``case_ids`` (reports merged into the event's case) that are 12345 orders."""
+    found = (ctx.case_of(case_id) for case_id in case_ids)
+    return [c for c in found if c is not None and c.work_order is not None]
+
+
+def to_merged_orders(
+    e: Any, ctx: Context, case_ids: list[str], outcome: Feedback
+) -> list[Delivery]:
+    return [
+        d for order in merged_orders(ctx, case_ids) for d in feedback_to(e, ctx, order, outcome)
+    ]
+
+
+def feedback_sent(e: Any, ctx: Context) -> list[Delivery]:
+    """反馈 of an order: to the platform for the order itself and every order merged into it."""
+    outcome = Feedback(e.round, e.resolution, e.resolved_at)
+    own = feedback_to(e, ctx, ctx.case, outcome)
+    return own + to_merged_orders(e, ctx, ctx.case.merged_case_ids, outcome)
+
+
+def resolved_with_merged_orders(e: Any, ctx: Context) -> list[Delivery]:
+    """办结 of a case that is no order itself (it has no 反馈 step): its resolution is the
+    反馈 of each order merged into it. An order's own resolution waits for its 反馈."""
+    if ctx.case.work_order is not None:
+        return []
+    outcome = Feedback(e.round, e.summary, e.timestamp)
+    return to_merged_orders(e, ctx, ctx.case.merged_case_ids, outcome)
+
+
+def current_outcome(case: CaseSnapshot) -> Feedback | None:
+    """What a report merged now is told: the round's 反馈 (an order) or its resolution (a
+    case that is no order); None while there is none yet (it comes with that step)."""
+    r = case.resolution
+    if r is None:
+        return None
+    order = case.work_order
+    if order is None:
+        return Feedback(r.round, r.summary, r.at)
+    if case.round not in order.feedback_rounds:
+        return None
+    return Feedback(case.round, order.feedback or r.summary, r.at)
+
+
+def merged_after_outcome(e: Any, ctx: Context) -> list[Delivery]:
+    """合并 into a case that already has its outcome: the newly merged orders get it."""
+    outcome = current_outcome(ctx.case)
+    if outcome is None:
+        return []
+    return to_merged_orders(e, ctx, [*e.case_ids, *e.also_case_ids], outcome)
+
 
 NOTICE_RULES: dict[str, Rule] = {
     "WhistleBlown": whistle_blown,
     "DeadlineNoticeRecorded": deadline_notice,
-    # When the 12345 反馈 event lands, one line sends it to the platform, e.g.:
-    # "FeedbackSent": to_hotline_platform("feedback"),
+    "FeedbackSent": feedback_sent,
+    "CaseResolved": resolved_with_merged_orders,
+    "CallersMerged": merged_after_outcome,
 }
 """Event class name → the deliveries it makes. Events not named here send nothing."""
 

@@ -507,6 +507,7 @@ class FeedbackSent(CaseEvent):
         self.mark_progress(case)
         assert case.work_order is not None
         case.work_order.feedback_rounds.append(self.round)
+        case.work_order.feedback = self.resolution
 
 
 # ----- the status and 响应率 rules: the case (``mark_progress``) and the ledger's fold

@@ -119,6 +119,7 @@ class WorkOrder:
     extensions: list[Extension] = field(default_factory=list)
     supervisions: int = 0  # 督办 notices received
     feedback_rounds: list[int] = field(default_factory=list)  # rounds reported back (反馈)
+    feedback: str = ""  # the latest 反馈's text: what reports merged later are told
 
     @property
     def pending_extension(self) -> Extension | None:

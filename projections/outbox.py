@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from application.errors import CaseNotFound
 from application.notifications import (
     NOTICE_RULES,
     Context,
@@ -105,7 +106,7 @@ class OutboxView(SqlView):
         raise NotImplementedError("the outbox is never emptied: it records what was sent")
 
 
-CaseAt = Callable[[UUID, int], CaseSnapshot]
+CaseAt = Callable[[UUID, int | None], CaseSnapshot]  # None: the case as it stands now
 
 
 class OutboxProjection(Projection[OutboxView]):
@@ -142,7 +143,14 @@ class OutboxProjection(Projection[OutboxView]):
         if rule is None:
             return []
         case = self.case_at(e.originator_id, e.originator_version)
-        return rule(e, Context(case, self.jurisdiction, self.config, position))
+        return rule(e, Context(case, self.jurisdiction, self.config, position, self.case_now))
+
+    def case_now(self, case_id: str) -> CaseSnapshot | None:
+        """Another case (one merged into the event's) as it stands; None if unknown."""
+        try:
+            return self.case_at(UUID(case_id), None)
+        except (ValueError, CaseNotFound):
+            return None
 
     def _apply(self, items: Sequence[tuple[Any, Tracking]]) -> None:
         if not items:

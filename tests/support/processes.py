@@ -24,6 +24,32 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def start_serve(
+    env: dict[str, str], deadline_seconds: float = 120
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`chuishao serve` as a real process on a free port, with ``env``; the process and its
+    base URL once it answers (generous: a loaded machine starts it slowly)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.kill()
+    server.wait(30)
+    pytest.fail(f"chuishao serve did not start (exit code {server.returncode})")
+
+
 @contextmanager
 def demo_server(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """Run `chuishao demo` then `chuishao serve` as real processes on the embedded store;

@@ -33,7 +33,8 @@ POLICE, PROPERTY = "jianshe-police", "yljw-property"
 
 class Receiver:
     """Verifies each request's signature (401 if bad), drops repeats by delivery id, and
-    fails on demand: ``failures`` answers of 503 before it recovers; ``answer`` (status,
+    fails on demand: ``failures`` answers of 503 before it recovers, or 503 to everything
+    while ``down`` (each counted in ``refused``); ``answer`` (status,
     body) answers every signed request so, as a hostile or broken receiver would;
     ``hold_at`` blocks the request that is the n-th valid arrival (after counting it) until
     ``release``."""
@@ -44,6 +45,8 @@ class Receiver:
         self.processed: dict[str, dict[str, Any]] = {}  # acted on once each
         self.rejected = 0
         self.failures = 0
+        self.down = False
+        self.refused = 0  # 503s answered (``failures`` and ``down``)
         self.redirect_to: str | None = None
         self.answer: tuple[int, bytes] | None = None
         self.hold_at: int | None = None
@@ -62,8 +65,9 @@ class Receiver:
                 return 302
             if self.answer is not None:
                 return self.answer[0]
-            if self.failures > 0:
-                self.failures -= 1
+            if self.down or self.failures > 0:
+                self.failures -= 0 if self.down else 1
+                self.refused += 1
                 return 503
             delivery_id = headers[DELIVERY_HEADER]
             self.arrivals.append(delivery_id)
@@ -110,10 +114,15 @@ def running(receiver: Receiver) -> Iterator[Receiver]:
         server.server_close()
 
 
-def notify_jurisdiction(tmp_path: Path, url: str, *, extra: str = "") -> Path:
+def notify_jurisdiction(
+    tmp_path: Path, url: str, *, extra: str = "", platform: bool = False
+) -> Path:
     """The demo jurisdiction with both 建设街道 units and the street routed to ``url``
-    (in place of the demo's own ``[notify]`` example)."""
+    (in place of the demo's own ``[notify]`` example); ``platform``: the 12345 platform's
+    反馈 too."""
     text = demo_jurisdiction_path().read_text(encoding="utf-8").split("\n[notify]", 1)[0]
+    if platform:
+        text += '\n[notify]\nhotline_platform = "receiver"\n'
     text += f"""
 [notify.units]
 {POLICE} = "receiver"
