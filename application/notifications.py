@@ -34,6 +34,7 @@ FORMATS = ("json", "wecom", "dingtalk")  # our signed JSON; 政务微信 / 钉�
 KIND_LABELS = NOTICE_LABELS | {
     "whistle_blown": "吹哨召集",
     "feedback": "12345反馈",
+    "supervised": "12345督办",
 }
 
 
@@ -158,6 +159,8 @@ def message(p: dict[str, Any]) -> str:
             return f"{head}：{unit}已超过报到时限 {deadline}，尚未报到。"
         case "case_overdue":
             return f"{head}：已超过办结时限 {deadline}，尚未办结。"
+        case "supervised":
+            return f"{head}：12345平台督办工单 {p['order_id']}（办结时限 {deadline}）：{p['note']}"
         case "feedback":
             resolved = beijing_readable(datetime.fromisoformat(p["resolved_at"]))
             merged = "（已合并办理）" if p.get("merged_into") else ""
@@ -190,6 +193,21 @@ def whistle_blown(e: Any, ctx: Context) -> list[Delivery]:
             reason=e.reason,
         )
     ]
+
+
+def supervised(e: Any, ctx: Context) -> list[Delivery]:
+    """督办: the platform presses an order; the street that holds it is told, once each."""
+    return delivery(
+        e,
+        ctx,
+        kind="supervised",
+        key=f"supervised:{e.originator_version}",
+        endpoint_id=ctx.config.streets.get(ctx.case.street_id),
+        order_id=e.order_id,
+        note=e.note,
+        street_id=ctx.case.street_id,
+        deadline=ctx.case.resolution_due,
+    )
 
 
 def deadline_notice(e: Any, ctx: Context) -> list[Delivery]:
@@ -300,6 +318,7 @@ NOTICE_RULES: dict[str, Rule] = {
     "FeedbackSent": feedback_sent,
     "CaseResolved": resolved_with_merged_orders,
     "CallersMerged": merged_after_outcome,
+    "WorkOrderSupervised": supervised,
 }
 """Event class name → the deliveries it makes. Events not named here send nothing."""
 
