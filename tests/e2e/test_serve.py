@@ -24,5 +24,5 @@ def test_serve_answers_with_the_demo_cases(served: tuple[str, dict[str, str]]) -
     listed = httpx.get(f"{base}/cases", headers=auth, timeout=5).json()
     assert listed["total"] == 6  # the five seed cases and a 12345 order
     health = httpx.get(f"{base}/healthz", timeout=5).json()
-    assert health["head"] == 49 and health["projections"]["ledger"]["lag"] == 0
+    assert health["head"] == 57 and health["projections"]["ledger"]["lag"] == 0
     assert httpx.get(f"{base}/cases", timeout=5).status_code == 401
