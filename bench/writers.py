@@ -180,7 +180,7 @@ def paced_writers(
             t0 = time.perf_counter()
             n = errors = 0
             while True:
-                due = t0 + n * period
+                due = t0 + (n + k / threads) * period  # staggered: steady, not bursts of 32
                 now = time.perf_counter()
                 if now - t0 >= duration:
                     break
