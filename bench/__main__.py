@@ -59,14 +59,12 @@ def main(argv: list[str] | None = None) -> int:
             history.run(bench, on_history)
     finally:
         bench.cleanup()
-    bench.results.meta["seconds"] = round(time.perf_counter() - t0, 1)
-    for name in list(bench.results.sections):
-        if name not in wanted:
-            del bench.results.sections[name]
+    bench.results.header["seconds"] = round(time.perf_counter() - t0, 1)
+    bench.results.keep_only(wanted)
     bench.results.print(console)
     if args.json:
         bench.results.write(args.json)
-        console.print(f"JSON: {args.json}")
+        console.print(f"JSON: {args.json} (verdicts: python -m bench.check {args.json})")
     return 0
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from bench import db, writers
 from bench.children import percentile
+from bench.figures import figure
 from bench.harness import Harness
-from bench.report import Figure
 from infrastructure.settings import Settings
 from interfaces.bootstrap import build_case_service
 
@@ -56,20 +56,28 @@ def run(h: Harness) -> None:
             db.drop_schema(h.url, schema)
     for (mode, commit, w), r in runs.items():
         b = raw[(mode, w)]
-        target = "≥ 1.0× raw" if w == 32 else None
-        f = Figure(
-            f"{mode} × {w}, group commit {commit}: commands/s",
-            r["rate"],
-            "cmd/s",
-            b["rate"],
-            f"raw INSERT, 1 tx/command, {mode} × {w}",
-            target=target,
-            detail=(
-                f"events/s {r['rate']:.0f} (1 event/command); p50 {r['p50'] * 1000:.1f} ms, "
-                f"p99 {r['p99'] * 1000:.1f} ms (raw {b['p50'] * 1000:.1f}/{b['p99'] * 1000:.1f})"
-                + (f"; {r['per_batch']:.1f} commands/batch" if r.get("per_batch") else "")
-            ),
-            extra={
+        name = f"{mode} × {w}, group commit {commit}: commands/s"
+        # the target is the product's path: group commit on (the default) at 32 writers
+        h.results.add(
+            figure(
+                "command_path",
+                name,
+                r["rate"],
+                "cmd/s",
+                b["rate"],
+                f"raw INSERT, 1 tx/command, {mode} × {w}",
+                target="command_path_32" if w == 32 and commit == "on" else None,
+                detail=(
+                    f"events/s {r['rate']:.0f} (1 event/command); p50 {r['p50'] * 1000:.1f} ms, "
+                    f"p99 {r['p99'] * 1000:.1f} ms (raw {b['p50'] * 1000:.1f}/{b['p99'] * 1000:.1f})"
+                    + (f"; {r['per_batch']:.1f} commands/batch" if r.get("per_batch") else "")
+                ),
+            )
+        )
+        h.results.detail(
+            "command_path",
+            name,
+            {
                 "events_per_s": r["rate"],
                 "p50_ms": r["p50"] * 1000,
                 "p99_ms": r["p99"] * 1000,
@@ -80,9 +88,6 @@ def run(h: Harness) -> None:
                 "commands_per_batch": r.get("per_batch"),
             },
         )
-        if target:
-            f.met = f.ratio >= 1.0
-        h.results.add("command_path", f)
 
 
 def _writers(

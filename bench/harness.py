@@ -77,10 +77,10 @@ class Harness:
         self.ctx = mp.get_context("forkserver")
         self.ctx.set_forkserver_preload(CHILD_MODULES)
         self.jurisdiction_file, self.jurisdiction = district.write(out_dir / "district.toml")
-        self.results = Results(meta=self._meta())
+        self.results = Results(header=self._header(), console=console)
         self.raw_server_hwm_kb: int | None = None  # set by the HTTP section, a memory baseline
 
-    def _meta(self) -> dict[str, Any]:
+    def _header(self) -> dict[str, Any]:
         mem_kb = 0
         with open("/proc/meminfo", encoding="ascii") as f:
             for line in f:
@@ -88,10 +88,6 @@ class Harness:
                     mem_kb = int(line.split()[1])
         j = self.jurisdiction
         return {
-            "size": self.size.name,
-            "size_parameters": self.size.__dict__,
-            "command": " ".join(["python -m bench", *sys.argv[1:]]),
-            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "machine": {
                 "cores": os.cpu_count(),
                 "ram_gib": round(mem_kb / 1024 / 1024, 1),
@@ -99,6 +95,12 @@ class Harness:
                 "python": platform.python_version(),
                 "postgresql": db.server_facts(self.url),
             },
+            "cores": os.cpu_count() or 1,
+            "size": self.size.name,
+            "commit": _commit(),
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "size_parameters": self.size.__dict__,
+            "command": " ".join(["python -m bench", *sys.argv[1:]]),
             "district": {
                 "file": str(self.jurisdiction_file),
                 "streets": len(j.streets),
@@ -209,6 +211,26 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
                 return
         time.sleep(0.1)
     raise RuntimeError(f"server at {url} did not answer in {timeout}s")
+
+
+def _commit() -> str:
+    """The checked-out commit (``+dirty`` with uncommitted changes), or "unknown"."""
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if rev.returncode != 0:
+        return "unknown"
+    return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
 def _cpu_model() -> str:

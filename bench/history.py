@@ -101,7 +101,7 @@ def load(h: Harness, s: Settings, lo: int, hi: int) -> None:
         f" ({procs} processes × {threads} threads, {per_batch:.1f} commands/batch)"
         + (f" errors {errors}" if errors else "")
     )
-    loads = h.results.sections.get("projections", {}).get("details", {}).get("loads", [])
+    loads = h.results.details.get("projections", {}).get("loads", [])
     loads.append(
         {
             "cases": [lo, hi],

@@ -6,8 +6,8 @@ from typing import Any
 
 from bench import db, http_clients
 from bench.children import percentile
+from bench.figures import figure
 from bench.harness import Harness
-from bench.report import Figure
 
 
 def run(h: Harness) -> None:
@@ -37,48 +37,48 @@ def run(h: Harness) -> None:
     h.raw_server_hwm_kb = raw_hwm
     b = got["raw"]
     for workload, label, target in (
-        ("post_cases", "POST /cases", "≥ 0.7× raw endpoint"),
-        ("mixed", "mixed workflow (10 requests per case)", None),
+        ("post_cases", "POST /cases", "http_post_cases"),
+        ("mixed", "mixed workflow (10 requests per case)", "http_mixed"),
     ):
         r = got[workload]
-        f = Figure(
-            f"{label} at {size.http_clients} clients: requests/s",
-            r["rps"],
-            "req/s",
-            b["rps"],
-            "FastAPI POST /raw: one INSERT",
-            target=target,
-            detail=f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms (raw {b['p50']:.1f}/{b['p99']:.1f}); errors {r['errors']}",
-            extra={k: v for k, v in r.items() if k != "statuses"} | {"statuses": r["statuses"]},
+        name = f"{label} at {size.http_clients} clients: requests/s"
+        h.results.add(
+            figure(
+                "http",
+                name,
+                r["rps"],
+                "req/s",
+                b["rps"],
+                "FastAPI POST /raw: one INSERT",
+                target=target,
+                detail=f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms (raw {b['p50']:.1f}/{b['p99']:.1f}); errors {r['errors']}",
+            )
         )
-        if target:
-            f.met = f.ratio >= 0.7
-        h.results.add("http", f)
+        h.results.detail("http", name, r)
         for q in ("p50", "p99"):
             h.results.add(
-                "http",
-                Figure(
+                figure(
+                    "http",
                     f"{label}: {q} latency",
                     r[q],
                     "ms",
                     b[q],
                     f"raw endpoint {q}",
                     better="lower",
-                ),
+                )
             )
     h.results.detail("http", "raw_endpoint", b)
     h.results.add(
-        "memory",
-        Figure(
+        figure(
+            "memory",
             "HTTP server peak RSS during the HTTP runs (VmHWM)",
             (server_hwm or 0) / 1024,
             "MB",
             (raw_hwm or 0) / 1024,
             "raw FastAPI server after its run",
             better="lower",
-            target="< 300 MB",
-            met=(server_hwm or 0) / 1024 < 300,
-        ),
+            target="server_rss",
+        )
     )
 
 

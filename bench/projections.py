@@ -7,8 +7,8 @@ from typing import Any
 
 from bench import projector_runs, writers
 from bench.children import percentile
+from bench.figures import figure
 from bench.harness import Harness
-from bench.report import Figure
 from infrastructure.settings import Settings
 
 
@@ -27,54 +27,61 @@ def rebuild_figures(h: Harness, rebuilds: dict[int, dict[str, Any]], floor_kb: i
     for cases, r in sorted(rebuilds.items()):
         rate = r["applied"] / r["seconds"]
         raw = r["raw_events"] / r["raw_seconds"]
-        last = cases == max(rebuilds)
+        name = f"rebuild (catch-up from empty) over {r['applied']:,} events ({cases:,} cases)"
         h.results.add(
-            "projections",
-            Figure(
-                f"rebuild (catch-up from empty) over {r['applied']:,} events ({cases:,} cases)",
+            figure(
+                "projections",
+                name,
                 rate,
                 "events/s",
                 raw,
                 "raw psycopg read of the same rows, pages of 5000",
-                target="≥ 50,000 events/s" if last else None,
-                met=(rate >= 50_000) if last else None,
+                target="rebuild" if cases == max(rebuilds) else None,
                 detail=f"{r['seconds']:.1f}s; read+decode without writing: {r['decoded'] / r['decode_seconds']:,.0f} events/s",
-                extra=r,
-            ),
+            )
         )
+        h.results.detail("projections", name, r)
     r = rebuilds[max(rebuilds)]
     h.results.add(
-        "memory",
-        Figure(
+        figure(
+            "memory",
             "projection worker peak RSS during rebuild (VmHWM)",
             r["vm_hwm_kb"] / 1024,
             "MB",
             floor_kb / 1024,
             "a process that only imported the app",
             better="lower",
-        ),
+        )
     )
+
+
+LAG_WRITERS = 32  # the target is set at 32 writers
 
 
 def lag(h: Harness, s: Settings, loaded: int, floor_kb: int) -> None:
     size = h.size
     h.log(
-        f"  lag: projector following writers at {size.lag_rate:.0f} commands/s for {size.lag_seconds}s"
+        f"  lag: projector following {LAG_WRITERS} writers at {size.lag_rate:.0f} commands/s"
+        f" for {size.lag_seconds}s"
     )
     ready = h.ctx.Event()
     start = h.ctx.Event()
-    fp, fq = h.start(projector_runs.follow, s.model_dump(), size.lag_seconds + 1.0, 0.05, ready)
+    stopped = h.ctx.Value("d", 0.0)
+    fp, fq = h.start(
+        projector_runs.follow, s.model_dump(), size.lag_seconds + 120.0, 0.05, ready, stopped
+    )
     if not ready.wait(600):
         raise RuntimeError("projector did not start")
     wp, wq = h.start(
         writers.paced_writers,
         s.model_dump(),
-        8,
+        LAG_WRITERS,
         size.lag_rate,
         size.lag_seconds,
         50_000_000,
         h.seed,
         start,
+        stopped,
     )
     time.sleep(0.5)
     start.set()
@@ -84,34 +91,62 @@ def lag(h: Harness, s: Settings, loaded: int, floor_kb: int) -> None:
     rate = done / size.lag_seconds
     lags = [x[2] for x in f["samples"]]
     noop = [x[3] for x in f["samples"]]
+    batches = w["group_commit"][0] if w.get("group_commit") else done
+    batch_events = f["events"] / max(1, batches)  # events of one commit batch, this run
+    drain_ms = f["drain_seconds"] * 1000
     h.log(
         f"  lag at {rate:.0f} commands/s: p50 {percentile(lags, 0.5):.0f} p99 {percentile(lags, 0.99):.0f} max {max(lags)} events;"
-        f" no-op subscriber p99 {percentile(noop, 0.99):.0f}; drained in {f['drain_seconds'] * 1000:.0f} ms"
+        f" {batch_events:.1f} events/commit batch; no-op subscriber p99 {percentile(noop, 0.99):.0f};"
+        f" drained {drain_ms:.0f} ms after the writers stopped"
     )
-    for q, label in ((0.5, "p50"), (0.99, "p99")):
-        h.results.add(
+    h.results.add(
+        figure(
             "projections",
-            Figure(
-                f"lag under {rate:.0f} commands/s steady writes: {label} (head − position)",
-                percentile(lags, q),
-                "events",
-                percentile(noop, q),
-                "no-op subscriber on the same log (LISTEN/NOTIFY only)",
-                better="lower",
-                detail=f"max {max(lags)}; ≈ {percentile(lags, q) / max(rate, 1) * 1000:.0f} ms of writes; drained {f['drain_seconds'] * 1000:.0f} ms after writers stopped",
-            ),
+            f"lag under {rate:.0f} commands/s from {LAG_WRITERS} writers: p99 (head − position)",
+            percentile(lags, 0.99),
+            "events",
+            batch_events,
+            f"events of one commit batch ({batches:,} batches, {f['events']:,} events)",
+            better="lower",
+            target="lag_p99",
+            detail=f"max {max(lags)}; no-op subscriber p99 {percentile(noop, 0.99):.0f}",
         )
+    )
+    h.results.add(
+        figure(
+            "projections",
+            f"lag under {rate:.0f} commands/s steady writes: p50 (head − position)",
+            percentile(lags, 0.5),
+            "events",
+            percentile(noop, 0.5),
+            "no-op subscriber on the same log (LISTEN/NOTIFY only)",
+            better="lower",
+            detail=f"≈ {percentile(lags, 0.5) / max(rate, 1) * 1000:.0f} ms of writes",
+        )
+    )
+    h.results.add(
+        figure(
+            "projections",
+            "drain: writers stopped → every view at the head",
+            drain_ms,
+            "ms",
+            None,
+            "",
+            better="lower",
+            target="lag_drain",
+        )
+    )
     h.results.detail(
         "projections", "lag_samples", f["samples"][:: max(1, len(f["samples"]) // 200)]
     )
     h.results.add(
-        "memory",
-        Figure(
+        figure(
+            "memory",
             "projection worker peak RSS while following (VmHWM)",
             f["vm_hwm_kb"] / 1024,
             "MB",
             floor_kb / 1024,
             "a process that only imported the app",
             better="lower",
-        ),
+        )
     )

@@ -52,9 +52,16 @@ def rebuild(settings: dict[str, Any], out: Any) -> None:
 
 
 def follow(
-    settings: dict[str, Any], duration: float, interval: float, ready: Any, out: Any
+    settings: dict[str, Any],
+    max_seconds: float,
+    interval: float,
+    ready: Any,
+    stopped: Any,
+    out: Any,
 ) -> None:
-    """Run the projector (its loop polling the log) while writers write; sample lag.
+    """Run the projector (its loop polling the log) while writers write; sample the lag
+    until the writers stop (``stopped.value``: their ``time.monotonic()`` then), then time
+    the drain: from the writers stopping until every view's position equals the head.
 
     Beside it, a no-op subscriber on the same log (the library's subscription, nothing
     applied) is the baseline: the lag the notification machinery alone has.
@@ -64,8 +71,12 @@ def follow(
         with build_container(s) as c:
             c.projector.catch_up()
             c.projector.start()
-            noop = {"position": c.projector.head()}
+            first_head = c.projector.head()
+            noop = {"position": first_head}
             stop = threading.Event()
+
+            def position() -> int:
+                return min(c.projector.positions().values())  # the slowest view
 
             def subscriber() -> None:
                 with c.service.recorder.subscribe(gt=noop["position"]) as sub:
@@ -79,22 +90,26 @@ def follow(
             ready.set()
             samples: list[tuple[float, int, int, int]] = []
             t0 = time.perf_counter()
-            while time.perf_counter() - t0 < duration:
+            while not stopped.value and time.perf_counter() - t0 < max_seconds:
                 head = c.projector.head()
-                pos = c.projector.positions()["ledger"]
+                pos = position()
                 samples.append(
                     (time.perf_counter() - t0, head, head - pos, max(0, head - noop["position"]))
                 )
                 time.sleep(interval)
-            # drain: how long until the view has everything written
+            # every writer thread has returned: the head is final
             head = c.projector.head()
-            t1 = time.perf_counter()
-            while c.projector.positions()["ledger"] < head and time.perf_counter() - t1 < 120:
-                time.sleep(0.01)
-            drain = time.perf_counter() - t1
+            while position() < head and time.monotonic() - stopped.value < 120:
+                time.sleep(0.002)
+            drain = time.monotonic() - stopped.value if stopped.value else float("nan")
             stop.set()
         out.put(
-            {"samples": samples, "drain_seconds": drain, "vm_hwm_kb": db.vm_hwm_kb(os.getpid())}
+            {
+                "samples": samples,
+                "drain_seconds": drain,
+                "events": head - first_head,
+                "vm_hwm_kb": db.vm_hwm_kb(os.getpid()),
+            }
         )
     except BaseException:
         out.put({"fatal": traceback.format_exc()})

@@ -1,87 +1,56 @@
-"""Figures, each beside its baseline, printed as Rich tables and written as JSON."""
+"""The run's figures (``bench.figures.Figure``): verdicts printed as they come, Rich tables, JSON."""
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from bench.figures import BenchFile, Figure, Header
+
 SECTIONS = ("command_path", "http", "projections", "dashboards", "audit", "memory")
 
 
 @dataclass
-class Figure:
-    name: str
-    value: float
-    unit: str
-    baseline: float
-    baseline_name: str
-    better: str = "higher"  # or "lower"
-    target: str | None = None
-    met: bool | None = None
-    detail: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ratio(self) -> float:
-        """value / baseline (for throughput: share of the baseline reached; for latency or
-        memory: how many times the baseline it costs)."""
-        if not self.baseline or math.isnan(self.baseline) or math.isnan(self.value):
-            return float("nan")
-        return self.value / self.baseline
-
-    def as_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["ratio"] = _clean(self.ratio)
-        d["value"] = _clean(self.value)
-        d["baseline"] = _clean(self.baseline)
-        return d
-
-
-def _clean(x: float) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 4)
-
-
-@dataclass
 class Results:
-    meta: dict[str, Any]
-    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    header: dict[str, Any]
+    console: Console | None = None
+    figures: list[Figure] = field(default_factory=list)
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def add(self, section: str, figure: Figure) -> Figure:
-        s = self.sections.setdefault(section, {"figures": [], "details": {}})
-        s["figures"].append(figure)
-        return figure
+    def add(self, fig: Figure) -> Figure:
+        """Keep a figure; one with a target has its verdict printed now, as the section runs."""
+        self.figures.append(fig)
+        if fig.target is not None and self.console is not None:
+            self.console.print(verdict_line(fig))
+        return fig
 
     def detail(self, section: str, key: str, value: Any) -> None:
-        self.sections.setdefault(section, {"figures": [], "details": {}})["details"][key] = value
+        self.details.setdefault(section, {})[key] = value
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "meta": self.meta,
-            "sections": {
-                name: {
-                    "figures": [f.as_json() for f in s["figures"]],
-                    "details": s["details"],
-                }
-                for name, s in self.sections.items()
-            },
-        }
+    def sections(self) -> list[str]:
+        return [s for s in SECTIONS if any(f.section == s for f in self.figures)]
+
+    def keep_only(self, wanted: set[str]) -> None:
+        self.figures = [f for f in self.figures if f.section in wanted]
+        self.details = {k: v for k, v in self.details.items() if k in wanted}
+
+    def as_file(self) -> BenchFile:
+        return BenchFile(
+            header=Header.model_validate(self.header), figures=self.figures, details=self.details
+        )
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps(self.as_json(), indent=2, ensure_ascii=False, default=str) + "\n"
-        )
+        data = self.as_file().model_dump(mode="json")
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
     def print(self, console: Console) -> None:
-        for name in SECTIONS:
-            if name not in self.sections:
-                continue
+        for name in self.sections():
             table = Table(title=name.replace("_", " "), title_justify="left", expand=False)
             for heading, justify in (
                 ("figure", "left"),
@@ -92,25 +61,32 @@ class Results:
                 ("detail", "left"),
             ):
                 table.add_column(heading, justify=justify, overflow="fold")  # type: ignore[arg-type]
-            for f in self.sections[name]["figures"]:
-                met = (
-                    ""
-                    if f.met is None
-                    else (" [green]met[/green]" if f.met else " [red]missed[/red]")
-                )
+            for f in self.figures:
+                if f.section != name:
+                    continue
                 table.add_row(
                     f.name,
-                    f"{_fmt(f.value)} {f.unit}",
-                    f"{_fmt(f.baseline)} {f.unit}\n[dim]{f.baseline_name}[/dim]",
-                    f"{_fmt(f.ratio, 2)}×",
-                    (f.target or "") + met,
+                    f"{fmt(f.value)} {f.unit}",
+                    f"{fmt(f.baseline)} {f.unit}\n[dim]{f.baseline_name}[/dim]",
+                    f"{fmt(f.ratio, 2)}×",
+                    f"{f.verdict()} {f.target.describe()}" if f.target else "",
                     f.detail,
                 )
             console.print(table)
 
 
-def _fmt(x: float, digits: int | None = None) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+def verdict_line(f: Figure) -> str:
+    assert f.target is not None
+    colour = {True: "green", False: "red", None: "yellow"}[f.met]
+    ratio = "" if f.ratio is None else f", {f.ratio:.2f}× {f.baseline_name or 'baseline'}"
+    return (
+        f"  [{colour}]{f.verdict()}[/{colour}] {f.name}: {fmt(f.value)} {f.unit}{ratio}"
+        f" — target {f.target.describe()}"
+    )
+
+
+def fmt(x: float | None, digits: int | None = None) -> str:
+    if x is None:
         return "n/a"
     if digits is not None:
         return f"{x:.{digits}f}"

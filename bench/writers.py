@@ -163,9 +163,11 @@ def paced_writers(
     case_base: int,
     seed: int,
     start: Any,
+    stopped: Any,
     out: Any,
 ) -> None:
-    """Commands at a steady total ``rate`` per second from ``threads`` threads."""
+    """Commands at a steady total ``rate`` per second from ``threads`` threads; when they
+    have all returned, ``stopped.value`` is set to ``time.monotonic()`` (the drain's start)."""
     try:
         svc = children.service(children.settings_from(settings))
         planner = children.planner(svc, seed)
@@ -178,7 +180,7 @@ def paced_writers(
             t0 = time.perf_counter()
             n = errors = 0
             while True:
-                due = t0 + n * period
+                due = t0 + (n + k / threads) * period  # staggered: steady, not bursts of 32
                 now = time.perf_counter()
                 if now - t0 >= duration:
                     break
@@ -192,7 +194,11 @@ def paced_writers(
             return {"commands": n - errors, "errors": errors, "seconds": time.perf_counter() - t0}
 
         results = children.run_threads(threads, thread)
+        stopped.value = time.monotonic()  # system-wide clock: the follower compares to it
+        writer = svc.events.recorder
+        gc = (writer.batches, writer.requests) if isinstance(writer, GroupCommitRecorder) else None
         svc.close()
-        out.put({"threads": results})
+        out.put({"threads": results, "group_commit": gc})
     except BaseException:
+        stopped.value = stopped.value or time.monotonic()  # release the follower
         out.put({"fatal": traceback.format_exc()})

@@ -47,23 +47,37 @@ def test_tiny_benchmark_reports_every_section_with_baselines(tmp_path: Path) -> 
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     data = json.loads(out.read_text())
-    assert data["meta"]["size"] == "tiny"
-    assert data["meta"]["machine"]["cores"] >= 1
-    assert data["meta"]["district"]["grids"] == 589
-    assert set(data["sections"]) == set(SECTIONS)
-    for name in SECTIONS:
-        figures = data["sections"][name]["figures"]
-        assert figures, f"section {name} has no figures"
-        for f in figures:
-            for key in ("value", "baseline"):
-                v = f[key]
-                assert isinstance(v, int | float) and math.isfinite(v), (name, f["name"], key, v)
-            assert f["baseline_name"], (name, f["name"])
-            assert f["unit"], (name, f["name"])
-    names = {f["name"] for f in data["sections"]["command_path"]["figures"]}
+    header = data["header"]
+    assert header["size"] == "tiny"
+    assert header["cores"] >= 1 and header["commit"] and header["date"]
+    assert header["district"]["grids"] == 589
+    sections = {f["section"] for f in data["figures"]}
+    assert sections == set(SECTIONS)
+    for f in data["figures"]:
+        assert set(f) >= {"name", "value", "unit", "baseline", "ratio", "target", "met"}, f
+        v = f["value"]
+        assert isinstance(v, int | float) and math.isfinite(v), (f["name"], v)
+        assert f["unit"], f["name"]
+        if f["baseline"] is not None:
+            assert f["baseline_name"], f["name"]
+    targeted = [f for f in data["figures"] if f["target"] is not None]
+    assert all(f["met"] in (True, False) for f in targeted)
+    names = {f["name"] for f in data["figures"] if f["section"] == "command_path"}
     for mode in ("threads", "processes"):
         for gc in ("on", "off"):
             assert any(n.startswith(f"{mode} × ") and f"group commit {gc}" in n for n in names)
-    dash = " ".join(f["name"] for f in data["sections"]["dashboards"]["figures"])
+    dash = " ".join(f["name"] for f in data["figures"] if f["section"] == "dashboards")
     for path in ("rates", "rankings", "grids", "units", "funding"):
         assert f"/dashboards/{path}" in dash
+    assert any("drain" in f["name"] for f in targeted)
+    # bench.check reads what the bench wrote: 0 or 1 by the verdicts, never 2 (malformed)
+    check = subprocess.run(
+        [sys.executable, "-m", "bench.check", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    missed = any(f["met"] is False for f in targeted)
+    assert check.returncode == (1 if missed else 0), check.stdout + check.stderr
