@@ -5,7 +5,6 @@ inline (style attribute, script, handler) that the console's strict CSP would re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
