@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.test_work_orders_console import sign_in
 from tests.support.api import Api
 from tests.support.backends import sqlite_only
+from tests.support.console import sign_in
 from tests.support.orders import add_order_users, order_body
 
 
