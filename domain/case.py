@@ -392,6 +392,12 @@ class Case(WorkOrderRules, Aggregate):
         self._check_can_act(at)
         if self.resolution is None:
             raise RuleViolation("案件尚未解决，不能办结", "closing only follows resolution")
+        order = self.work_order
+        if order is not None and self.round not in order.feedback_rounds:
+            # closed unreported, the platform would never hear of it nor call back
+            raise RuleViolation(
+                "工单须先反馈平台，才能归档", "an order is closed only after its feedback"
+            )
         remark = check_text(
             remark, field="remark", field_zh="备注", max_len=NOTE_MAX, required=False
         )

@@ -169,7 +169,7 @@ class WorkOrderRules:
             community_id, grid_id, level = placement.community_id, placement.grid_id, Level.GRID
         if not grid_id:
             raise InvalidValue(
-                "工单未定位到网格：签收时请指定网格 grid_id",
+                "工单未定位到网格：签收时请选择网格",
                 "the order has no grid yet: name grid_id when accepting it",
                 field="grid_id",
             )

@@ -34,6 +34,7 @@ OPEN311_STATUS: dict[Status, str] = {
     Status.CLOSED: "closed",
     Status.WITHDRAWN: "closed",
     Status.DUPLICATE: "closed",
+    Status.RETURNED: "closed",  # a 12345 order the platform took back: done here
 }
 
 

@@ -55,10 +55,16 @@ def notifications_page(
         }
         for r in store.listed(status, PAGE)
     ]
+    # an admin seeing no deliveries can tell "nothing happened" from "receiver switched off"
+    receivers = [(e, True) for e in endpoints.values()] + [
+        (e, False) for e in c.notifier.switched_off
+    ]
     response = render(
         request,
         "admin_notifications.html",
         user,
+        receivers=receivers,
+        hotline_platform=c.notifier.config.hotline_platform,
         status=status,
         statuses=STATUS_LABELS,
         counts=store.counts(),

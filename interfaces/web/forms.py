@@ -144,8 +144,8 @@ def state_allows(name: str, case: CaseSnapshot, user: User, separate_callback: b
             return any(w.unit_ids for w in case.whistles)
         case "reopen":
             return evaluation is not None and evaluation.satisfaction is Satisfaction.UNSATISFIED
-        case "close":
-            return not open_round
+        case "close":  # an order is reported back (反馈) before it is closed
+            return not open_round and (order is None or case.round in order.feedback_rounds)
     return True  # note, pledge, mark_duplicate: any case still open
 
 

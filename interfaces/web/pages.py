@@ -63,6 +63,9 @@ def render(request: Request, name: str, user: Any, **context: Any) -> HTMLRespon
     return response
 
 
+API_ONLY_ROLES = frozenset({Role.PLATFORM, Role.PORTAL})
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/ui/", error: str = "") -> HTMLResponse:
     return render(
@@ -86,6 +89,11 @@ def login(
         session_id = c.sessions.sign_in(user.strip(), token.strip(), client)
     except BadSignIn:
         return RedirectResponse(f"/ui/login?error=1&next={quote(next)}", status_code=303)
+    signed_in = c.sessions.user_of(session_id, touch=False)
+    if signed_in is not None and signed_in.role in API_ONLY_ROLES:
+        # the 12345 platform and residents' apps work through the API: no console page opens
+        c.sessions.sign_out(session_id)
+        return RedirectResponse(f"/ui/login?error=api&next={quote(next)}", status_code=303)
     response = RedirectResponse(next if next.startswith("/ui") else "/ui/", status_code=303)
     flags = cookie_flags(request)
     lifetime = int(c.sessions.limits.lifetime.total_seconds())

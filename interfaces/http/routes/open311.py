@@ -51,6 +51,8 @@ from interfaces.http.open311_schemas import (
 )
 from projections.open311_reads import PublicQuery, public_requests
 
+# Out of the OpenAPI document: the GeoReport v2 spec documents these routes, and their
+# errors are the spec's {code, description} list, not problem+json like every listed route.
 router = APIRouter(prefix="/open311/v2", tags=["open311"], include_in_schema=False)
 
 FORMATS = ("json", "xml")
