@@ -39,11 +39,11 @@ def test_lookup_after_the_servers_connections_died_retries_once(settings: Settin
     with build_container(settings, signing=False) as c:
         token = add_user(c, "admin", "admin", Role.ADMIN, [])
         assert c.users.by_token_hash(hash_token(token)) is not None
-        pids = _pool_pids(c.users.engine)
+        pids = _pool_pids(c.users.reader)
         _terminate(settings, pids)
         user = c.users.by_token_hash(hash_token(token))  # a dead connection, then a new one
         assert user is not None and user.user_id == "admin"
-        assert not set(_pool_pids(c.users.engine)) & set(pids)
+        assert not set(_pool_pids(c.users.reader)) & set(pids)
         # Other stores still say 503 once for a dead connection (no ping), never a 500:
         _terminate(settings, _pool_pids(c.engine))
         try:
