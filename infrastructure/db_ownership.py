@@ -12,6 +12,7 @@ from psycopg.sql import SQL, Composable, Identifier
 from domain.errors import ChuishaoError
 from infrastructure.append_only import APPEND_ONLY_TABLES
 from infrastructure.db_roles import SERVICE_TABLES
+from infrastructure.users_sql import BUMP as USERS_BUMP
 
 GUARD_FUNCTION = "chuishao_refuse_change"
 
@@ -87,16 +88,19 @@ def take_over(conn: Any, schema: str) -> list[Step]:
         target = SQL("{}.{}").format(Identifier(schema), Identifier(name))
         _alter(conn, SQL(f"ALTER {what} {{}} OWNER TO CURRENT_USER").format(target), owner)
         steps.append(Step(f"{name} 原属 {owner}，已改归所有者角色", f"{name}: taken from {owner}"))
-    function = conn.execute(
-        "SELECT pg_get_userbyid(p.proowner) FROM pg_proc p JOIN pg_namespace n "
-        "ON n.oid = p.pronamespace WHERE n.nspname = %s AND p.proname = %s AND p.proowner <> "
-        "(SELECT oid FROM pg_roles WHERE rolname = current_user)",
-        (schema, GUARD_FUNCTION),
-    ).fetchone()
-    if function:
-        name = SQL("{}.{}()").format(Identifier(schema), Identifier(GUARD_FUNCTION))
-        _alter(conn, SQL("ALTER FUNCTION {} OWNER TO CURRENT_USER").format(name), function[0])
-        steps.append(Step(f"{GUARD_FUNCTION} 原属 {function[0]}", f"{GUARD_FUNCTION}: taken"))
+    # The append-only guard, and the trigger function bumping the users version: a role
+    # owning either could replace it with one that does nothing.
+    for proname in (GUARD_FUNCTION, USERS_BUMP):
+        function = conn.execute(
+            "SELECT pg_get_userbyid(p.proowner) FROM pg_proc p JOIN pg_namespace n "
+            "ON n.oid = p.pronamespace WHERE n.nspname = %s AND p.proname = %s AND p.proowner <> "
+            "(SELECT oid FROM pg_roles WHERE rolname = current_user)",
+            (schema, proname),
+        ).fetchone()
+        if function:
+            name = SQL("{}.{}()").format(Identifier(schema), Identifier(proname))
+            _alter(conn, SQL("ALTER FUNCTION {} OWNER TO CURRENT_USER").format(name), function[0])
+            steps.append(Step(f"{proname} 原属 {function[0]}", f"{proname}: taken"))
     return steps
 
 

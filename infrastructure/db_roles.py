@@ -20,7 +20,7 @@ from infrastructure.recorders import TABLE as IDEMPOTENCY_TABLE
 from infrastructure.residents_sql import reads
 from infrastructure.sessions_sql import failures, sessions
 from infrastructure.settings import Settings
-from infrastructure.users_sql import users
+from infrastructure.users_sql import users, users_version
 
 # The owner's tables beside the log and the rows the service changes in them (what the
 # code does: users are added, re-issued and revoked; a resident's contact is erased, or
@@ -28,6 +28,8 @@ from infrastructure.users_sql import users
 SERVICE_TABLES: dict[str, tuple[str, ...]] = {
     IDEMPOTENCY_TABLE: ("SELECT", "INSERT"),
     users.name: ("SELECT", "INSERT", "UPDATE"),
+    # Bumped by the trigger on users, which runs with the changing role's rights.
+    users_version.name: ("SELECT", "UPDATE"),
     KEYS: ("SELECT", "INSERT", "DELETE"),  # a contact's own key: deleted on erasure
     SEALED: ("SELECT", "INSERT", "DELETE"),  # its ciphertext
     reads.name: ("SELECT", "INSERT"),  # who read a contact: append-only

@@ -68,8 +68,8 @@ def _set_up(settings: Settings, owner_url: SecretStr, app_role: str) -> list[Ste
     _create_log_tables(env)
     engine = make_engine(owner)
     try:
-        for module in (users_sql, sessions_sql):
-            module.metadata.create_all(engine)
+        users_sql.create_tables(engine)  # with the version row and its bump trigger
+        sessions_sql.metadata.create_all(engine)
         # The contact-read log and its guards; contacts an earlier release kept in plaintext
         # are encrypted and their table dropped (the service's role may not drop it).
         cipher = ContactCipher(derived_key(server_secret(settings), CONTACT_KEYS))

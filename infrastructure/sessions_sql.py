@@ -1,4 +1,7 @@
-"""Console sessions and failed sign-ins in SQL tables (the application's SessionStore)."""
+"""Console sessions and failed sign-ins in SQL tables (the application's SessionStore).
+
+Reads (every console request looks its session up) run on the reader engine, so on
+SQLite they never queue behind a writer; changes run on the writer."""
 
 from __future__ import annotations
 
@@ -30,8 +33,9 @@ failures = Table(
 
 
 class SqlSessionStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, reader: Engine | None = None) -> None:
         self.engine = engine
+        self.reader = reader or engine
         metadata.create_all(engine)
 
     def add(self, id_hash: str, record: SessionRecord) -> None:
@@ -40,7 +44,7 @@ class SqlSessionStore:
 
     def get(self, id_hash: str) -> SessionRecord | None:
         columns = [sessions.c[name] for name in SessionRecord.__dataclass_fields__]
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(*columns).where(sessions.c.id_hash == id_hash)).first()
         return SessionRecord(*row) if row is not None else None
 
@@ -69,7 +73,7 @@ class SqlSessionStore:
             conn.execute(failures.insert(), [{"key": k[:300], "at": at} for k in keys])
 
     def failures(self, key: str, since: datetime) -> int:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             count = conn.execute(
                 select(func.count())
                 .select_from(failures)

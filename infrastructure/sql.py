@@ -14,6 +14,8 @@ from infrastructure.event_store import SQLITE_FILE, event_store_env
 from infrastructure.settings import Settings
 from infrastructure.storage_errors import translate_engine_errors
 
+RECYCLE_SECONDS = 1800
+
 
 def make_engine(settings: Settings, *, for_reads: bool = False) -> Engine:
     """The engine (a database down raises ``StorageUnavailable``) for writes (SQLite: every transaction takes the write lock at BEGIN, so
@@ -43,7 +45,12 @@ def make_engine(settings: Settings, *, for_reads: bool = False) -> Engine:
         },
         pool_size=settings.pool_size,
         max_overflow=settings.pool_max_overflow,
-        pool_pre_ping=True,
+        # No ping before every checkout (a round trip per request): connections are
+        # replaced after RECYCLE_SECONDS (before servers or firewalls drop idle ones),
+        # and one found dead fails once: SQLAlchemy then invalidates the pool's older
+        # connections, the request gets 503 (StorageUnavailable), and the user look-up
+        # that starts every request retries once (infrastructure/users_sql.py).
+        pool_recycle=RECYCLE_SECONDS,
     )
     return translate_engine_errors(engine)
 

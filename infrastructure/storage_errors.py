@@ -40,6 +40,16 @@ def storage_errors() -> Iterator[None]:
         raise StorageUnavailable(type(e).__name__) from e
 
 
+class ConnectionLost(StorageUnavailable):
+    """A pooled connection found dead (the server restarted or dropped it), as opposed
+    to a server that cannot be reached at all: SQLAlchemy has invalidated the pool's
+    older connections by the time this is raised, so a retry connects afresh."""
+
+
+def lost_connection(e: StorageUnavailable) -> bool:
+    return isinstance(e, ConnectionLost)
+
+
 def translate_engine_errors(engine: Engine) -> Engine:
     """Make every statement and connection attempt of ``engine`` raise
     ``StorageUnavailable`` for a database down; other errors (integrity) pass unchanged."""
@@ -49,11 +59,14 @@ def translate_engine_errors(engine: Engine) -> Engine:
 
 def _translate(context: ExceptionContext) -> None:
     error = context.sqlalchemy_exception
-    # The pool's pre-ping handles a dead connection itself (it reconnects); a lock
+    # A pre-ping (none is configured now) handles a dead connection itself; a lock
     # timeout is asked for by the code that set it, which gives way and retries.
     lock_timeout = isinstance(context.original_exception, psycopg.errors.LockNotAvailable)
     if context.is_pre_ping or lock_timeout:
         return
     if isinstance(error, DRIVER_DOWN):
         # SQLAlchemy still invalidates a dead connection before raising this instead.
-        raise StorageUnavailable(type(error).__name__) from error
+        # (It re-chains what a handler raises to the driver's error: the kind of failure
+        # is told by the class, not by the cause.)
+        lost = context.is_disconnect and context.connection is not None
+        raise (ConnectionLost if lost else StorageUnavailable)(type(error).__name__) from error

@@ -259,7 +259,10 @@ def build_container(
     engine = make_engine(settings)
     reader = make_engine(settings, for_reads=True) if settings.database_url is None else engine
     service = build_case_service(settings, clock=clock, engine=engine, signing=signing)
-    users = SqlUserDirectory(engine)
+    separated = role_separation(settings)
+    # Look-ups (every request's caller) on the reader: on SQLite they never wait for the
+    # write lock; changes (users, sessions, sign-in failures) on the writer.
+    users = SqlUserDirectory(engine, reader=reader, create=not separated)
     return Container(
         settings=settings,
         service=service,
@@ -289,9 +292,9 @@ def build_container(
             target=settings.target_rate,
         ),
         projector=build_projector(service, engine, reader),
-        role_separation=role_separation(settings),
+        role_separation=separated,
         sessions=ConsoleSessions(
-            SqlSessionStore(engine),
+            SqlSessionStore(engine, reader=reader),
             users,
             service.clock,
             SessionLimits(

@@ -20,6 +20,7 @@ from domain.case import Case
 from domain.errors import InvalidValue
 from domain.jurisdiction import Placement
 from interfaces.bootstrap import Container
+from interfaces.http.json_response import FastJSONResponse
 from interfaces.http.schemas import WriteAccepted
 from projections.queries import Scope
 
@@ -184,7 +185,7 @@ class Commands:
         if extra is not None:
             body.update(extra(result))
         headers = {"Location": f"/cases/{body['case_id']}", "ETag": f'"{body["version"]}"'}
-        return JSONResponse(body, status_code=201, headers=headers)
+        return FastJSONResponse(body, status_code=201, headers=headers)
 
 
 CommandsDep = Annotated[Commands, Depends(Commands)]

@@ -38,6 +38,7 @@ from domain.errors import (
     WhistleNotFound,
 )
 from interfaces.http import validation_messages
+from interfaces.http.json_response import FastJSONResponse
 from interfaces.http.stream_slots import TooManyStreams
 from interfaces.http.waiting import ViewsBehind
 
@@ -95,7 +96,7 @@ def problem(status: int, code: str, zh: str, en: str, **extra: Any) -> JSONRespo
         headers["Retry-After"] = "5"
     if status == 429:
         headers["Retry-After"] = "300"
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    return FastJSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 def status_of(error: ChuishaoError) -> int:

@@ -31,7 +31,9 @@ def assert_storage_unavailable(r: httpx.Response) -> None:
 
 
 def test_users_store_unreachable_answers_503(api: Api, down: Engine) -> None:
-    api.container.users.engine = down  # every request looks its caller up first
+    users = api.container.users
+    # Every request looks its caller up first (on the reader); changes use the writer.
+    users.engine = users.reader = down
     assert_storage_unavailable(api.get("coordinator", "/cases"))
 
 
