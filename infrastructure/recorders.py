@@ -12,6 +12,11 @@
 On PostgreSQL writers serialise on an advisory lock instead of the library's
 ``LOCK TABLE … IN EXCLUSIVE MODE``: the same insert-order = commit-order guarantee,
 without needing UPDATE/DELETE rights on the events table (the app role has none).
+
+Each recorder's ``commits`` (commit_signal.py) is told after every committed insert in
+this process; on PostgreSQL also of other processes' commits, by LISTEN on the one
+NOTIFY each insert sends in its transaction (the channel names the schema, so tenants
+or test schemas in one database do not wake each other).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from psycopg import Rollback
 from psycopg.sql import SQL, Identifier
 
 from infrastructure import contact_rows, log_signatures
+from infrastructure.commit_listener import CommitListener, postgres_connect
+from infrastructure.commit_signal import Callback, CommitSignal
 from infrastructure.log_signatures import BatchSigner
 from infrastructure.storage_errors import storage_errors
 
@@ -86,6 +93,19 @@ class _StorageErrors:
 
 
 class IdempotentSQLiteRecorder(_StorageErrors, _Signing, SQLiteApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Other processes' commits are not signalled on SQLite: their readers poll.
+        self.commits = CommitSignal()
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        if stored_events:
+            self.commits.notify()
+        return ids
+
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
@@ -135,6 +155,15 @@ class IdempotentPostgresRecorder(_StorageErrors, _Signing, PostgresApplicationRe
             self.lock_table_statements[0],  # SET LOCAL lock_timeout
             log_signatures.writer_lock(self.datastore.schema, self.events_table_name),
         ]
+        # The library's channel is the table's name alone: one per database.
+        self.channel_name = f"{self.datastore.schema}.{self.events_table_name}"[:63]
+        self.commit_listener: CommitListener | None = None
+        self.commits = CommitSignal(remote=self._listen_for_commits)
+
+    def _listen_for_commits(self, on_commit: Callback) -> Callback:
+        listener = CommitListener(postgres_connect(self.datastore), self.channel_name, on_commit)
+        self.commit_listener = listener
+        return listener.start()
 
     @storage_errors()  # what the retries did not get through
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -163,6 +192,8 @@ class IdempotentPostgresRecorder(_StorageErrors, _Signing, PostgresApplicationRe
                             raise Rollback from None
             if exc:
                 raise exc
+        if stored_events:  # committed: the NOTIFY went out with the commit
+            self.commits.notify()
         return ids
 
     def _fetch_ids_after_insert_events(

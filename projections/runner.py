@@ -2,11 +2,12 @@
 
 One path on both backends: a thread pulls the notification log from each view's
 position and applies pages of events, the rows and the position in one transaction.
-The library's projection runner (LISTEN/NOTIFY, PostgreSQL only) was dropped: it
-applies one event per transaction and needs a second service per view built from
-``env`` alone, and a subscription can go quiet without failing, so the log had to be
-polled beside it anyway. Polling every 0.1 s kept lag lower under steady writes and
-read-your-writes no slower (``wait`` itself polls at 100 ms).
+The thread sleeps until a commit wakes it: the recorder's ``commits`` signal, told after
+each commit batch in this process and, on PostgreSQL, of other processes' commits by
+LISTEN/NOTIFY (infrastructure/commit_listener.py). ``poll_interval`` is only the
+fallback (a wake-up lost to a dropped connection; on SQLite, writers in other
+processes). The library's projection runner was not used: it applies one event per
+transaction and needs a second service per view built from ``env`` alone.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
@@ -28,6 +29,12 @@ TRANSACTION_EVENTS = 50_000  # a rebuild commits its rows and position every so 
 ANALYZE_AFTER = 50_000  # events applied in one catch-up (a rebuild): refresh statistics
 
 
+class CommitSource(Protocol):
+    """Tells listeners of each commit (infrastructure/commit_signal.py)."""
+
+    def listen(self, callback: Callable[[], None]) -> Callable[[], None]: ...
+
+
 class Projector:
     """A set of projections kept up to date from one case service's event log."""
 
@@ -38,6 +45,9 @@ class Projector:
         self._threads: list[threading.Thread] = []
         self.error: BaseException | None = None
         self.advances = Advances()  # told after each catch-up that applied events
+        self._wake = threading.Event()  # set by a commit: the loop reads the log again
+        commits = getattr(service.recorder, "commits", None)  # absent on other recorders
+        self._commits: CommitSource | None = commits
 
     @property
     def views(self) -> list[SqlView]:
@@ -109,7 +119,8 @@ class Projector:
                 return
 
     def start(self, *, poll_interval: float = 0.1) -> None:
-        """Follow the log in the background until ``stop``."""
+        """Follow the log in the background until ``stop``: woken by each commit, and
+        every ``poll_interval`` seconds without one."""
         self._stop.clear()
         thread = threading.Thread(
             target=self._poll, args=(poll_interval,), daemon=True, name="chuishao-projector"
@@ -119,8 +130,10 @@ class Projector:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         for thread in self._threads:
             thread.join(timeout=30)
+        self._threads = [t for t in self._threads if t.is_alive()]
 
     def wait(self, position: int, timeout: float) -> None:
         """Block until every view has applied ``position`` (read-your-writes)."""
@@ -128,15 +141,27 @@ class Projector:
             view.wait(self.service.name, position, timeout=timeout)
 
     def _poll(self, interval: float) -> None:
-        while not self._stop.is_set():
-            try:
-                applied = self.catch_up()
-                self.error = None
-            except Exception as e:  # database down: keep trying; the error shows in /healthz
-                self.error = e
-                applied = 0
-            if not applied:
-                self._stop.wait(interval)
+        unlisten = self._commits.listen(self._wake.set) if self._commits is not None else None
+        everywhere = bool(getattr(self._commits, "across_processes", False))
+        try:
+            while not self._stop.is_set():
+                # Cleared before reading: a commit landing during the catch-up sets it
+                # again, so the next wait returns at once and that commit is read.
+                self._wake.clear()
+                try:
+                    applied = self.catch_up()
+                    self.error = None
+                except Exception as e:  # database down: keep trying; shows in /healthz
+                    self.error = e
+                    applied = 0
+                # Everything committed before the read was applied, and every later
+                # commit sets the event; only unsignalled writers (SQLite, other
+                # processes) need reading again at once after a catch-up that found some.
+                if not applied or everywhere:
+                    self._wake.wait(interval)
+        finally:
+            if unlisten is not None:
+                unlisten()
 
     def _read(self, start: int) -> list[tuple[Any, Tracking]]:
         notifications = self.service.recorder.select_notifications(start, PULL_BATCH)
