@@ -22,6 +22,7 @@ from eventsourcing.projection import Projection
 
 from application.service import CaseService
 from projections.advances import Advances
+from projections.fast_decode import event_decoder
 from projections.view import SqlView
 
 PULL_BATCH = 5000
@@ -48,6 +49,7 @@ class Projector:
         self._wake = threading.Event()  # set by a commit: the loop reads the log again
         commits = getattr(service.recorder, "commits", None)  # absent on other recorders
         self._commits: CommitSource | None = commits
+        self._decode = event_decoder(service.mapper)  # what the mapper gives, faster
 
     @property
     def views(self) -> list[SqlView]:
@@ -165,7 +167,5 @@ class Projector:
 
     def _read(self, start: int) -> list[tuple[Any, Tracking]]:
         notifications = self.service.recorder.select_notifications(start, PULL_BATCH)
-        return [
-            (self.service.mapper.to_domain_event(n), Tracking(self.service.name, n.id))
-            for n in notifications
-        ]
+        decode, name = self._decode, self.service.name
+        return [(decode(n), Tracking(name, n.id)) for n in notifications]
