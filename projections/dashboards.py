@@ -133,7 +133,7 @@ class Dashboards:
         with self.engine.connect() as conn:
             out = {}
             for row in conn.execute(query):
-                out[tuple(row[: len(keys)])] = Counts.of(row)
+                out[tuple(row[: len(keys)])] = Counts.of(row, len(keys))
             not_due = not_due_by(
                 conn, names, [*period.conditions(), *scope_conditions(scope)], as_of
             )
@@ -150,7 +150,7 @@ class Dashboards:
     def _counts(table: Table) -> list[Any]:
         if table is cases:
             return [col.label(name) for name, col in COUNT_COLUMNS.items()]
-        return rollups.summed(table)
+        return list(rollups.summed(table))
 
     def pulling_down(
         self,
