@@ -146,7 +146,9 @@ class DashboardReads:
         that left each grid — listed when the answer covers at most ``LISTED_GRIDS`` grids;
         for more, ``cases_left`` is None and ``cases_left_page`` links to them."""
         q, d = self.q, self.d
-        by_grid = d.counts_by("grid", q.period, q.scope, q.at)
+        # one query for both tables: the grids' rows summed per grid and per community
+        pairs = d.counts_by_pair("community", "grid", q.period, q.scope, q.at)
+        by_grid, by_community = _sum_by(pairs, 1), _sum_by(pairs, 0)
         listed = len(by_grid) <= LISTED_GRIDS
         wanted = [k for k, n in by_grid.items() if n.left_grid] if listed else []
         left = d.left_grid(wanted, q.period, q.scope, LISTED)
@@ -166,7 +168,7 @@ class DashboardReads:
                                            len(cases_left or []), grid=key),
             ))  # fmt: skip
         communities = []
-        for key, counts in sorted(d.counts_by("community", q.period, q.scope, q.at).items()):
+        for key, counts in sorted(by_community.items()):
             communities.append(CommunityRow(
                 key=key,
                 **_fields(self._named("community", key)),
@@ -290,6 +292,14 @@ def ranked(places: list[RankedPlace]) -> list[RankedPlace]:
     key. Ranks count from 1."""
     order = sorted(places, key=lambda s: (s.composite is None, -(s.composite or 0.0), s.key))
     return [replace(s, rank=rank) for rank, s in enumerate(order, start=1)]
+
+
+def _sum_by(pairs: dict[tuple[str, str], Counts], i: int) -> dict[str, Counts]:
+    """The counts per pair summed to the ``i``-th key of the pair alone."""
+    parts: dict[str, list[Counts]] = {}
+    for key, counts in pairs.items():
+        parts.setdefault(key[i], []).append(counts)
+    return {k: v[0] if len(v) == 1 else Counts.sum(v) for k, v in parts.items()}
 
 
 def _fields(value: Any) -> dict[str, Any]:

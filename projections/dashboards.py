@@ -114,6 +114,16 @@ class Dashboards:
             out.setdefault(month, {})[key] = n
         return out
 
+    def counts_by_pair(
+        self, first: str, second: str, period: Period, scope: Scope, as_of: datetime
+    ) -> dict[tuple[str, str], Counts]:
+        """Counts per pair of keys (e.g. community and grid), in one query: the caller sums
+        them to either key alone (each case has one of each)."""
+        return {
+            (key[0], key[1]): n
+            for key, n in self._counts_by([first, second], period, scope, as_of).items()
+        }
+
     def total(self, period: Period, scope: Scope, as_of: datetime) -> Counts:
         return self._counts_by([], period, scope, as_of).get((), Counts())
 
