@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from application.access import AccessPolicy, User
 from domain.times import utc_text
@@ -86,9 +87,10 @@ class DashboardReads:
                 page = self._page("open-cases", counts.reported - counts.resolved, 0, len(listed),
                                   by=by, key=key)  # fmt: skip
                 rows[i] = replace(row, pulling_down=listed, pulling_down_page=page)
+        by_month = d.counts_by("month", q.period, q.scope, q.at)
         trend = [
             TrendRow(month=month, **self._figures(counts))
-            for month, counts in sorted(d.counts_by("month", q.period, q.scope, q.at).items())
+            for month, counts in sorted(by_month.items())
         ]
         return RatesAnswer(
             as_of=q.at,
@@ -96,7 +98,8 @@ class DashboardReads:
             by=by,
             target=self.weights.target,
             labels=RATE_LABELS,
-            total=Figures(**self._figures(d.total(q.period, q.scope, q.at))),
+            # every counted case has one month: the total is the trend's sum (no query)
+            total=Figures(**self._figures(Counts.sum(by_month.values()))),
             rows=rows,
             below_target=below,
             trend=trend,
@@ -143,7 +146,9 @@ class DashboardReads:
         that left each grid — listed when the answer covers at most ``LISTED_GRIDS`` grids;
         for more, ``cases_left`` is None and ``cases_left_page`` links to them."""
         q, d = self.q, self.d
-        by_grid = d.counts_by("grid", q.period, q.scope, q.at)
+        # one query for both tables: the grids' rows summed per grid and per community
+        pairs = d.counts_by_pair("community", "grid", q.period, q.scope, q.at)
+        by_grid, by_community = _sum_by(pairs, 1), _sum_by(pairs, 0)
         listed = len(by_grid) <= LISTED_GRIDS
         wanted = [k for k, n in by_grid.items() if n.left_grid] if listed else []
         left = d.left_grid(wanted, q.period, q.scope, LISTED)
@@ -156,22 +161,21 @@ class DashboardReads:
                 reported=counts.reported,
                 resolved=counts.resolved,
                 resolved_in_grid=counts.resolved_in_grid,
-                grid_rate=counts.rates(self.weights).grid_rate,
+                grid_rate=counts.grid_rate,
                 left_grid=counts.left_grid,
                 cases_left=cases_left,
                 cases_left_page=self._page("cases-left", counts.left_grid, 0,
                                            len(cases_left or []), grid=key),
             ))  # fmt: skip
         communities = []
-        for key, counts in sorted(d.counts_by("community", q.period, q.scope, q.at).items()):
-            rates = counts.rates(self.weights)
+        for key, counts in sorted(by_community.items()):
             communities.append(CommunityRow(
                 key=key,
                 **_fields(self._named("community", key)),
                 resolved=counts.resolved,
                 resolved_in_community=counts.resolved_in_community,
-                community_rate=rates.community_rate,
-                grid_rate=rates.grid_rate,
+                community_rate=counts.community_rate,
+                grid_rate=counts.grid_rate,
             ))  # fmt: skip
         return GridsAnswer(q.at, self.labels.view(), grid_rows, communities)
 
@@ -232,6 +236,14 @@ class DashboardReads:
 
     def link(self, path: str, **params: Any) -> str:
         """A link to ``path`` asking the same period (and instant, if named) as this."""
+        parts = dict(self._asked)  # a name given again in ``params`` keeps its place
+        for name, value in params.items():
+            parts[name] = None if value is None else f"{name}={quote_plus(str(value))}"
+        return f"{path}?{'&'.join(p for p in parts.values() if p is not None)}"
+
+    @cached_property
+    def _asked(self) -> dict[str, str | None]:
+        """The question's own parameters, encoded once (an answer links hundreds of rows)."""
         p, q = self.q.period, self.q
         query = {
             "from": p.first_month,
@@ -241,9 +253,8 @@ class DashboardReads:
             "grid": p.grid_id,
             "category": p.category_id,
             "as_of": utc_text(q.at) if q.asked else None,
-            **params,
         }
-        return f"{path}?{urlencode({k: v for k, v in query.items() if v is not None})}"
+        return {k: None if v is None else urlencode({k: v}) for k, v in query.items()}
 
     def _page(
         self, listing: str, total: int, offset: int, shown: int, at: str = "offset", **params: Any
@@ -281,6 +292,14 @@ def ranked(places: list[RankedPlace]) -> list[RankedPlace]:
     key. Ranks count from 1."""
     order = sorted(places, key=lambda s: (s.composite is None, -(s.composite or 0.0), s.key))
     return [replace(s, rank=rank) for rank, s in enumerate(order, start=1)]
+
+
+def _sum_by(pairs: dict[tuple[str, str], Counts], i: int) -> dict[str, Counts]:
+    """The counts per pair summed to the ``i``-th key of the pair alone."""
+    parts: dict[str, list[Counts]] = {}
+    for key, counts in pairs.items():
+        parts.setdefault(key[i], []).append(counts)
+    return {k: v[0] if len(v) == 1 else Counts.sum(v) for k, v in parts.items()}
 
 
 def _fields(value: Any) -> dict[str, Any]:

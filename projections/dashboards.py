@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import statistics
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -88,15 +91,39 @@ class UnitRecord:
 class Dashboards:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._held = threading.local()  # the connection of the answer this thread builds
+
+    @contextmanager
+    def one_connection(self) -> Iterator[None]:
+        """Every query of one answer on one connection: one pool checkout and one
+        transaction instead of one per query (a fresh answer asks several)."""
+        if getattr(self._held, "conn", None) is not None:
+            yield
+            return
+        with self.engine.connect() as conn:
+            self._held.conn = conn
+            try:
+                yield
+            finally:
+                self._held.conn = None
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        held: Connection | None = getattr(self._held, "conn", None)
+        if held is not None:
+            yield held
+            return
+        with self.engine.connect() as conn:
+            yield conn
 
     def horizon(self) -> datetime | None:
         """The latest event time the views hold."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return due.horizon(conn)
 
     def next_crossing(self, as_of: datetime) -> datetime | None:
         """Until this instant (inclusive) no figure changes without an event (due.py)."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return due.next_crossing(conn, as_of)
 
     def counts_by(
@@ -114,6 +141,16 @@ class Dashboards:
             out.setdefault(month, {})[key] = n
         return out
 
+    def counts_by_pair(
+        self, first: str, second: str, period: Period, scope: Scope, as_of: datetime
+    ) -> dict[tuple[str, str], Counts]:
+        """Counts per pair of keys (e.g. community and grid), in one query: the caller sums
+        them to either key alone (each case has one of each)."""
+        return {
+            (key[0], key[1]): n
+            for key, n in self._counts_by([first, second], period, scope, as_of).items()
+        }
+
     def total(self, period: Period, scope: Scope, as_of: datetime) -> Counts:
         return self._counts_by([], period, scope, as_of).get((), Counts())
 
@@ -130,10 +167,10 @@ class Dashboards:
         )
         if keys:
             query = query.group_by(*keys)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             out = {}
             for row in conn.execute(query):
-                out[tuple(row[: len(keys)])] = Counts.of(row)
+                out[tuple(row[: len(keys)])] = Counts.of(row, len(keys))
             not_due = not_due_by(
                 conn, names, [*period.conditions(), *scope_conditions(scope)], as_of
             )
@@ -150,7 +187,7 @@ class Dashboards:
     def _counts(table: Table) -> list[Any]:
         if table is cases:
             return [col.label(name) for name, col in COUNT_COLUMNS.items()]
-        return rollups.summed(table)
+        return list(rollups.summed(table))
 
     def pulling_down(
         self,
@@ -256,7 +293,7 @@ class Dashboards:
                 .where(sub.c.rank > offset, sub.c.rank <= offset + limit)
                 .order_by(sub.c.key, sub.c.rank)
             )
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             for row in conn.execute(query):
                 m = dict(row._mapping)
                 out[m.pop("key")].append({k: v for k, v in m.items() if k != "rank"})
@@ -294,7 +331,7 @@ class Dashboards:
             .group_by(s.unit_id)
             .order_by(s.unit_id)
         )
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = conn.execute(query).all()
             medians = (
                 {r.unit_id: r.median for r in rows} if postgres else _medians(conn, conditions)
@@ -328,7 +365,7 @@ class Dashboards:
             .group_by(pledges.c.community_id, pledges.c.party_kind)
             .order_by(pledges.c.community_id, pledges.c.party_kind)
         )
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return [
                 dict(r._mapping) | {"amount_fen": int(r.amount_fen)} for r in conn.execute(query)
             ]
@@ -361,7 +398,7 @@ class Dashboards:
             .order_by(pledges.c.case_id, pledges.c.party_kind)
         )
         total = select(func.count(func.distinct(pledges.c.case_id))).where(*where)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = [
                 dict(r._mapping) | {"amount_fen": int(r.amount_fen)} for r in conn.execute(query)
             ]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, func, literal_column, null, select, union_all
 
 from infrastructure.sql_types import UtcDateTime
 from projections.ledger_tables import IS_OPEN, cases, summons
@@ -46,20 +46,33 @@ def not_due_by(
     conn: Connection, keys: list[str], conditions: list[Any], as_of: datetime
 ) -> dict[tuple[Any, ...], NotDue]:
     """The open cases not yet due at ``as_of``, per value of the ``keys`` columns, among
-    the ledger rows matching ``conditions``."""
-    res, resp = _resolution_pending(as_of), _response_pending(as_of)
+    the ledger rows matching ``conditions``.
+
+    Two branches, each a range on its own partial deadline index (an OR of the two would
+    walk every open case): the cost is the cases not yet due, not the cases open."""
     columns = [c[k] for k in keys]
-    query = (
-        select(
-            *columns,
-            func.sum(case((res, 1), else_=0)).label("open_not_due"),
-            func.sum(case((resp, 1), else_=0)).label("unanswered_not_due"),
-            func.min(case((res, c.resolution_due)), type_=UtcDateTime()).label("next_res"),
-            func.min(case((resp, c.response_due)), type_=UtcDateTime()).label("next_resp"),
-        )
-        .where(IS_OPEN, or_(res, resp), *conditions)
-        .group_by(*columns)
+    one: Any = literal_column("1")
+    zero: Any = literal_column("0")
+    no_time: Any = null()
+    pending_resolution = select(
+        *columns,
+        one.label("res"),
+        zero.label("resp"),
+        c.resolution_due.label("res_due"),
+        no_time.label("resp_due"),
+    ).where(IS_OPEN, _resolution_pending(as_of), *conditions)
+    pending_response = select(*columns, zero, one, no_time, c.response_due).where(
+        IS_OPEN, _response_pending(as_of), *conditions
     )
+    u = union_all(pending_resolution, pending_response).subquery("pending")
+    grouped = [u.c[k] for k in keys]
+    query = select(
+        *grouped,
+        func.sum(u.c.res).label("open_not_due"),
+        func.sum(u.c.resp).label("unanswered_not_due"),
+        func.min(u.c.res_due, type_=UtcDateTime()).label("next_res"),
+        func.min(u.c.resp_due, type_=UtcDateTime()).label("next_resp"),
+    ).group_by(*grouped)
     return {
         tuple(row[: len(keys)]): NotDue(
             int(row.open_not_due or 0),
@@ -74,7 +87,7 @@ def not_due_by(
 def next_crossing(conn: Connection, as_of: datetime) -> datetime | None:
     """The earliest deadline at or after ``as_of`` of anything still open — the first
     instant after which some figure may change although no event happened. Until then
-    (inclusive) every figure computed at ``as_of`` stays the same."""
+    (inclusive) every figure computed at ``as_of`` stays the same. One round trip."""
     candidates = [
         select(func.min(c.resolution_due)).where(IS_OPEN, _resolution_pending(as_of)),
         select(func.min(c.response_due)).where(IS_OPEN, _response_pending(as_of)),
@@ -82,8 +95,8 @@ def next_crossing(conn: Connection, as_of: datetime) -> datetime | None:
             summons.c.reported_in_at.is_(None), summons.c.deadline >= as_of
         ),
     ]
-    found = [conn.execute(q).scalar() for q in candidates]  # min() keeps the column type
-    return min((i for i in found if i is not None), default=None)
+    row = conn.execute(select(*(q.scalar_subquery() for q in candidates))).one()
+    return min((i for i in row if i is not None), default=None)
 
 
 def horizon(conn: Connection) -> datetime | None:

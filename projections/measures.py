@@ -7,7 +7,7 @@ a weight needs no rebuild. Withdrawn and duplicate cases count nowhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -131,10 +131,35 @@ class Counts:
     next_response_due: datetime | None = None
 
     @classmethod
-    def of(cls, row: Any) -> Counts:
-        m = row._mapping
-        values: dict[str, Any] = {name: int(m[name] or 0) for name in COUNT_NAMES}
+    def of(cls, row: Any, start: int = 0) -> Counts:
+        """From a result row holding COUNT_NAMES, in order, from column ``start`` on
+        (by position: a dashboard builds hundreds of these per answer)."""
+        values: Any = (int(v or 0) for v in row[start : start + len(COUNT_NAMES)])
+        return cls(*values)
+
+    @classmethod
+    def sum(cls, parts: Iterable[Counts]) -> Counts:
+        """The counts of disjoint groups together (e.g. the total from the months): counts
+        add up, the nearest deadlines are the earliest of the parts'."""
+        parts = list(parts)
+        values: dict[str, Any] = {
+            name: sum(getattr(p, name) for p in parts) for name in (*COUNT_NAMES, *NOT_DUE_COUNTS)
+        }
+        for name in NEXT_DUE_NAMES:
+            values[name] = min(
+                (t for p in parts if (t := getattr(p, name)) is not None), default=None
+            )
         return cls(**values)
+
+    @property
+    def grid_rate(self) -> float | None:
+        """小事不出网格率 (the grid dashboard reads it alone, per grid)."""
+        return _ratio(self.resolved_in_grid, self.resolved)
+
+    @property
+    def community_rate(self) -> float | None:
+        """大事不出社区率."""
+        return _ratio(self.resolved_in_community, self.resolved)
 
     @property
     def due_for_resolution(self) -> int:
@@ -147,12 +172,9 @@ class Counts:
         return self.reported - self.unanswered_not_due
 
     def rates(self, w: Weights) -> Rates:
-        def ratio(part: float, whole: int) -> float | None:
-            return round(part / whole, 4) if whole else None
-
-        response = ratio(self.responded_on_time, self.due_for_response)
-        solved = ratio(self.solved, self.callbacks)
-        satisfaction = ratio(
+        response = _ratio(self.responded_on_time, self.due_for_response)
+        solved = _ratio(self.solved, self.callbacks)
+        satisfaction = _ratio(
             self.satisfied + w.basically_satisfied * self.basically_satisfied, self.callbacks
         )
         composite = None
@@ -161,18 +183,26 @@ class Counts:
                 w.response * response + w.solved * solved + w.satisfaction * satisfaction, 4
             )
         return Rates(
-            resolution_rate=ratio(self.resolved, self.due_for_resolution),
-            on_time_rate=ratio(self.resolved_on_time, self.due_for_resolution),
+            resolution_rate=_ratio(self.resolved, self.due_for_resolution),
+            on_time_rate=_ratio(self.resolved_on_time, self.due_for_resolution),
             response_rate=response,
             solved_rate=solved,
-            partly_solved_rate=ratio(self.partly_solved, self.callbacks),
+            partly_solved_rate=_ratio(self.partly_solved, self.callbacks),
             satisfaction_rate=satisfaction,
-            unsatisfied_rate=ratio(self.unsatisfied, self.callbacks),
-            whistle_rate=ratio(self.whistled, self.reported),
-            grid_rate=ratio(self.resolved_in_grid, self.resolved),
-            community_rate=ratio(self.resolved_in_community, self.resolved),
+            unsatisfied_rate=_ratio(self.unsatisfied, self.callbacks),
+            whistle_rate=_ratio(self.whistled, self.reported),
+            grid_rate=self.grid_rate,
+            community_rate=self.community_rate,
             composite=composite,
         )
+
+
+def _ratio(part: float, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+NOT_DUE_COUNTS = ("open_not_due", "unanswered_not_due")
+NEXT_DUE_NAMES = ("next_resolution_due", "next_response_due")
 
 
 @dataclass(frozen=True)

@@ -186,6 +186,8 @@ def _upsert_all_sql(rollups: dict[str, Table]) -> str:
     return f"WITH d ({', '.join(names)}) AS (SELECT * FROM unnest({unnest})), {ctes} {parts[-1]}"
 
 
-def summed(table: Table) -> list[Any]:
-    """SUM of every count column of a rollup, labelled like COUNT_COLUMNS."""
-    return [func.coalesce(func.sum(table.c[n]), 0).label(n) for n in COUNT_NAMES]
+@lru_cache(maxsize=32)
+def summed(table: Table) -> tuple[Any, ...]:
+    """SUM of every count column of a rollup, labelled like COUNT_COLUMNS (built once per
+    table: expressions are immutable, and building them is a fair part of a fresh answer)."""
+    return tuple(func.coalesce(func.sum(table.c[n]), 0).label(n) for n in COUNT_NAMES)

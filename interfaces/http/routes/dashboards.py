@@ -36,7 +36,15 @@ def _kept(
     if ctx.as_of.asked:  # a named instant: the answer changes only with events
         question = (*question, ctx.at)
     now = None if ctx.as_of.asked else ctx.at
-    return kept(request, ctx.c, ctx.user, ctx.scope, (*question, ctx.period), compute, now=now)
+    dashboards = ctx.dashboards
+
+    def on_one_connection() -> BaseModel:
+        with dashboards.one_connection():
+            return compute()
+
+    return kept(
+        request, ctx.c, ctx.user, ctx.scope, (*question, ctx.period), on_one_connection, now=now
+    )
 
 
 @router.get("/rates", response_model=RatesAnswerPublic)
