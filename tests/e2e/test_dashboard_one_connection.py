@@ -22,6 +22,11 @@ def test_a_fresh_answer_checks_out_the_dashboards_connection_once(api: Api) -> N
     checkouts: list[Any] = []
     event.listen(engine, "checkout", lambda *a: checkouts.append(a))
     fresh = api.headers("admin", **{"Cache-Control": "no-cache"})
+    # Authentication reads the users on this engine too (the reader, on SQLite): measured
+    # on a request that reads nothing else from it (reference data comes from the file).
+    start = len(checkouts)
+    assert api.client.get("/reference/categories", headers=fresh).status_code == 200
+    auth = len(checkouts) - start
     for path in PATHS:
         kept = api.get("admin", path)
         assert kept.status_code == 200
@@ -31,4 +36,4 @@ def test_a_fresh_answer_checks_out_the_dashboards_connection_once(api: Api) -> N
         assert again.json() == kept.json()
         # the answer's queries share one checkout; the position and the next deadline
         # crossing (read before computing) take one each at most
-        assert len(checkouts) - before <= 3, path
+        assert len(checkouts) - before - auth <= 3, path
