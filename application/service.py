@@ -41,6 +41,7 @@ from application.views import (
     WriteResult,
 )
 from application.work_orders import WorkOrdersMixin
+from domain import events as ev
 from domain.case import MERGE_MAX, Case
 from domain.errors import InvalidValue, RuleViolation
 from domain.evidence import Evidence, EvidenceKind
@@ -633,11 +634,19 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
         if context.guard is not None:
             context.guard(case)
         if expected_version is not None and case.version != expected_version:
-            raise StaleVersion(case_id, expected_version, case.version)
+            if not self._only_passive_since(case_id, expected_version, case.version):
+                raise StaleVersion(case_id, expected_version, case.version)
         # Server clocks can disagree by a little; a case's own time never runs backwards.
         outcome = command(case, max(self.clock(), case.modified_on)) or NO_OUTCOME
         result = self._save(case, context)
         return replace(result, whistle_id=outcome.whistle_id, late=outcome.late)
+
+    def _only_passive_since(self, case_id: UUID, expected: int, current: int) -> bool:
+        """The events after ``expected`` are all passive (``domain.events.PASSIVE``)."""
+        if not 1 <= expected < current:
+            return False
+        later = self._guard(lambda: list(self.events.get(case_id, gt=expected, lte=current)))
+        return bool(later) and all(isinstance(e, ev.PASSIVE) for e in later)
 
     def _save(
         self, case: Case, context: CommandContext, also: Sequence[Case] = (), **carried: Any

@@ -513,6 +513,10 @@ class FeedbackSent(CaseEvent):
 # ----- the status and 响应率 rules: the case (``mark_progress``) and the ledger's fold
 # (projections/ledger_fold.py) both read these, so the two cannot drift apart.
 
+# Recorded by the system, changing nothing an official decides on: a page (or If-Match)
+# drawn before them is not stale, so a reminder never turns an open form into 案件已被他人更新.
+PASSIVE: tuple[type[CaseEvent], ...] = (DeadlineNoticeRecorded,)
+
 SETS_STATUS: dict[type[CaseEvent | CaseReported], Status] = {
     CaseReported: Status.REPORTED,
     CaseEscalated: Status.IN_PROGRESS,
