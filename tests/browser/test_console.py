@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.support.browser import ARTIFACTS, Served, sign_in
+from tests.support.browser import ARTIFACTS, Served, sign_in, whistled_case
 
 FIRE_LANE = "2f478007-b133-5704-b5af-0d929fbea700"
 
@@ -52,29 +51,7 @@ def test_case_timeline_steps_back_through_versions(page: Any, served: Served) ->
 
 
 def test_liaison_reports_in_from_the_inbox_and_the_inbox_empties(page: Any, served: Served) -> None:
-    case = served.api(
-        "admin",
-        "POST",
-        "/cases",
-        json={
-            "grid_id": "binhewan",
-            "category_id": "emergency",
-            "title": "滨河湾爆管（浏览器测试）",
-        },
-    ).json()
-    served.api(
-        "admin",
-        "POST",
-        f"/cases/{case['case_id']}/escalations",
-        json={"to_level": "street", "reason": "需派出所维持秩序"},
-    )
-    deadline = (datetime.now(UTC) + timedelta(minutes=30)).isoformat()
-    whistle = served.api(
-        "co-jianshe",
-        "POST",
-        f"/cases/{case['case_id']}/whistles",
-        json={"unit_ids": ["jianshe-police"], "report_in_deadline": deadline, "reason": "突发险情"},
-    ).json()
+    whistle = whistled_case(served, "滨河湾爆管（浏览器测试）")
     served.api(
         "admin",
         "GET",
@@ -90,7 +67,7 @@ def test_liaison_reports_in_from_the_inbox_and_the_inbox_empties(page: Any, serv
     page.click("ul.inbox button")
     page.wait_for_url(re.compile(r".*/ui/inbox\?done=.*"))
     assert page.locator("#inbox-empty").is_visible()
-    events = served.api("auditor", "GET", f"/cases/{case['case_id']}/events").json()
+    events = served.api("auditor", "GET", f"/cases/{whistle['case_id']}/events").json()
     assert events[-1]["type"] == "UnitReportedIn" and events[-1]["actor_id"] == "li-jianshe-police"
     assert events[-1]["data"]["late"] is False
 

@@ -4,33 +4,9 @@ and the inbox break nowhere: Chromium reports each violation on the console)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.support.browser import Served, sign_in
-
-
-def whistled_case(served: Served, title: str) -> dict[str, Any]:
-    case = served.api(
-        "admin",
-        "POST",
-        "/cases",
-        json={"grid_id": "binhewan", "category_id": "emergency", "title": title},
-    ).json()
-    served.api(
-        "admin",
-        "POST",
-        f"/cases/{case['case_id']}/escalations",
-        json={"to_level": "street", "reason": "需派出所维持秩序"},
-    )
-    deadline = (datetime.now(UTC) + timedelta(minutes=30)).isoformat()
-    whistle = served.api(
-        "co-jianshe",
-        "POST",
-        f"/cases/{case['case_id']}/whistles",
-        json={"unit_ids": ["jianshe-police"], "report_in_deadline": deadline, "reason": "突发险情"},
-    ).json()
-    return {"case_id": case["case_id"], **whistle}
+from tests.support.browser import Served, sign_in, whistled_case
 
 
 def test_the_open_inbox_shows_a_new_whistle_without_reloading(page: Any, served: Served) -> None:

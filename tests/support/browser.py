@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -39,3 +41,28 @@ def sign_in(page: object, served: Served, user: str) -> None:
     page.fill("#token", served.tokens[user])  # type: ignore[attr-defined]
     page.click("button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r".*/ui/.*"))  # type: ignore[attr-defined]
+
+
+def whistled_case(served: Served, title: str) -> dict[str, Any]:
+    """An emergency at 滨河湾, escalated to the street and whistled to 建设派出所 (30 minutes
+    to report in): the whistle's answer with its ``case_id``."""
+    case = served.api(
+        "admin",
+        "POST",
+        "/cases",
+        json={"grid_id": "binhewan", "category_id": "emergency", "title": title},
+    ).json()
+    served.api(
+        "admin",
+        "POST",
+        f"/cases/{case['case_id']}/escalations",
+        json={"to_level": "street", "reason": "需派出所维持秩序"},
+    )
+    deadline = (datetime.now(UTC) + timedelta(minutes=30)).isoformat()
+    whistle = served.api(
+        "co-jianshe",
+        "POST",
+        f"/cases/{case['case_id']}/whistles",
+        json={"unit_ids": ["jianshe-police"], "report_in_deadline": deadline, "reason": "突发险情"},
+    ).json()
+    return {"case_id": case["case_id"], **whistle}
