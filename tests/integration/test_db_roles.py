@@ -281,10 +281,13 @@ def test_app_role_writers_racing_keep_the_log_in_commit_order(two_roles: TwoRole
         def follow() -> None:
             last = 0
             while True:
+                # Read the flag before the page: an empty page read before the last commit
+                # must not end the follow once the writers have finished.
+                done = stop.is_set()
                 page = service.recorder.select_notifications(last + 1, 500)
                 seen.extend(n.id for n in page)
                 last = seen[-1] if seen else 0
-                if not page and stop.is_set():
+                if not page and done:
                     return
 
         def write(i: int) -> None:
