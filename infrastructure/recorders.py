@@ -178,18 +178,26 @@ class IdempotentPostgresRecorder(_StorageErrors, _Signing, PostgresApplicationRe
         exc: Exception | None = None
         ids: Sequence[int] | None = None
         with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline, conn.transaction():
-                with conn.cursor() as curs:
-                    self._insert_events(curs, stored_events, **kwargs)
-                if stored_events:
+            try:
+                with conn.pipeline() as pipeline, conn.transaction():
                     with conn.cursor() as curs:
-                        try:
-                            self._insert_stored_events(curs, stored_events, **kwargs)
-                            pipeline.sync()
-                            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-                        except Exception as e:
-                            exc = e
-                            raise Rollback from None
+                        self._insert_events(curs, stored_events, **kwargs)
+                    if stored_events:
+                        with conn.cursor() as curs:
+                            try:
+                                self._insert_stored_events(curs, stored_events, **kwargs)
+                                pipeline.sync()
+                                ids = self._fetch_ids_after_insert_events(
+                                    curs, stored_events, **kwargs
+                                )
+                            except Exception as e:
+                                exc = e
+                                raise Rollback from None
+            except Rollback:
+                # On a broken connection (the server gone mid-insert: a failover) psycopg
+                # cannot roll back and lets Rollback out: the error is the one to raise.
+                if exc is None:
+                    raise
             if exc:
                 raise exc
         if stored_events:  # committed: the NOTIFY went out with the commit

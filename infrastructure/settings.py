@@ -5,8 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, PostgresDsn, SecretStr, TypeAdapter, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AfterValidator,
+    Field,
+    PostgresDsn,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 POSTGRES_SCHEMES = ("postgres", "postgresql", "postgresql+psycopg")
 _DSN: TypeAdapter[PostgresDsn] = TypeAdapter(PostgresDsn)
@@ -65,6 +73,12 @@ class Settings(BaseSettings):
 
     database_url: DatabaseUrl | None = None
     database_schema: str = ""
+    # Hot standbys that serve reads (docs/failover.md): URLs separated by spaces or
+    # newlines (a libpq multi-host URL has commas), each checked like database_url.
+    # A read goes to one whose views have reached the reader's min_position and whose
+    # replay is at most read_max_lag_seconds behind; otherwise to the primary.
+    read_database_urls: Annotated[list[DatabaseUrl], NoDecode] = []
+    read_max_lag_seconds: float = Field(default=10.0, ge=0)
     # The role that owns the tables, used only by `chuishao db setup` (docs/reliability.md,
     # "PostgreSQL roles"); the service itself connects with ``database_url``.
     owner_database_url: DatabaseUrl | None = None
@@ -142,3 +156,8 @@ class Settings(BaseSettings):
     notify_lease_seconds: float = Field(default=60.0, ge=0)
     notify_poll_seconds: float = Field(default=2.0, gt=0)
     notify_scan_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("read_database_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        return value.split() if isinstance(value, str) else value

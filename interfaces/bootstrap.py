@@ -32,6 +32,7 @@ from infrastructure.images import PillowCleaner
 from infrastructure.jurisdiction_file import load_jurisdiction
 from infrastructure.log_signatures import BatchSigner, SignatureLog
 from infrastructure.notify_config import load_notify_config
+from infrastructure.read_replicas import ReplicaState
 from infrastructure.residents_sql import SqlResidentRegistry
 from infrastructure.server_secret import (
     CONTACT_KEYS,
@@ -53,6 +54,7 @@ from infrastructure.users_sql import SqlUserDirectory
 from infrastructure.webhooks import WebhookSender
 from infrastructure.working_days import ChineseWorkingDays
 from interfaces.notifier import DeadlineTimer, Notifier
+from interfaces.read_sides import PRIMARY, Reading, ReadRouter, ReadSide, build_read_router
 from projections.case_duplicates import DuplicateFinder, DuplicateRules, SameCommunity
 from projections.dashboards import Dashboards
 from projections.deadline_scan import DeadlineIndex
@@ -234,10 +236,28 @@ class Container:
     places: Places  # which grid a point or an address lies in (Open311)
     # False on SQLite and when the service's role owns the log's tables (single-role mode).
     role_separation: bool = False
+    # Reads of the views: the primary, or a hot standby that has caught up (read_sides.py).
+    reads: ReadRouter | None = None
+
+    def reading(self, min_position: int = 0) -> Reading:
+        """Where a read of the views that must include ``min_position`` runs."""
+        if self.reads is None:
+            return Reading(self.primary_side, lambda: tuple(sorted(self.projector.marks().items())))
+        return self.reads.reading(min_position)
+
+    @property
+    def primary_side(self) -> ReadSide:
+        return ReadSide(PRIMARY, self.reader, self.ledger, self.dashboards, self.duplicates)
+
+    def replica_lag(self) -> list[ReplicaState]:
+        """Each hot standby's lag (bytes, seconds) and its views' log position."""
+        return self.reads.lag() if self.reads is not None else []
 
     def close(self) -> None:
         self.notifier.close()
         self.projector.stop()
+        if self.reads is not None:
+            self.reads.close()
         self.snapshots.close()
         self.service.close()
         self.engine.dispose()
@@ -263,7 +283,7 @@ def build_container(
     # Look-ups (every request's caller) on the reader: on SQLite they never wait for the
     # write lock; changes (users, sessions, sign-in failures) on the writer.
     users = SqlUserDirectory(engine, reader=reader, create=not separated)
-    return Container(
+    container = Container(
         settings=settings,
         service=service,
         engine=engine,
@@ -308,3 +328,5 @@ def build_container(
         notifier=build_notifier(service, settings, engine, reader),
         places=Places(service.jurisdiction, ShapelyGridLocator(service.jurisdiction)),
     )
+    container.reads = build_read_router(settings, container.primary_side, container.projector)
+    return container

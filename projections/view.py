@@ -229,6 +229,11 @@ class SqlView(TrackingRecorder):
         """(build, position), read together: what the view's rows are a function of.
         A rebuild may swap in tables at the position the old ones had, so the position
         alone does not say the rows are the same."""
+        with self.reader.connect() as conn:
+            return self.mark_on(conn, application_name)
+
+    def mark_on(self, conn: Connection, application_name: str) -> tuple[int, int]:
+        """``mark`` read on ``conn`` (a hot standby's, to know what its copy holds)."""
         position = (
             select(tracking_table.c.notification_id)
             .where(
@@ -242,8 +247,7 @@ class SqlView(TrackingRecorder):
             .where(builds_table.c.projection == self.projection_name)
             .scalar_subquery()
         )
-        with self.reader.connect() as conn:
-            row = conn.execute(select(build, position)).one()
+        row = conn.execute(select(build, position)).one()
         return int(row[0] or 0), int(row[1] or 0)
 
     def _build(self, conn: Connection) -> int:

@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 
 from application.access import User
 from interfaces.bootstrap import Container
+from interfaces.read_sides import Reading
 from projections.queries import Scope
 
 _json = TypeAdapter(Any)  # writes an answer (a response model) as its own model would
@@ -102,14 +103,17 @@ def kept(
     compute: Callable[[], Any],
     *,
     now: datetime | None = None,
+    reading: Reading | None = None,
 ) -> Response:
     """Answer ``question`` (everything it depends on besides the reader) for ``user``,
     whose ``scope`` the caller has resolved. ``now``: the question is "as of now", asked
-    at this instant, and its answer holds only until the next deadline crossing."""
+    at this instant, and its answer holds only until the next deadline crossing.
+    ``reading``: the copy of the views the answer is computed on (default the primary's)."""
     cache: AnswerCache = request.app.state.answers
     key = (*question, user.role, user.unit_id, scope)
     # read before computing; the build number changes when a rebuild swaps tables in
-    position = tuple(sorted(c.projector.marks().items()))
+    dashboards = reading.side.dashboards if reading else c.dashboards
+    position = reading.marks() if reading else tuple(sorted(c.projector.marks().items()))
     fresh = "no-cache" in request.headers.get("cache-control", "")
     if now is None:
         return cache.answer(key, position, compute, fresh=fresh)
@@ -120,5 +124,5 @@ def kept(
         compute,
         fresh=fresh,
         now=at,
-        until=lambda: c.dashboards.next_crossing(at),
+        until=lambda: dashboards.next_crossing(at),
     )

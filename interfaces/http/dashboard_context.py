@@ -51,12 +51,12 @@ class Context:
         c.policy.require(user, Action.READ)
         if from_month and to_month and from_month > to_month:
             raise InvalidValue("起始月份不能晚于截止月份", "from must not be after to")
-        wait_for_position(c, min_position)
+        self.reading = wait_for_position(c, min_position)
         self.c, self.user = c, user
         self.scope: Scope = scope_of(user, c)
         self.period = Period(from_month, to_month, street, community, grid, category)
         self.as_of = read_as_of(c, as_of)  # after the wait: the views are as asked
-        self.dashboards: Dashboards = c.dashboards
+        self.dashboards: Dashboards = self.reading.side.dashboards
         if self.as_of.past:  # the live views hold later events: replay up to as_of
             position = max(c.projector.positions().values(), default=0)
             self.dashboards = c.snapshots.at(self.as_of.at, position)

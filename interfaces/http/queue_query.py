@@ -12,6 +12,7 @@ from application.access import Action
 from domain.rules import check_aware
 from interfaces.http.case_filter import CaseFilters
 from interfaces.http.deps import ContainerDep, CurrentUser, scope_of
+from projections.queries import LedgerQueries
 from projections.work_queue import QueueItem, work_queue
 
 
@@ -38,9 +39,10 @@ class QueueQuery:
         self.c, self.user, self.overdue = c, user, overdue
         self.filter = replace(filters.filter, reported_from=reported_from, reported_to=reported_to)
 
-    def items(self, now: datetime) -> list[QueueItem]:
+    def items(self, now: datetime, ledger: LedgerQueries | None = None) -> list[QueueItem]:
+        """``ledger``: the copy of the views to read (default the primary's)."""
         return work_queue(
-            self.c.ledger,
+            ledger or self.c.ledger,
             self.user.role,
             scope_of(self.user, self.c),
             self.filter,

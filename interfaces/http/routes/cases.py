@@ -102,8 +102,8 @@ def list_cases(
     for name, moment in (("reported_from", reported_from), ("reported_to", reported_to)):
         if moment is not None:
             check_aware(moment, field=name)
-    wait_for_position(c, min_position)
-    rows, total = c.ledger.list_cases(
+    ledger = wait_for_position(c, min_position).side.ledger
+    rows, total = ledger.list_cases(
         replace(filters.filter, reported_from=reported_from, reported_to=reported_to),
         scope_of(user, c),
         limit=limit,

@@ -43,7 +43,14 @@ def _kept(
             return compute()
 
     return kept(
-        request, ctx.c, ctx.user, ctx.scope, (*question, ctx.period), on_one_connection, now=now
+        request,
+        ctx.c,
+        ctx.user,
+        ctx.scope,
+        (*question, ctx.period),
+        on_one_connection,
+        now=now,
+        reading=None if ctx.as_of.past else ctx.reading,
     )
 
 

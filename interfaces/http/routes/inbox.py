@@ -37,7 +37,7 @@ def inbox(
     if unit_id is None:
         raise InvalidValue("请指明单位 unit", "unit is required")
     c.service.jurisdiction.unit(unit_id)
-    wait_for_position(c, min_position)
+    ledger = wait_for_position(c, min_position).side.ledger
     return Inbox.model_validate(
-        unit_inbox(c.ledger, unit_id, c.service.clock()), from_attributes=True
+        unit_inbox(ledger, unit_id, c.service.clock()), from_attributes=True
     )

@@ -40,14 +40,15 @@ class LedgerQuery:
         min_position: Annotated[int | None, Query(ge=0)] = None,
     ) -> None:
         c.policy.require(user, Action.READ)
-        wait_for_position(c, min_position)
+        self.reading = wait_for_position(c, min_position)
+        self.ledger = self.reading.side.ledger
         self.c, self.user = c, user
         self.scope = scope_of(user, c)
         self.filter = filters.filter
 
     def lines(self) -> Iterator[LedgerLine]:
         """Every readable row in the caller's scope, for an export."""
-        return exported(self.c.ledger, self.filter, self.scope, self.c.service.jurisdiction)
+        return exported(self.ledger, self.filter, self.scope, self.c.service.jurisdiction)
 
 
 Ledger = Annotated[LedgerQuery, Depends(LedgerQuery)]
@@ -63,7 +64,7 @@ def ledger_json(
     """The ledger rows in the caller's scope, with Chinese labels, newest first."""
 
     def page() -> LedgerPage:
-        rows, total = q.c.ledger.list_cases(q.filter, q.scope, limit=limit, offset=offset)
+        rows, total = q.ledger.list_cases(q.filter, q.scope, limit=limit, offset=offset)
         j = q.c.service.jurisdiction
         return LedgerPage(
             columns=dict(COLUMNS),
@@ -73,7 +74,8 @@ def ledger_json(
             items=[LedgerLinePublic.model_validate(readable(r, j)) for r in rows],
         )
 
-    return kept(request, q.c, q.user, q.scope, ("ledger", q.filter, limit, offset), page)
+    question = ("ledger", q.filter, limit, offset)
+    return kept(request, q.c, q.user, q.scope, question, page, reading=q.reading)
 
 
 @router.get(
@@ -110,7 +112,7 @@ def ledger_csv(q: Ledger) -> StreamingResponse:
 def ledger_xlsx(q: Ledger) -> Response:
     """The ledger as an Excel workbook (社情民意台账)."""
     columns = [Column(h, SHEET_KINDS.get(k, "text"), SHEET_WIDTHS.get(k)) for k, h in COLUMNS]
-    rows = exported_sheet(q.c.ledger, q.filter, q.scope, q.c.service.jurisdiction)
+    rows = exported_sheet(q.ledger, q.filter, q.scope, q.c.service.jurisdiction)
     book = workbook("社情民意台账", columns, rows)
     out = io.BytesIO()
     book.save(out)

@@ -51,7 +51,7 @@ def likely_duplicates(
     window around this one, with similar text; only those the caller may see."""
     case = c.service.get_case(case_id)
     c.policy.require(user, Action.READ, case)
-    wait_for_position(c, min_position)
+    duplicates = wait_for_position(c, min_position).side.duplicates
     draft = Draft(
         case.grid_id,
         case.category_id,
@@ -60,9 +60,7 @@ def likely_duplicates(
         case.reported_at,
         exclude_case_id=str(case.case_id),
     )
-    return [
-        LikelyDuplicatePublic(**asdict(d)) for d in c.duplicates.likely(draft, scope_of(user, c))
-    ]
+    return [LikelyDuplicatePublic(**asdict(d)) for d in duplicates.likely(draft, scope_of(user, c))]
 
 
 @router.post("/cases/duplicates-check", response_model=list[LikelyDuplicatePublic])
@@ -73,11 +71,9 @@ def duplicates_check(
     c.policy.require(user, Action.READ)
     c.service.jurisdiction.placement(body.grid_id)  # unknown → 422
     c.service.jurisdiction.category(body.category_id)
-    wait_for_position(c, min_position)
+    duplicates = wait_for_position(c, min_position).side.duplicates
     draft = Draft(body.grid_id, body.category_id, body.title, body.description, c.service.clock())
-    return [
-        LikelyDuplicatePublic(**asdict(d)) for d in c.duplicates.likely(draft, scope_of(user, c))
-    ]
+    return [LikelyDuplicatePublic(**asdict(d)) for d in duplicates.likely(draft, scope_of(user, c))]
 
 
 @router.get("/cases/{case_id}/callers", response_model=CallersPublic)

@@ -23,6 +23,7 @@ def queue(
     """The caller's work queue in its scope: a grid lead's open cases, a coordinator's
     cases to act on or follow up (回访), a liaison's unanswered whistles — each with the
     deadline it runs against and the time left (超期 once past), most urgent first."""
-    wait_for_position(q.c, min_position)
+    ledger = wait_for_position(q.c, min_position).side.ledger
     now = q.c.service.clock()
-    return WorkQueue.model_validate({"as_of": now, "items": q.items(now)}, from_attributes=True)
+    items = q.items(now, ledger)
+    return WorkQueue.model_validate({"as_of": now, "items": items}, from_attributes=True)
