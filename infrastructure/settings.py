@@ -160,4 +160,7 @@ class Settings(BaseSettings):
     @field_validator("read_database_urls", mode="before")
     @classmethod
     def _split_urls(cls, value: object) -> object:
-        return value.split() if isinstance(value, str) else value
+        urls = value.split() if isinstance(value, str) else value
+        if isinstance(urls, list) and any(str(u).count("://") > 1 for u in urls):
+            raise ValueError("separate the URLs with spaces, not commas")
+        return urls
