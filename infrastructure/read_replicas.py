@@ -72,7 +72,7 @@ class ReadReplicas:
         self.primary = primary
         self.engines = list(replicas)
         self.names = [f"replica-{i + 1}" for i in range(len(self.engines))]
-        self._marks = marks
+        self.marks = marks
         self.max_lag_seconds = max_lag_seconds
         self.probe_seconds, self.retry_seconds = probe_seconds, retry_seconds
         self._clock = clock
@@ -99,7 +99,7 @@ class ReadReplicas:
     def lag(self) -> list[ReplicaState]:
         """Every standby probed now: healthy or why not, lag in bytes and seconds, and
         the log position its views have reached."""
-        return [self._state(i, fresh=True) for i in range(len(self.engines))]
+        return [self._state(i, fresh=True, wait=True) for i in range(len(self.engines))]
 
     def dispose(self) -> None:
         for engine in self.engines:
@@ -112,20 +112,33 @@ class ReadReplicas:
             and state.lag_seconds <= self.max_lag_seconds
         )
 
-    def _state(self, i: int, *, fresh: bool = False) -> ReplicaState:
-        with self._locks[i]:  # one probe at a time per standby; the others use its answer
-            kept = self._states[i]
-            now = self._clock()
-            if kept is not None and not fresh:
-                wait = self.probe_seconds if kept.healthy else self.retry_seconds
-                if now - kept.probed_at < wait:
-                    return kept
-            if kept is not None and fresh and not kept.healthy:
-                if now - kept.probed_at < self.retry_seconds:
-                    return kept  # an unreachable standby costs a connect timeout: not often
-            state = self._probe(i)
-            self._states[i] = state
-            return state
+    def _state(self, i: int, *, fresh: bool = False, wait: bool = False) -> ReplicaState:
+        """The kept probe while it is recent (``fresh``: unless it is healthy), else a new
+        one. One probe at a time per standby: without ``wait`` a request does not queue
+        behind another's probe (a standby that black-holes connections would hold it for
+        the connect timeout) and takes the kept state, or none (not usable)."""
+        kept = self._states[i]
+        now = self._clock()
+        if kept is not None:
+            age = now - kept.probed_at
+            if not kept.healthy and age < self.retry_seconds:
+                return kept  # an unreachable standby costs a connect timeout: not often
+            if kept.healthy and not fresh and age < self.probe_seconds:
+                return kept
+        lock = self._locks[i]
+        if not lock.acquire(blocking=wait):
+            return kept or ReplicaState(self.names[i], False, problem="not probed yet")
+        try:
+            if self._states[i] is not kept and not fresh:  # probed while this one waited
+                return self._states[i] or self._probe_and_keep(i)
+            return self._probe_and_keep(i)
+        finally:
+            lock.release()
+
+    def _probe_and_keep(self, i: int) -> ReplicaState:
+        state = self._probe(i)
+        self._states[i] = state
+        return state
 
     def _probe(self, i: int) -> ReplicaState:
         name, now = self.names[i], self._clock()
@@ -139,7 +152,7 @@ class ReadReplicas:
                 recovering, behind, seconds = conn.execute(_STANDBY, {"lsn": lsn, "at": at}).one()
                 if not recovering:  # promoted, or not a standby at all
                     return ReplicaState(name, False, problem="not a standby", probed_at=now)
-                marks = self._marks(conn)
+                marks = self.marks(conn)
         except Exception as e:  # whatever it is, this standby does not answer reads now
             return ReplicaState(name, False, problem=type(e).__name__, probed_at=now)
         return ReplicaState(

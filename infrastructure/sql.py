@@ -17,7 +17,7 @@ from infrastructure.storage_errors import translate_engine_errors
 RECYCLE_SECONDS = 1800
 
 
-def make_engine(settings: Settings, *, for_reads: bool = False) -> Engine:
+def make_engine(settings: Settings, *, for_reads: bool = False, connect_timeout: int = 5) -> Engine:
     """The engine (a database down raises ``StorageUnavailable``) for writes (SQLite: every transaction takes the write lock at BEGIN, so
     a read-then-write never deadlocks), or with ``for_reads`` one whose SQLite
     transactions take no lock at all (WAL readers never wait for writers)."""
@@ -41,7 +41,7 @@ def make_engine(settings: Settings, *, for_reads: bool = False) -> Engine:
             "user": env["POSTGRES_USER"],
             "password": env["POSTGRES_PASSWORD"],
             "options": options,
-            "connect_timeout": 5,
+            "connect_timeout": connect_timeout,
         },
         pool_size=settings.pool_size,
         max_overflow=settings.pool_max_overflow,

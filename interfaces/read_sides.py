@@ -99,8 +99,8 @@ def build_read_router(settings: Settings, primary: ReadSide, projector: Projecto
     """Standbys from ``read_database_urls`` (none: every read on the primary)."""
     if not settings.read_database_urls or settings.database_url is None:
         return ReadRouter(primary, projector)
-    engines = [
-        make_engine(settings.model_copy(update={"database_url": url}))
+    engines = [  # a standby that does not answer soon is skipped (the primary answers)
+        make_engine(settings.model_copy(update={"database_url": url}), connect_timeout=2)
         for url in settings.read_database_urls
     ]
     projections, application_name = projector.projections, projector.service.name
