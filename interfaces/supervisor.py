@@ -76,8 +76,7 @@ class Supervisor:
         """Until SIGTERM or SIGINT (or ``stop``); returns the exit code."""
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
-            for child in self.children:
-                self._start(child)
+            self.start()
             while not self.stopping.wait(self.poll_seconds):
                 self.check()
         finally:
@@ -85,6 +84,10 @@ class Supervisor:
             for s, handler in previous.items():
                 signal.signal(s, handler)
         return 0
+
+    def start(self) -> None:
+        for child in self.children:
+            self._start(child)
 
     def stop(self) -> None:
         self.stopping.set()
