@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 
-from infrastructure.metrics import MULTIPROC_DIR
 from infrastructure.settings import Settings
 from interfaces import logs
 from interfaces.bootstrap import build_container
@@ -111,6 +110,3 @@ def fresh_metrics_dir(settings: Settings, given: str | None) -> Path:
     for old in directory.glob("*.db"):
         old.unlink(missing_ok=True)
     return directory
-
-
-__all__ = ["MULTIPROC_DIR", "app", "fresh_metrics_dir", "stop_on_signals"]
