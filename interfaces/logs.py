@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 ACCESS_LOGGER = "chuishao.access"
+# The request being answered (set by interfaces/http/observability.py): every line logged
+# while answering it carries its id, whichever logger wrote it.
+REQUEST_ID: ContextVar[str | None] = ContextVar("chuishao_request_id", default=None)
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,6 +28,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            entry["request_id"] = request_id
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             entry.update(fields)

@@ -17,7 +17,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infrastructure.metrics import COMMANDS, HTTP_LATENCY, HTTP_REQUESTS
-from interfaces.logs import ACCESS_LOGGER
+from interfaces.logs import ACCESS_LOGGER, REQUEST_ID
 
 HEADER = "x-request-id"
 _VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -58,10 +58,12 @@ class Observability:
                 message = {**message, "headers": headers}
             await send(message)
 
+        token = REQUEST_ID.set(request_id)  # copied into the threads that run sync routes
         try:
             await self.app(scope, receive, send_with_id)
         finally:
             _record(scope, state, status, time.perf_counter() - started, request_id)
+            REQUEST_ID.reset(token)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -96,3 +96,42 @@ def test_a_request_id_with_newlines_cannot_forge_a_log_line(
     [entry] = entries(caplog)  # one line, still valid JSON
     assert entry["request_id"] == echoed.decode() and entry["level"] == "info"
     assert entry["path"] == '/x\n{"level":"error"}'  # kept, escaped inside its string
+
+
+def test_lines_logged_while_answering_carry_the_request_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    inner = logging.getLogger("chuishao.somewhere")
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        inner.warning("something happened")
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict[str, Any]) -> None:
+        pass
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [(b"x-request-id", b"r-7")]}
+    formatter = JsonFormatter()
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(formatter.format(record))  # formatted where it is logged
+
+    keep = Keep()
+    logging.getLogger().addHandler(keep)
+    try:
+        asyncio.run(Observability(app)(scope, receive, send))
+    finally:
+        logging.getLogger().removeHandler(keep)
+    found = [json.loads(line) for line in lines]
+    assert [(e["logger"], e["request_id"]) for e in found] == [
+        ("chuishao.somewhere", "r-7"),
+        (ACCESS_LOGGER, "r-7"),
+    ]
+    assert "request_id" not in json.loads(formatter.format(logging.makeLogRecord({"msg": "x"})))
