@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from infrastructure.metrics import MULTIPROC_DIR
 from infrastructure.settings import Settings
 from interfaces import logs
 from interfaces.bootstrap import build_container
@@ -43,6 +45,11 @@ def web(
     import uvicorn
 
     settings = settings_of(ctx)
+    given = os.environ.get(MULTIPROC_DIR)
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)  # whoever set it emptied it
+    elif workers > 1:  # else each scrape would count one worker's requests
+        os.environ[MULTIPROC_DIR] = str(fresh_metrics_dir(settings, None))
     uvicorn.run(
         "interfaces.http.factory:web_app",
         factory=True,
