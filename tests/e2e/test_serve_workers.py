@@ -20,6 +20,7 @@ from infrastructure.settings import Settings
 from interfaces.bootstrap import build_container
 from interfaces.cli.users import add_user
 from tests.e2e import helpers as h
+from tests.support.backends import sqlite_only
 from tests.support.processes import CLI, free_port
 
 T = TypeVar("T")
@@ -65,10 +66,14 @@ class Served:
         return {name: int(pid) for name, pid in pairs}
 
 
+# Several processes serve PostgreSQL only; SQLite's answer is the refusal below.
+postgres_only = pytest.mark.parametrize(
+    "settings", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
+
 @pytest.fixture
 def served(settings: Settings, tmp_path: Path) -> Iterator[Served]:
-    if settings.database_url is None:
-        pytest.skip("several processes serve PostgreSQL only (SQLite: see the refusal test)")
     with build_container(settings) as c:
         token = add_user(c, "ops-admin", "运维", Role.ADMIN, [])
     port = free_port()
@@ -129,6 +134,7 @@ def alive(pid: int) -> bool:
     return True
 
 
+@postgres_only
 def test_two_workers_read_their_writes_and_a_killed_projector_comes_back(
     served: Served,
 ) -> None:
@@ -170,9 +176,8 @@ def test_two_workers_read_their_writes_and_a_killed_projector_comes_back(
         eventually(f"pid {pid} stopped", lambda pid=pid: True if not alive(pid) else None, 30)
 
 
+@sqlite_only
 def test_several_workers_on_sqlite_are_refused(settings: Settings) -> None:
-    if settings.database_url is not None:
-        pytest.skip("the refusal is SQLite's")
     done = subprocess.run(
         [*CLI, "serve", "--workers", "2", "--port", str(free_port())],
         env=env_for(settings),
