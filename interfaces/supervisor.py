@@ -81,6 +81,8 @@ class Supervisor:
                 self.check()
         finally:
             self.stop_children()
+            if self.pid_file is not None:
+                self.pid_file.unlink(missing_ok=True)  # no stale pids after a clean stop
             for s, handler in previous.items():
                 signal.signal(s, handler)
         return 0

@@ -170,9 +170,11 @@ def test_two_workers_read_their_writes_and_a_killed_projector_comes_back(
     line = 'chuishao_http_requests_total{method="POST",route="/cases",status="201"} 5.0'
     assert line in metrics.text.splitlines()
 
+    running = run.pids()
     run.process.send_signal(signal.SIGTERM)
     assert run.process.wait(timeout=60) == 0
-    for pid in run.pids().values():
+    assert not run.pid_file.exists()
+    for pid in running.values():
         eventually(f"pid {pid} stopped", lambda pid=pid: True if not alive(pid) else None, 30)
 
 
