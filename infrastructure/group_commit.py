@@ -20,6 +20,8 @@ from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
 
+from infrastructure.metrics import observe_batch
+
 MAX_BATCH_EVENTS = 1000
 # Rows the recorders write in the event transaction (infrastructure/recorders.py).
 CARRIED = ("idempotency", "contacts", "erase_contacts")
@@ -85,6 +87,7 @@ class GroupCommitRecorder:
             return
         self.batches += 1
         self.requests += len(batch)
+        observe_batch(len(batch), sum(len(r.events) for r in batch))
         batch = self._refuse_collisions(batch)
         carried = {k: [x for r in batch for x in r.kwargs.get(k) or ()] for k in CARRIED}
         try:

@@ -114,6 +114,9 @@ class _Dialect:
                 "ORDER BY position, seq LIMIT 1"
             ).format(table)
             self.by_seq: Composable | str = SQL("SELECT * FROM {} WHERE seq = %s").format(table)
+            self.newest_checkpoint: Composable | str = SQL(
+                "SELECT * FROM {} WHERE kind = 'checkpoint' ORDER BY seq DESC LIMIT 1"
+            ).format(table)
         elif isinstance(recorder, SQLiteApplicationRecorder):
             self.postgres = False
             events_table = recorder.events_table_name
@@ -139,6 +142,9 @@ class _Dialect:
                 "ORDER BY position, seq LIMIT 1"
             )
             self.by_seq = f"SELECT * FROM {TABLE} WHERE seq = ?"
+            self.newest_checkpoint = (
+                f"SELECT * FROM {TABLE} WHERE kind = 'checkpoint' ORDER BY seq DESC LIMIT 1"
+            )
         else:
             raise TypeError(f"no signature table for {type(recorder).__name__}")
 
@@ -248,6 +254,13 @@ class SignatureLog:
     def last(self) -> LogSignature | None:
         with self.recorder.datastore.transaction(commit=False) as c:
             c.execute(self.dialect.last)
+            found = c.fetchone()
+            return _row(found) if found else None
+
+    def newest_checkpoint(self) -> LogSignature | None:
+        """The newest signed checkpoint (its age is a metric)."""
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.execute(self.dialect.newest_checkpoint)
             found = c.fetchone()
             return _row(found) if found else None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -156,6 +156,13 @@ class Settings(BaseSettings):
     notify_lease_seconds: float = Field(default=60.0, ge=0)
     notify_poll_seconds: float = Field(default=2.0, gt=0)
     notify_scan_seconds: float = Field(default=30.0, gt=0)
+    # Operations (docs/operations.md): GET /metrics answers an admin's or auditor's token,
+    # or this scrape token (for Prometheus, which holds no user); GET /readyz answers 503
+    # while a view is more than this many events or seconds behind the log.
+    metrics_token: SecretStr | None = None
+    ready_max_lag_events: int = Field(default=1000, ge=0)
+    ready_max_lag_seconds: float = Field(default=60.0, ge=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("read_database_urls", mode="before")
     @classmethod

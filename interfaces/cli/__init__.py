@@ -14,8 +14,10 @@ from rich.table import Table
 from application.errors import CaseNotFound
 from domain.errors import ChuishaoError
 from domain.values import Actor, Role
-from interfaces.bootstrap import build_case_service, build_container
+from infrastructure.settings import Settings
+from interfaces.bootstrap import Container, build_case_service, build_container
 from interfaces.cli import audit, db, notify, projections, signing, users
+from interfaces.cli import workers as workers_cli
 from interfaces.cli.audit import check_operator
 from interfaces.cli.context import settings_of
 from interfaces.cli.render import case_summary, timeline, verify_lines
@@ -30,6 +32,7 @@ app.add_typer(signing.checkpoints, name="checkpoint")
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
 app.add_typer(notify.app, name="notify")
+app.add_typer(workers_cli.app, name="worker")
 app.command("project")(projections.project)
 _probe = Console()
 # Piped output (CI logs, files) gets a wide fixed width so Chinese tables stay readable.
@@ -177,26 +180,99 @@ def serve(
     notifications: bool = typer.Option(
         True, help="run the deadline timer and the webhook sender (CHUISHAO_NOTIFY=false: off)"
     ),
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="HTTP worker processes; above 1 (PostgreSQL only) the projector and the "
+            "notifier run as supervised processes of their own",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API (embedded SQLite by default; PostgreSQL per CHUISHAO_DATABASE_URL)."""
     import uvicorn
 
+    from interfaces import logs
     from interfaces.http.app import create_app
 
-    with build_container(settings_of(ctx)) as container:
+    settings = settings_of(ctx)
+    if workers > 1:
+        _serve_supervised(settings, host, port, workers, projections, notifications)
+        return
+    with build_container(settings) as container:
         console.print(
             f"chuishao 控制台：http://{host}:{port}/ui/  接口文档：http://{host}:{port}/docs"
         )
-        notifier = container.notifier
-        if notifier.switched_off:  # said once here, not on every round
-            names = "、".join(e.id for e in notifier.switched_off)
-            console.print(f"通知：接收方 {names} 未启用（未设置其环境变量），不发送")
+        _said_switched_off(container)
         app = create_app(
             container,
             run_projections=projections,
             run_notifications=notifications and container.settings.notify,
         )
-        uvicorn.run(app, host=host, port=port)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_config=logs.log_config(settings.log_level),
+            access_log=False,  # ours: one JSON line per request with its id and route
+        )
+
+
+def _said_switched_off(container: Container) -> None:
+    notifier = container.notifier
+    if notifier.switched_off:  # said once here, not on every round
+        names = "、".join(e.id for e in notifier.switched_off)
+        console.print(f"通知：接收方 {names} 未启用（未设置其环境变量），不发送")
+
+
+def _serve_supervised(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    projections: bool,
+    notifications: bool,
+) -> None:
+    """The web workers, the projector and the notifier as supervised processes."""
+    import os
+
+    from infrastructure.metrics import MULTIPROC_DIR
+    from interfaces import logs
+    from interfaces.supervisor import CLI, Supervisor
+
+    if settings.database_url is None:
+        # SQLite has one writer and no cross-process commit signal: one process serves it.
+        console.print(
+            "[red]嵌入式 SQLite 存储只能由一个进程提供服务：--workers 须为 1；"
+            "多进程请使用 PostgreSQL（CHUISHAO_DATABASE_URL）[/red]"
+            "（--workers above 1 needs PostgreSQL: the embedded SQLite store is served by one process）"
+        )
+        raise typer.Exit(2)
+    # Once, before any child: tables, migrations and the signing key are created here, not
+    # raced by N workers starting at the same moment.
+    with build_container(settings) as container:
+        _said_switched_off(container)
+        run_notifier = notifications and container.settings.notify
+    env = dict(os.environ)
+    env[MULTIPROC_DIR] = str(workers_cli.fresh_metrics_dir(settings, env.get(MULTIPROC_DIR)))
+    children = [
+        (
+            "web",
+            [*CLI, "worker", "web", "--host", host, "--port", str(port), "--workers", str(workers)],
+        )
+    ]
+    if projections:
+        children.append(("projector", [*CLI, "worker", "projector"]))
+    if run_notifier:
+        children.append(("notifier", [*CLI, "worker", "notifier"]))
+    logs.configure(settings.log_level)
+    console.print(
+        f"chuishao 控制台：http://{host}:{port}/ui/（{workers} 个 HTTP 进程；"
+        f"{'、'.join(name for name, _ in children)} 各自独立运行）"
+    )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    pid_file = settings.data_dir / "serve.pids"  # "name pid" of each running child
+    raise typer.Exit(Supervisor(children, env, pid_file=pid_file).run())
 
 
 def main() -> None:

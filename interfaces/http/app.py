@@ -12,6 +12,7 @@ from interfaces.checkpointer import Checkpointer
 from interfaces.http import docs, openapi, problems
 from interfaces.http.answers import AnswerCache
 from interfaces.http.limits import MULTIPART_SLACK, BodyLimit
+from interfaces.http.observability import Observability
 from interfaces.http.routes import (
     audit,
     cases,
@@ -24,6 +25,7 @@ from interfaces.http.routes import (
     merges,
     notifications,
     open311,
+    operations,
     queue,
     reference,
     work_orders,
@@ -44,10 +46,17 @@ to make a write conditional and `Idempotency-Key` to make a retry safe.
 
 
 def create_app(
-    container: Container, *, run_projections: bool = True, run_notifications: bool = False
+    container: Container,
+    *,
+    run_projections: bool = True,
+    run_notifications: bool = False,
+    run_checkpoints: bool = True,
+    owns_container: bool = False,
 ) -> FastAPI:
     """``run_notifications``: the deadline timer and webhook sender in the background
-    (`chuishao serve` turns it on; an app built for tests leaves it off)."""
+    (`chuishao serve` turns it on; an app built for tests leaves it off). Under
+    `serve --workers N` the web workers run none of the three: their own processes do
+    (interfaces/supervisor.py); ``owns_container``: closed when the app stops."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -60,11 +69,14 @@ def create_app(
             every_seconds=container.settings.checkpoint_interval_seconds,
             every_events=container.settings.checkpoint_every_events,
         )
-        checkpoints.start()
+        if run_checkpoints:
+            checkpoints.start()
         yield
         checkpoints.stop()
         container.notifier.stop()
         container.projector.stop()
+        if owns_container:
+            container.close()
 
     app = FastAPI(
         title="chuishao 吹哨",
@@ -91,6 +103,7 @@ def create_app(
         queue,
         notifications,
         work_orders,
+        operations,
     ):
         app.include_router(module.router)
     app.include_router(open311.router)
@@ -104,4 +117,5 @@ def create_app(
         BodyLimit,
         upload_bytes=lambda: app.state.container.settings.max_upload_bytes + MULTIPART_SLACK,
     )
+    app.add_middleware(Observability)  # outermost: its time and status are the caller's
     return app

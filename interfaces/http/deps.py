@@ -59,6 +59,7 @@ def current_user(
         user = None
     if user is None:
         raise Unauthenticated()
+    request.state.user_id = user.user_id  # for the request's log line (never the token)
     return user
 
 

@@ -38,6 +38,7 @@ def page_user(request: Request, c: ContainerDep) -> User:
     user = c.sessions.user_of(request.cookies.get(SESSION_COOKIE))
     if user is None:
         raise SignInRequired(request.url.path)
+    request.state.user_id = user.user_id  # for the request's log line
     return user
 
 

@@ -100,7 +100,7 @@ def listed(client: TestClient, headers: dict[str, str], query: str = "") -> set[
 
 
 def test_a_caught_up_standby_answers_and_reports_its_lag(
-    app: tuple[TestClient, Container, dict[str, str]],
+    app: tuple[TestClient, Container, dict[str, str]], pair: StandbyPair
 ) -> None:
     client, c, headers = app
     case_id, position = report(client, headers)
@@ -113,6 +113,10 @@ def test_a_caught_up_standby_answers_and_reports_its_lag(
     assert lag.lag_seconds is not None and lag.lag_seconds >= 0
     dashboard = client.get(f"/dashboards/rates?min_position={position}", headers=headers)
     assert dashboard.status_code == 200, dashboard.text
+    metrics = client.get("/metrics", headers=headers).text
+    assert 'chuishao_replica_healthy{replica="replica-1"} 1.0' in metrics
+    assert 'chuishao_replica_lag_seconds{replica="replica-1"}' in metrics
+    assert pair.standby.url not in metrics
 
 
 def test_a_read_past_the_standby_s_position_goes_to_the_primary(

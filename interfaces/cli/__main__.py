@@ -1,0 +1,5 @@
+"""`python -m interfaces.cli …`: the CLI as the supervisor starts its children."""
+
+from interfaces.cli import main
+
+main()
