@@ -29,6 +29,11 @@ from projections.ledger import Batch
 from projections.ledger_tables import CASE_PLACE
 
 Row = dict[str, Any]
+REPORTED, IN_PROGRESS, RETURNED = (
+    Status.REPORTED.value,
+    Status.IN_PROGRESS.value,
+    Status.RETURNED.value,
+)  # looked up once: an enum member's value is a descriptor call
 Stored = tuple[int, str, int, str, bytes]  # notification id, case id, version, topic, state
 
 # What fold_row matches on, in its order (a subclass takes its parent's branch).
@@ -123,11 +128,11 @@ class StateFold:
         if kind.first_response:  # 响应率
             row["first_response_at"] = row["first_response_at"] or at
         if kind.status_rule == "note":
-            if row["status"] == Status.REPORTED.value:
-                row["status"] = Status.IN_PROGRESS.value
+            if row["status"] == REPORTED:
+                row["status"] = IN_PROGRESS
         elif kind.status_rule == "return":
             if s["accepted"]:
-                row["status"] = Status.RETURNED.value
+                row["status"] = RETURNED
         elif kind.status is not None:
             row["status"] = kind.status
         branch = kind.branch
@@ -221,7 +226,7 @@ class StateFold:
             "street_id": s["street_id"],
             "community_id": s["community_id"],
             "grid_id": s["grid_id"],
-            "status": Status.REPORTED.value,
+            "status": REPORTED,
             "level": s["level"] if kind.work_order else "grid",
             "round": 1,
             "reported_by": s["actor_id"],

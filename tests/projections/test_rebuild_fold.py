@@ -4,14 +4,19 @@ processes) gives exactly the rows of the object path, and a failure leaves the o
 from __future__ import annotations
 
 from typing import Any, cast
+from uuid import uuid4
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 from sqlalchemy import inspect
 
+import projections.fast_decode
 import projections.rebuild_bulk
 import projections.rebuild_partitions
+from application.integrity import GENESIS, seal
 from interfaces.bootstrap import Container
 from interfaces.demo import ScriptedClock, play
+from projections.fast_decode import _inner
 from projections.rebuild import SUFFIX, rebuild
 from projections.rebuild_fold import StateFold
 from projections.rebuild_partitions import RebuildFailed, rebuild_views
@@ -115,3 +120,20 @@ def test_a_failed_worker_leaves_the_old_view_serving(
 def test_workers_must_be_at_least_one(container: Container) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         rebuild_views(container.projector, workers=0)
+
+
+def test_a_sound_envelope_is_opened_without_the_full_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The inner bytes of a sealed event are sliced at their fixed offset (the full
+    ``open_envelope`` only for what does not look like an envelope)."""
+    stored = StoredEvent(uuid4(), 1, "t", b'{"a":1}')
+    sealed, _ = seal(stored, GENESIS)
+
+    def not_called(state: bytes) -> Any:
+        raise AssertionError("the slow path")
+
+    monkeypatch.setattr(projections.fast_decode, "open_envelope", not_called)
+    assert _inner(sealed.state) == b'{"a":1}'
+    with pytest.raises(AssertionError, match="slow path"):
+        _inner(b'{"chain":"forged","event":{"a":1}}')
