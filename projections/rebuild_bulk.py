@@ -158,18 +158,23 @@ def _load(conn: Connection, b: Batch, wanted: list[str], tables: ViewTables) -> 
 def _prefetched(
     pool: ThreadPoolExecutor, reader: Engine, events_table: str, part: Slice
 ) -> Iterator[list[Stored]]:
-    """The slice's pages, each read while the previous one is folded."""
+    """The slice's pages, each read while the previous one is folded. A page is a range
+    of ids (not a LIMIT: with a bound or a slice filter the planner would sort all the
+    rest of the log for every page); ids may have holes, so a page may hold fewer."""
     raw: Any = reader.raw_connection()
+    span = PAGE * part.parts  # about PAGE events of this slice
     try:
         read = _page_reader(raw, reader.dialect.name, events_table, part)
-        future = pool.submit(read, 1)
+        start = 1
+        future = pool.submit(read, start, min(start + span, part.head + 1))
         while True:
-            page, last = future.result()
-            if last is not None:
-                future = pool.submit(read, last + 1)
+            page = future.result()
+            start += span
+            if start <= part.head:
+                future = pool.submit(read, start, min(start + span, part.head + 1))
             if page:
                 yield page
-            if last is None:
+            if start > part.head:
                 return
     finally:
         raw.close()
@@ -177,48 +182,43 @@ def _prefetched(
 
 def _page_reader(
     raw: Any, dialect: str, events_table: str, part: Slice
-) -> Callable[[int], tuple[list[Stored], int | None]]:
-    """A function reading the slice's page from an id: its rows and the last id read
-    (None: the end, ``head``, was reached)."""
+) -> Callable[[int, int], list[Stored]]:
+    """A function reading the slice's events with ids from ``start`` to before ``stop``."""
+    sliced = part.parts > 1
     if dialect == "postgresql":
-        # The slice is chosen by the server: each worker reads only its own rows.
+        # The slice is chosen by the server: each worker receives only its own rows.
         sql = (
             "SELECT notification_id, originator_id::text, originator_version, topic, state "
-            f'FROM "{events_table}" WHERE notification_id >= %s AND notification_id <= %s '
-            + (
-                "AND get_byte(uuid_send(originator_id), 15) %% %s = %s "
-                if part.parts > 1
-                else ""
-            )
-            + "ORDER BY notification_id LIMIT %s"
+            f'FROM "{events_table}" WHERE notification_id >= %s AND notification_id < %s '
+            + ("AND get_byte(uuid_send(originator_id), 15) %% %s = %s " if sliced else "")
+            + "ORDER BY notification_id"
         )
-        extra = (part.parts, part.part) if part.parts > 1 else ()
+        extra = (part.parts, part.part) if sliced else ()
 
-        def read_pg(start: int) -> tuple[list[Stored], int | None]:
+        def read_pg(start: int, stop: int) -> list[Stored]:
             with raw.cursor() as cursor:
-                cursor.execute(sql, (start, part.head, *extra, PAGE), prepare=True)
+                cursor.execute(sql, (start, stop, *extra), prepare=True)
                 rows: list[Stored] = cursor.fetchall()
             raw.rollback()  # no transaction left open between pages
-            return rows, (rows[-1][0] if len(rows) == PAGE else None)
+            return rows
 
         return read_pg
 
     sql = (
         f"SELECT rowid, originator_id, originator_version, topic, state FROM {events_table} "
-        "WHERE rowid >= ? AND rowid <= ? ORDER BY rowid LIMIT ?"
+        "WHERE rowid >= ? AND rowid < ? ORDER BY rowid"
     )
 
-    def read_sqlite(start: int) -> tuple[list[Stored], int | None]:
+    def read_sqlite(start: int, stop: int) -> list[Stored]:
         cursor = raw.cursor()
         try:
-            rows = cursor.execute(sql, (start, part.head, PAGE)).fetchall()
+            rows = cursor.execute(sql, (start, stop)).fetchall()
         finally:
             cursor.close()
-        mine = [
+        return [
             (r[0], str(UUID(r[1])), r[2], r[3], r[4])  # stored as hex digits only
             for r in rows
-            if part.parts == 1 or int(r[1][-2:], 16) % part.parts == part.part
+            if not sliced or int(r[1][-2:], 16) % part.parts == part.part
         ]
-        return mine, (rows[-1][0] if len(rows) == PAGE else None)
 
     return read_sqlite
