@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from eventsourcing.persistence import JSONTranscoder, Mapper
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from application.service import CaseService
 from projections.case_search import ensure_trigram_extension
@@ -39,9 +39,10 @@ from projections.rebuild import (
     _swap,
     fresh_view,
 )
-from projections.rebuild_bulk import Folded, Slice, fold_slice
+from projections.rebuild_bulk import Folded, Slice, fold_slice, insert_rows
 from projections.rebuild_fold import StateFold
-from projections.rollups import Deltas
+from projections.rollups import TABLES as ROLLUPS
+from projections.rollups import Deltas, _rolled
 from projections.runner import ANALYZE_AFTER, Projector
 from projections.view import SqlView, ViewTables
 
@@ -88,7 +89,7 @@ def rebuild_ledger(
                 for key, counts in f.totals.items():
                     totals.add((key, tuple(counts)), 1)
             with live.engine.begin() as conn:
-                totals.write(conn, fresh.tables)
+                _write_rollups(conn, totals, fresh.tables)
                 if conn.dialect.name == "postgresql":  # the trigram indexes' operator class
                     ensure_trigram_extension(conn)
                 for table in fresh.tables.metadata.sorted_tables:
@@ -105,6 +106,14 @@ def rebuild_ledger(
     if applied >= ANALYZE_AFTER:
         live.analyze()
     return applied
+
+
+def _write_rollups(conn: Connection, totals: Deltas, tables: ViewTables) -> None:
+    """The summed counts into the empty fresh rollups: each grain's rows inserted once
+    (what ``Deltas.write`` would upsert into empty tables)."""
+    changed = sorted((k, v) for k, v in totals.by_key.items() if any(v))
+    for grain, live in ROLLUPS.items():
+        insert_rows(conn, tables[live], _rolled(changed, grain))
 
 
 def _fold_slices(
