@@ -22,7 +22,9 @@ def rebuild(h: Harness, s: Settings, cases: int) -> dict[str, Any]:
     )
     for workers in (1, 2):
         n, took = r[f"fast{workers}_applied"], r[f"fast{workers}_seconds"]
-        h.log(f"  rebuild command, {workers} worker(s): {n:,} events in {took:.1f}s = {n / took:,.0f} events/s")
+        h.log(
+            f"  rebuild command, {workers} worker(s): {n:,} events in {took:.1f}s = {n / took:,.0f} events/s"
+        )
     return r
 
 

@@ -256,9 +256,9 @@ class StateFold:
 
 def wanted_rows(page: Iterable[Stored], rows: Any) -> list[str]:
     """Cases these events continue whose rows are not in memory (to load first)."""
-    wanted = {
-        case_id for _, case_id, _, topic, _ in page if not kind_of(topic).report
-    }.difference(rows)
+    wanted = {case_id for _, case_id, _, topic, _ in page if not kind_of(topic).report}.difference(
+        rows
+    )
     return sorted(wanted)
 
 

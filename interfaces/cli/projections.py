@@ -43,9 +43,7 @@ def rebuild(
         )
         with Progress(*columns, console=console) as bar:
             task = bar.add_task("rebuild", total=head * len(c.projector.projections) or None)
-            applied = rebuild_views(
-                c.projector, lambda n: bar.advance(task, n), workers=workers
-            )
+            applied = rebuild_views(c.projector, lambda n: bar.advance(task, n), workers=workers)
         console.print(f"已重建：{applied} 条事件，视图位置 {c.projector.positions()}")
 
 

@@ -9,12 +9,15 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import StoredEvent
 from sqlalchemy import inspect
+from typer.testing import CliRunner
 
 import projections.fast_decode
 import projections.rebuild_bulk
 import projections.rebuild_partitions
 from application.integrity import GENESIS, seal
-from interfaces.bootstrap import Container
+from infrastructure.settings import Settings
+from interfaces.bootstrap import Container, build_container
+from interfaces.cli import app
 from interfaces.demo import ScriptedClock, play
 from projections.fast_decode import _inner
 from projections.rebuild import SUFFIX, rebuild
@@ -24,6 +27,8 @@ from tests.projections.checks import snapshot
 from tests.projections.generator import HistoryGenerator
 from tests.projections.test_fast_decode import _store_version_1_case
 from tests.support.clock import FakeClock
+
+runner = CliRunner()
 
 
 def _history(c: Container, clock: FakeClock) -> None:
@@ -137,3 +142,23 @@ def test_a_sound_envelope_is_opened_without_the_full_check(
     assert _inner(sealed.state) == b'{"a":1}'
     with pytest.raises(AssertionError, match="slow path"):
         _inner(b'{"chain":"forged","event":{"a":1}}')
+
+
+def test_the_cli_rebuilds_with_workers_and_refuses_fewer_than_one(
+    cli_env: Settings, clock: FakeClock
+) -> None:
+    with build_container(cli_env, clock=clock) as c:
+        HistoryGenerator(c.service, clock, n_cases=30, seed=2).run()
+        c.projector.catch_up()
+        before, head = snapshot(c.engine), c.projector.head()
+
+    for bad in ("0", "-3", "many"):
+        refused = runner.invoke(app, ["projections", "rebuild", "--workers", bad])
+        assert refused.exit_code == 2, refused.output  # a usage error, nothing rebuilt
+    result = runner.invoke(app, ["projections", "rebuild", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert f"已重建：{head} 条事件" in result.output
+
+    with build_container(cli_env, clock=clock) as c:
+        assert snapshot(c.engine) == before
+        assert c.projector.marks() == {"ledger": (1, head)}  # one swap: the refusals did none
