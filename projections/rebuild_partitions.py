@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine
 from application.service import CaseService
 from projections.case_search import ensure_trigram_extension
 from projections.ledger import CaseLedger, LedgerView
+from projections.measures import COUNT_NAMES
 from projections.rebuild import (
     SUFFIX,
     _drop,
@@ -41,12 +42,15 @@ from projections.rebuild import (
 )
 from projections.rebuild_bulk import Folded, Slice, fold_slice, insert_rows
 from projections.rebuild_fold import StateFold
+from projections.rollups import GRAINS, KEY, Deltas
 from projections.rollups import TABLES as ROLLUPS
-from projections.rollups import Deltas, _rolled
 from projections.runner import ANALYZE_AFTER, Projector
 from projections.view import SqlView, ViewTables
 
 Progress = Callable[[int], None] | None
+
+
+FINEST = next(grain for grain, columns in GRAINS.items() if columns == KEY)
 
 
 class RebuildFailed(Exception):
@@ -109,11 +113,29 @@ def rebuild_ledger(
 
 
 def _write_rollups(conn: Connection, totals: Deltas, tables: ViewTables) -> None:
-    """The summed counts into the empty fresh rollups: each grain's rows inserted once
-    (what ``Deltas.write`` would upsert into empty tables)."""
-    changed = sorted((k, v) for k, v in totals.by_key.items() if any(v))
+    """The summed counts into the empty fresh rollups (what ``Deltas.write`` would upsert
+    into empty tables): the finest grain's rows copied in, each coarser grain summed from
+    them by the database. Every count is a sum of cases' counts (none negative), so a
+    coarser row is all zeros only if its finer rows were, and those are left out."""
+    finest = tables[ROLLUPS[FINEST]]
+    insert_rows(
+        conn,
+        finest,
+        [
+            dict(zip(KEY, key, strict=True)) | dict(zip(COUNT_NAMES, counts, strict=True))
+            for key, counts in sorted(totals.by_key.items())
+            if any(counts)
+        ],
+    )
+    counts = ", ".join(COUNT_NAMES)
+    sums = ", ".join(f"sum({n})" for n in COUNT_NAMES)
     for grain, live in ROLLUPS.items():
-        insert_rows(conn, tables[live], _rolled(changed, grain))
+        if grain != FINEST:
+            keys = ", ".join(GRAINS[grain])
+            conn.exec_driver_sql(
+                f'INSERT INTO "{tables[live].name}" ({keys}, {counts}) '
+                f'SELECT {keys}, {sums} FROM "{finest.name}" GROUP BY {keys}'
+            )
 
 
 def _fold_slices(
