@@ -3,6 +3,7 @@ processes) gives exactly the rows of the object path, and a failure leaves the o
 
 from __future__ import annotations
 
+import os
 from typing import Any, cast
 from uuid import uuid4
 
@@ -162,3 +163,29 @@ def test_the_cli_rebuilds_with_workers_and_refuses_fewer_than_one(
     with build_container(cli_env, clock=clock) as c:
         assert snapshot(c.engine) == before
         assert c.projector.marks() == {"ledger": (1, head)}  # one swap: the refusals did none
+
+
+def test_a_killed_worker_fails_the_rebuild_and_leaves_the_old_view(
+    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL (workers are processes there): a worker that exits without a word."""
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite folds the slices in this process")
+    HistoryGenerator(container.service, clock, n_cases=20, seed=4).run()
+    container.projector.catch_up()
+    before, marks = snapshot(container.engine), container.projector.marks()
+    _small_steps(monkeypatch)
+    folds = 0
+
+    def killed(self: StateFold, *args: Any) -> None:
+        nonlocal folds
+        folds += 1
+        if folds > 40:
+            os._exit(9)  # as a SIGKILL would: no result, no clean-up
+
+    monkeypatch.setattr(StateFold, "fold", killed)
+    with pytest.raises(RebuildFailed, match="died"):
+        rebuild_views(container.projector, workers=2)
+    assert snapshot(container.engine) == before
+    assert container.projector.marks() == marks
+    assert _no_fresh_tables(container)
