@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -141,9 +142,13 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     }
     names = ", ".join(f'"{c}"' for c in columns)
     raw: Any = conn.connection.dbapi_connection
+    values = itemgetter(*columns)  # a row with every column, the usual case
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([row[c] if c in row else defaults.get(c) for c in columns])
+            if len(row) == len(columns) > 1:  # (one column: itemgetter gives no tuple)
+                copy.write_row(values(row))
+            else:
+                copy.write_row([row[c] if c in row else defaults.get(c) for c in columns])
 
 
 def _load(conn: Connection, b: Batch, wanted: list[str], tables: ViewTables) -> None:
