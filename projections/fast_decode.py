@@ -103,7 +103,7 @@ class FastDecoder:
 def _inner(state: bytes) -> bytes:
     """The event's JSON inside its chain envelope (``integrity.open_envelope`` checks the
     envelope's shape and copies; a sound envelope's inner bytes are at a fixed offset)."""
-    if state[:2] == b'{"' and state[_INNER_START - 9 : _INNER_START] == b'],"event":':
+    if state[:2] == b'{"' and state[_INNER_START - 10 : _INNER_START] == b'],"event":':
         return state[_INNER_START:-1]
     return open_envelope(state).inner  # raises for what is not an envelope
 

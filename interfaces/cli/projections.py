@@ -12,7 +12,7 @@ from rich.table import Table
 
 from interfaces.bootstrap import build_container
 from interfaces.cli.context import settings_of
-from projections.rebuild import rebuild as rebuild_views
+from projections.rebuild_partitions import rebuild_views
 
 app = typer.Typer(help="Read models 统计视图", no_args_is_help=True)
 
@@ -24,7 +24,12 @@ def _console() -> Console:
 
 
 @app.command("rebuild")
-def rebuild(ctx: typer.Context) -> None:
+def rebuild(
+    ctx: typer.Context,
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="processes folding the ledger, each a slice of cases"
+    ),
+) -> None:
     """Rebuild every view from the event log into fresh tables, then swap them in at once:
     readers keep the old views until then (the log is never touched)."""
     console = _console()
@@ -38,7 +43,7 @@ def rebuild(ctx: typer.Context) -> None:
         )
         with Progress(*columns, console=console) as bar:
             task = bar.add_task("rebuild", total=head * len(c.projector.projections) or None)
-            applied = rebuild_views(c.projector, lambda n: bar.advance(task, n))
+            applied = rebuild_views(c.projector, lambda n: bar.advance(task, n), workers=workers)
         console.print(f"已重建：{applied} 条事件，视图位置 {c.projector.positions()}")
 
 
