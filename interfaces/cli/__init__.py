@@ -15,7 +15,7 @@ from application.errors import CaseNotFound
 from domain.errors import ChuishaoError
 from domain.values import Actor, Role
 from interfaces.bootstrap import build_case_service, build_container
-from interfaces.cli import audit, backup, db, notify, projections, signing, users
+from interfaces.cli import audit, backup, db, federation, notify, projections, signing, users
 from interfaces.cli.audit import check_operator
 from interfaces.cli.context import settings_of
 from interfaces.cli.render import case_summary, timeline, verify_lines
@@ -33,6 +33,9 @@ app.add_typer(notify.app, name="notify")
 app.command("project")(projections.project)
 app.command("backup")(backup.backup)
 app.command("restore")(backup.restore)
+app.command("export-rollups")(federation.export_rollups)
+app.command("import-rollups")(federation.import_rollups)
+app.command("province")(federation.province)
 _probe = Console()
 # Piped output (CI logs, files) gets a wide fixed width so Chinese tables stay readable.
 console = _probe if _probe.is_terminal else Console(width=150)

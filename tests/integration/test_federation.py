@@ -1,0 +1,125 @@
+"""A province from two cities: each city's database exports its signed rollups, a third
+database imports both and sums them; the same file again changes nothing, a forged or
+mismatched file is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from infrastructure.settings import Settings
+from infrastructure.sql import make_engine
+from interfaces.bootstrap import build_container
+from projections.federation import province
+from projections.measures import Counts
+from tests.support.actors import GRID_LEAD
+
+runner = CliRunner()
+
+
+def _city(
+    root: Path, name: str, cases: int, resolved: int, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """A city's own database (SQLite) and signing key, with ``cases`` cases reported."""
+    settings = Settings(data_dir=root / name, database_url=None, config_dir=root / f"{name}-config")
+    with build_container(settings) as container:
+        service = container.service
+        for n in range(cases):
+            case_id = service.report_case(
+                actor=GRID_LEAD, grid_id="binhewan", category_id="water-supply", title=f"水管 {n}"
+            ).case_id
+            if n < resolved:
+                service.add_note(case_id, actor=GRID_LEAD, text="已处理")
+    return settings
+
+
+def _use(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHUISHAO_DATA_DIR", str(settings.data_dir))
+    if settings.config_dir is not None:
+        monkeypatch.setenv("CHUISHAO_CONFIG_DIR", str(settings.config_dir))
+    if settings.database_url:
+        monkeypatch.setenv("CHUISHAO_DATABASE_URL", settings.database_url.get_secret_value())
+        monkeypatch.setenv("CHUISHAO_DATABASE_SCHEMA", settings.database_schema)
+    else:
+        monkeypatch.delenv("CHUISHAO_DATABASE_URL", raising=False)
+
+
+def _export(settings: Settings, city: str, to: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    _use(settings, monkeypatch)
+    result = runner.invoke(app(), ["export-rollups", "--to", str(to), "--city", city])
+    assert result.exit_code == 0, result.output
+    return to
+
+
+def app():  # type: ignore[no-untyped-def]
+    from interfaces.cli import app as cli
+
+    return cli
+
+
+def _counts(settings: Settings) -> dict[str, Counts]:
+    engine = make_engine(settings)
+    try:
+        return {r.city_id: r.counts for r in province(engine)}
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def cities(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    beijing = _city(tmp_path, "beijing", 3, 1, monkeypatch)
+    tianjin = _city(tmp_path, "tianjin", 2, 2, monkeypatch)
+    return (
+        _export(beijing, "beijing", tmp_path / "beijing.json", monkeypatch),
+        _export(tianjin, "tianjin", tmp_path / "tianjin.json", monkeypatch),
+    )
+
+
+def test_two_cities_sum_into_the_province(
+    cities: tuple[Path, Path], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use(settings, monkeypatch)
+    result = runner.invoke(app(), ["import-rollups", *map(str, cities)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("新导入") == 2
+
+    found = _counts(settings)
+    assert found["beijing"].reported == 3 and found["tianjin"].reported == 2
+    assert found["beijing"].responded_on_time == 1 and found["tianjin"].responded_on_time == 2
+    table = runner.invoke(app(), ["province"])
+    assert table.exit_code == 0, table.output
+    assert "全省" in table.output and "响应率" in table.output
+
+    again = runner.invoke(app(), ["import-rollups", str(cities[0])])
+    assert again.exit_code == 0 and "未变化" in again.output
+    assert _counts(settings) == found
+
+
+def test_a_forged_or_mismatched_file_is_refused(
+    cities: tuple[Path, Path], settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _use(settings, monkeypatch)
+    assert runner.invoke(app(), ["import-rollups", str(cities[0])]).exit_code == 0
+    before = _counts(settings)
+
+    forged = json.loads(cities[0].read_text())
+    forged["rows"][0]["counts"][1] += 100  # 办结 inflated after signing
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    # Tianjin's genuine file relabelled as Beijing's and re-signed by Tianjin's key.
+    from infrastructure.signing_keys import load_signer
+    from projections.federation import signed_bytes
+
+    other = json.loads(cities[1].read_text())
+    other["city_id"] = "beijing"
+    signer = load_signer(tmp_path / "tianjin-config" / "signing.key")
+    other["signature"] = signer.sign(signed_bytes(other))
+    (tmp_path / "mismatched.json").write_text(json.dumps(other))
+
+    for name, reason in (("forged.json", "签名无效"), ("mismatched.json", "登记的密钥")):
+        result = runner.invoke(app(), ["import-rollups", str(tmp_path / name)])
+        assert result.exit_code == 1, result.output
+        assert reason in result.output
+    assert _counts(settings) == before
