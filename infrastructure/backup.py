@@ -184,8 +184,16 @@ def _pg_tool(name: str) -> str:
     return found
 
 
+def _owner(settings: Settings) -> Settings:
+    """The role that owns the tables when roles are separated (`chuishao db setup`):
+    it dumps every table and re-creates them; else the service's own role."""
+    if settings.owner_database_url is None:
+        return settings
+    return settings.model_copy(update={"database_url": settings.owner_database_url})
+
+
 def _pg_env(settings: Settings) -> dict[str, str]:
-    env = event_store_env(settings)
+    env = event_store_env(_owner(settings))
     return os.environ | {
         "PGHOST": env["POSTGRES_HOST"],
         "PGPORT": env["POSTGRES_PORT"],
@@ -215,7 +223,7 @@ def _dump_postgres(
     schema = _schema(settings)
     target = dest / DUMP
     # The head and the signed row are read in the very snapshot pg_dump copies.
-    with postgres_connect(event_store_env(settings)) as conn:
+    with postgres_connect(event_store_env(_owner(settings))) as conn:
         conn.autocommit = False
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         snapshot = str(conn.execute("SELECT pg_export_snapshot()").fetchone()[0])  # type: ignore[index]
@@ -340,7 +348,7 @@ class RestoreTarget:
     def _stage_postgres(self, folder: Path, progress: Progress) -> None:
         pg_restore = _pg_tool("pg_restore")
         schema = _schema(self.settings)
-        env = event_store_env(self.settings)
+        env = event_store_env(_owner(self.settings))
         with postgres_connect(env) as conn:
             exists = conn.execute(
                 "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
@@ -369,6 +377,10 @@ class RestoreTarget:
             self.discard()
             raise
         progress("restore", 1, 1)
+        # Evidence straight into the live store: content-addressed, so a file added for a
+        # restore that is then refused is an unreferenced copy, never a changed one.
+        if self.settings.file_store is None:
+            _merge_files(folder / FILES, self.settings.data_dir / FILES)
 
     def discard(self) -> None:
         """Throw the staged copy away; the live database is as it was."""
@@ -377,7 +389,7 @@ class RestoreTarget:
                 shutil.rmtree(self.staged.data_dir, ignore_errors=True)
             return
         schema = _schema(self.settings)
-        with postgres_connect(event_store_env(self.settings)) as conn:
+        with postgres_connect(event_store_env(_owner(self.settings))) as conn:
             conn.execute(SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(Identifier(schema)))
             if self._aside:
                 conn.execute(
@@ -391,7 +403,7 @@ class RestoreTarget:
         """Put the staged copy in the live database's place (the service must be stopped)."""
         if self.settings.database_url:
             if self._aside:
-                with postgres_connect(event_store_env(self.settings)) as conn:
+                with postgres_connect(event_store_env(_owner(self.settings))) as conn:
                     conn.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(self._aside)))
             self._aside = None
             return
@@ -401,10 +413,15 @@ class RestoreTarget:
         for suffix in ("-wal", "-shm"):
             (live / (SQLITE_FILE + suffix)).unlink(missing_ok=True)
         os.replace(staging / SQLITE_FILE, live / SQLITE_FILE)
-        for path in sorted(p for p in (staging / FILES).rglob("*") if p.is_file()):
-            target = live / FILES / path.relative_to(staging / FILES)
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                os.replace(path, target)
+        _merge_files(staging / FILES, live / FILES)
         shutil.rmtree(staging, ignore_errors=True)
         self.staged = self.settings
+
+
+def _merge_files(src: Path, dest: Path) -> None:
+    """Add the files ``dest`` lacks (named by their hash: one present is the same file)."""
+    for path in sorted(p for p in src.rglob("*") if p.is_file()):
+        target = dest / path.relative_to(src)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            shutil.copy2(path, target)
