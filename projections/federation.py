@@ -31,6 +31,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     select,
 )
 
@@ -254,8 +255,10 @@ class ProvinceRow:
 
 
 def province(engine: Engine, *, month: str | None = None) -> list[ProvinceRow]:
-    """Each imported city's summed counts (one month, or every month), city by city."""
-    metadata.create_all(engine)
+    """Each imported city's summed counts (one month, or every month), city by city
+    (none before the first import)."""
+    if not inspect(engine).has_table(cities.name):
+        return []
     sums = [func.coalesce(func.sum(counts.c[n]), 0).label(n) for n in MEASURES]
     on = counts.c.city_id == cities.c.city_id
     if month is not None:

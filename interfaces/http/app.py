@@ -24,6 +24,7 @@ from interfaces.http.routes import (
     merges,
     notifications,
     open311,
+    province,
     queue,
     reference,
     work_orders,
@@ -91,6 +92,7 @@ def create_app(
         queue,
         notifications,
         work_orders,
+        province,
     ):
         app.include_router(module.router)
     app.include_router(open311.router)

@@ -123,3 +123,22 @@ def test_a_forged_or_mismatched_file_is_refused(
         assert result.exit_code == 1, result.output
         assert reason in result.output
     assert _counts(settings) == before
+
+
+def test_the_province_over_http_sums_the_cities_for_auditors_only(
+    cities: tuple[Path, Path], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.api import serving
+    from tests.support.clock import FakeClock
+
+    _use(settings, monkeypatch)
+    assert runner.invoke(app(), ["import-rollups", *map(str, cities)]).exit_code == 0
+    with serving(settings, FakeClock()) as api:
+        answer = api.get("auditor", "/province")
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert [c["city_id"] for c in body["cities"]] == ["beijing", "tianjin"]
+        assert body["total"]["counts"]["reported"] == 5
+        assert body["total"]["counts"]["responded_on_time"] == 3
+        assert api.get("coordinator", "/province").status_code == 403
+        assert api.get("auditor", "/province", month="2026-13").status_code == 422
