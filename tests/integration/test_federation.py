@@ -142,3 +142,25 @@ def test_the_province_over_http_sums_the_cities_for_auditors_only(
         assert body["total"]["counts"]["responded_on_time"] == 3
         assert api.get("coordinator", "/province").status_code == 403
         assert api.get("auditor", "/province", month="2026-13").status_code == 422
+
+
+def test_a_citys_newer_export_replaces_its_older_and_the_older_is_then_refused(
+    cities: tuple[Path, Path], settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    beijing = Settings(
+        data_dir=tmp_path / "beijing", database_url=None, config_dir=tmp_path / "beijing-config"
+    )
+    with build_container(beijing) as container:
+        container.service.report_case(
+            actor=GRID_LEAD, grid_id="binhewan", category_id="water-supply", title="又一处水管"
+        )
+    newer = _export(beijing, "beijing", tmp_path / "beijing-newer.json", monkeypatch)
+    _use(settings, monkeypatch)
+    assert runner.invoke(app(), ["import-rollups", str(cities[0])]).exit_code == 0
+    updated = runner.invoke(app(), ["import-rollups", str(newer)])
+    assert updated.exit_code == 0 and "已更新" in updated.output
+    assert _counts(settings)["beijing"].reported == 4
+
+    stale = runner.invoke(app(), ["import-rollups", str(cities[0])])
+    assert stale.exit_code == 1 and "旧" in stale.output
+    assert _counts(settings)["beijing"].reported == 4
