@@ -29,11 +29,13 @@ import psycopg
 from psycopg.sql import SQL, Identifier
 
 from application.log_chain import FORMAT as ANCHOR_FORMAT
+from application.log_chain import Signer
 from domain.errors import ChuishaoError
 from infrastructure.append_only import EVENTS_TABLE
 from infrastructure.event_store import SQLITE_FILE, event_store_env, postgres_connect
 from infrastructure.log_signatures import TABLE as SIGNATURES
 from infrastructure.settings import Settings
+from infrastructure.signing_keys import check_signature
 
 FORMAT = "chuishao-backup/1"
 MANIFEST = "manifest.json"
@@ -49,6 +51,9 @@ class BackupRefused(ChuishaoError):
     code = "backup_refused"
 
 
+_SIGNATURE_FIELDS = ("key_id", "public_key", "signature")
+
+
 @dataclass
 class Manifest:
     backend: str  # "sqlite" | "postgresql"
@@ -59,6 +64,19 @@ class Manifest:
     evidence: str = "included"  # or "object store (not included)"
     schema: str = ""  # PostgreSQL: the schema dumped (restored under the same name)
     format: str = FORMAT
+    # Signed with the log's key when the backup ran where the key is (the server): then
+    # no one can change the head, the signed row or a hash without the key.
+    key_id: str = ""
+    public_key: str = ""
+    signature: str = ""
+
+    def signed_bytes(self) -> bytes:
+        body = {k: v for k, v in asdict(self).items() if k not in _SIGNATURE_FIELDS}
+        return json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
+
+    def sign(self, signer: Signer) -> None:
+        self.key_id, self.public_key = signer.key_id, signer.public_key
+        self.signature = signer.sign(self.signed_bytes())
 
     def write(self, folder: Path) -> None:
         text = json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True)
@@ -97,8 +115,15 @@ def _no_progress(step: str, done: int, total: int) -> None:
 # ----- backup ---------------------------------------------------------------------------
 
 
-def take_backup(settings: Settings, dest: Path, progress: Progress = _no_progress) -> Manifest:
-    """Copy the database and the evidence files into ``dest`` (absent or empty)."""
+def take_backup(
+    settings: Settings,
+    dest: Path,
+    progress: Progress = _no_progress,
+    *,
+    signer: Signer | None = None,
+) -> Manifest:
+    """Copy the database and the evidence files into ``dest`` (absent or empty); the
+    manifest is signed by ``signer`` if given."""
     if dest.exists() and any(dest.iterdir()):
         raise BackupRefused(f"备份目录不为空：{dest}", f"the backup directory is not empty: {dest}")
     dest.mkdir(parents=True, exist_ok=True)
@@ -122,6 +147,8 @@ def take_backup(settings: Settings, dest: Path, progress: Progress = _no_progres
     for i, path in enumerate(listed, start=1):
         manifest.files[path.relative_to(dest).as_posix()] = _sha256(path)
         progress("hash", i, len(listed))
+    if signer is not None:
+        manifest.sign(signer)
     manifest.write(dest)
     return manifest
 
@@ -261,9 +288,25 @@ def _dump_postgres(
 # ----- checking a backup -----------------------------------------------------------------
 
 
-def check_backup(folder: Path, progress: Progress = _no_progress) -> Manifest:
-    """The manifest, once every file it lists is there with its hash and nothing else is."""
+def check_backup(
+    folder: Path, trusted: dict[str, str], progress: Progress = _no_progress
+) -> Manifest:
+    """The manifest, once its signature (if signed) verifies with a ``trusted`` key (key id
+    → public key) and every file it lists is there with its hash and nothing else is."""
     manifest = Manifest.read(folder)
+    if manifest.signature and not (
+        trusted.get(manifest.key_id) == manifest.public_key
+        and check_signature(manifest.public_key, manifest.signed_bytes(), manifest.signature)
+    ):
+        raise BackupRefused(
+            "备份清单的签名无效或不是本系统的密钥所签：拒绝恢复",
+            "the manifest's signature does not verify with a trusted key",
+        )
+    database = DUMP if manifest.backend == "postgresql" else SQLITE_FILE
+    if database not in manifest.files:
+        raise BackupRefused(
+            f"备份清单未列出数据库文件 {database}", f"the manifest lacks {database}"
+        )
     present = {
         p.relative_to(folder).as_posix()
         for p in folder.rglob("*")
@@ -277,7 +320,7 @@ def check_backup(folder: Path, progress: Progress = _no_progress) -> Manifest:
         )
     for i, (name, digest) in enumerate(sorted(manifest.files.items()), start=1):
         path = folder / name
-        if not path.is_file() or ".." in Path(name).parts:
+        if Path(name).is_absolute() or ".." in Path(name).parts or not path.is_file():
             raise BackupRefused(f"备份缺少文件：{name}", f"the backup lacks {name}")
         if _sha256(path) != digest:
             raise BackupRefused(

@@ -31,6 +31,7 @@ from infrastructure.backup import (
     take_backup,
 )
 from infrastructure.settings import Settings
+from infrastructure.signing_keys import KeyFileError, key_file, keyring, load_signer
 from interfaces.bootstrap import build_case_service
 from interfaces.cli.context import settings_of
 from interfaces.cli.render import local, verify_lines
@@ -65,8 +66,12 @@ def backup(
     the config directory separately."""
     settings = settings_of(ctx)
     try:
+        signer = load_signer(key_file(settings))
+    except KeyFileError:
+        signer = None  # run away from the key: the manifest goes unsigned (restore warns)
+    try:
         with Progress(console=console, transient=True) as bar:
-            manifest = take_backup(settings, to, _bar(bar))
+            manifest = take_backup(settings, to, _bar(bar), signer=signer)
     except BackupRefused as e:
         _refuse(e)
     signed = manifest.checkpoint
@@ -80,6 +85,8 @@ def backup(
         )
     else:
         console.print("[yellow]日志尚无签名记录：恢复后只能校验哈希链[/yellow]")
+    if not manifest.signature:
+        console.print("[yellow]未找到签名密钥：备份清单未签名（恢复时会提示）[/yellow]")
     if manifest.evidence != "included":
         console.print(
             "[yellow]证据文件在对象存储中，未包含在备份内：请使用存储自身的版本与复制功能[/yellow]"
@@ -101,7 +108,12 @@ def restore(
     target = RestoreTarget(settings)
     try:
         with Progress(console=console, transient=True) as bar:
-            manifest = check_backup(from_, _bar(bar))
+            manifest = check_backup(from_, keyring(settings), _bar(bar))
+        if not manifest.signature:
+            console.print(
+                "[bold yellow]备份清单未签名：其中的日志位置与检查点只有哈希保护，"
+                "请另用外部锚点校验：chuishao verify --anchor[/bold yellow]"
+            )
         occupied = target.occupied()
         if occupied and not force:
             raise BackupRefused(

@@ -257,3 +257,20 @@ def test_a_backup_taken_while_the_service_writes_is_one_consistent_instant(
     _lose_database(cli_env)
     restored = runner.invoke(app, ["restore", "--from", str(folder)])
     assert restored.exit_code == 0, restored.output  # its head and signed row agree
+
+
+def test_an_edited_manifest_is_refused_by_its_signature(cli_env: Settings, tmp_path: Path) -> None:
+    """Whoever rewrites the dump can rewrite the hashes; not the manifest's signature."""
+    _cases(cli_env)
+    folder = _backup(tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["signature"]
+    manifest["head_position"] -= 1  # as if the log's last event had never been
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    _lose_database(cli_env)
+
+    refused = runner.invoke(app, ["restore", "--from", str(folder)])
+
+    assert refused.exit_code == 1
+    assert "签名无效" in refused.output
+    assert RestoreLeftNothing(cli_env)
