@@ -452,6 +452,12 @@ class RestoreTarget:
             return
         live = self.settings.data_dir
         staging = self.staged.data_dir
+        # Whatever the verifying service left in the staged file's WAL goes into the file.
+        staged = sqlite3.connect(staging / SQLITE_FILE)
+        try:
+            staged.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            staged.close()
         # A stale -wal beside the new file would be read as part of it: remove both first.
         for suffix in ("-wal", "-shm"):
             (live / (SQLITE_FILE + suffix)).unlink(missing_ok=True)

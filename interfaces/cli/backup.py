@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, TaskID
 
+from application.errors import CaseNotFound
 from application.log_chain import LogSignature
 from application.residents import Erasure
 from domain.errors import ChuishaoError
@@ -107,6 +108,12 @@ def restore(
     settings = settings_of(ctx)
     target = RestoreTarget(settings)
     try:
+        if not keyring(settings):
+            raise BackupRefused(
+                "本机没有签名公钥环，无法校验备份：请先恢复配置目录（签名密钥与 keyring）",
+                "no public keyring here to verify the backup with: restore the config "
+                "directory (signing key and keyring) first",
+            )
         with Progress(console=console, transient=True) as bar:
             manifest = check_backup(from_, keyring(settings), _bar(bar))
         if not manifest.signature:
@@ -143,7 +150,7 @@ def restore(
     console.print(
         f"[green]已恢复[/green]：日志位置 {manifest.head_position}（备份于 {local_text(manifest.created_at)}）"
     )
-    _reapply_erasures(settings, erased_before, manifest)
+    _reapply_erasures(settings, erased_before, manifest, replaced=occupied)
 
 
 def local_text(iso: str) -> str:
@@ -190,30 +197,43 @@ def _verify(staged: Settings, manifest: Manifest) -> bool:
     return report.intact
 
 
-def _reapply_erasures(settings: Settings, before: list[Erasure], manifest: Manifest) -> None:
+def _reapply_erasures(
+    settings: Settings, before: list[Erasure], manifest: Manifest, *, replaced: bool
+) -> None:
     """Erase again, with a new event naming the first erasure, every contact the replaced
     database had erased and the restored one still holds."""
-    with build_case_service(settings) as service:
+    with build_case_service(settings, signing=False) as service:
         done = {e.case_id for e in service.erasures()}
-        again = [e for e in before if e.case_id not in done]
+    again = [e for e in before if e.case_id not in done]
+    erased = _erase_again(settings, again) if again else 0
+    if erased:
+        console.print(
+            f"[bold yellow]已重新执行 {erased} 条居民信息删除[/bold yellow]：备份取于这些删除之前，"
+            "被替换的数据库记录了它们（chuishao audit erasures 可查）。"
+        )
+    if not replaced:
+        console.print(
+            f"[bold yellow]注意：备份取于 {local_text(manifest.created_at)}。此后若执行过居民信息删除"
+            "（chuishao forget），恢复的数据库不知道它们：请按删除台账重新执行 chuishao forget。[/bold yellow]"
+        )
+
+
+def _erase_again(settings: Settings, again: list[Erasure]) -> int:
+    """How many contacts were erased again (a case reported after the backup is not in the
+    restored log, nor its contact)."""
+    erased = 0
+    with build_case_service(settings) as service:
         for e in again:
             try:
                 role = Role(e.operator_role)
             except ValueError:
                 role = Role.ADMIN
             reason = f"恢复备份后重新执行删除（原删除于 {local(e.erased_at)}，理由：{e.reason}）"
-            service.forget_resident(
-                e.case_id, actor=Actor(e.operator_id, role), reason=reason[:1000]
-            )
-        if again:
-            service.checkpoint()
-    if again:
-        console.print(
-            f"[bold yellow]已重新执行 {len(again)} 条居民信息删除[/bold yellow]：备份取于这些删除之前，"
-            "被替换的数据库记录了它们（chuishao audit erasures 可查）。"
-        )
-    if not before:
-        console.print(
-            f"[bold yellow]注意：备份取于 {local_text(manifest.created_at)}。此后若执行过居民信息删除"
-            "（chuishao forget），恢复的数据库不知道它们：请按删除台账重新执行 chuishao forget。[/bold yellow]"
-        )
+            try:
+                erased += service.forget_resident(
+                    e.case_id, actor=Actor(e.operator_id, role), reason=reason[:1000]
+                )
+            except CaseNotFound:
+                continue
+        service.checkpoint()
+    return erased

@@ -169,6 +169,8 @@ def test_an_erasure_after_the_backup_is_applied_again_on_restore(
     folder = _backup(tmp_path)  # holds the contact …
     with build_case_service(cli_env) as service:
         assert service.forget_resident(ids[1], actor=DPO, reason="居民本人申请删除")
+        later = _report(service, 7)  # reported and erased after the backup: not restored at all
+        assert service.forget_resident(later, actor=DPO, reason="居民本人申请删除")
 
     restored = runner.invoke(app, ["restore", "--from", str(folder), "--force"])
 
@@ -273,4 +275,19 @@ def test_an_edited_manifest_is_refused_by_its_signature(cli_env: Settings, tmp_p
 
     assert refused.exit_code == 1
     assert "签名无效" in refused.output
+    assert RestoreLeftNothing(cli_env)
+
+
+def test_restore_without_the_keyring_is_refused_before_anything_is_touched(
+    cli_env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _cases(cli_env)
+    folder = _backup(tmp_path)
+    _lose_database(cli_env)
+    monkeypatch.setenv("CHUISHAO_CONFIG_DIR", str(tmp_path / "new-machine"))
+
+    refused = runner.invoke(app, ["restore", "--from", str(folder)])
+
+    assert refused.exit_code == 1
+    assert "配置目录" in refused.output
     assert RestoreLeftNothing(cli_env)
