@@ -83,8 +83,9 @@ def test_a_restored_log_verifies_against_its_signed_checkpoint(
 
     assert restored.exit_code == 0, restored.output
     assert "已恢复" in restored.output
-    checked = runner.invoke(app, ["verify"])
+    checked = runner.invoke(app, ["verify", "--anchor", str(folder / "manifest.json")])
     assert checked.exit_code == 0, checked.output
+    assert "一致" in checked.output  # the restored log holds the backup's signed row
     with build_case_service(cli_env) as service:
         assert [service.history(i) for i in ids] == before
         assert service.resident_contact(ids[1], reader=DPO) is not None  # contacts came back
