@@ -163,11 +163,12 @@ def _copy_sqlite(
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     dst = sqlite3.connect(target)
     try:
-        # A few pages at a time: writers get the lock between steps, and a write in
-        # between restarts the copy (the library's rule), so the copy is one instant.
-        src.backup(
-            dst, pages=1024, progress=lambda _s, left, total: progress("copy", total - left, total)
-        )
+        # All pages in one step, so in one read transaction: the copy is one instant, and
+        # in WAL mode the writers go on meanwhile. (Copied a few pages a step, every write
+        # by the service would restart the copy: at a city's rate it might never end.)
+        progress("copy", 0, 0)
+        src.backup(dst, pages=-1)
+        progress("copy", 1, 1)
         dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal
         head, checkpoint = _sqlite_head(dst)
     finally:
