@@ -349,10 +349,13 @@ class RestoreTarget:
             path = self.settings.data_dir / SQLITE_FILE
             if not path.exists():
                 return False
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-                found = conn.execute(
+            lite = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                found = lite.execute(
                     "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
                 ).fetchone()
+            finally:
+                lite.close()
             return bool(found[0])
         with postgres_connect(event_store_env(self.settings)) as conn:
             found = conn.execute(
@@ -379,10 +382,10 @@ class RestoreTarget:
                 )
             self._stage_postgres(folder, progress)
         else:
-            self._stage_sqlite(folder, manifest, progress)
+            self._stage_sqlite(folder, progress)
         return self.staged
 
-    def _stage_sqlite(self, folder: Path, manifest: Manifest, progress: Progress) -> None:
+    def _stage_sqlite(self, folder: Path, progress: Progress) -> None:
         staging = self.settings.data_dir / f".restore-{secrets.token_hex(4)}"
         staging.mkdir(parents=True)
         shutil.copy2(folder / SQLITE_FILE, staging / SQLITE_FILE)
