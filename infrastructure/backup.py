@@ -272,7 +272,6 @@ def _dump_postgres(
             [
                 pg_dump,
                 "-Fc",
-                "--no-owner",
                 f"--snapshot={snapshot}",
                 "-n",
                 schema,
@@ -410,9 +409,11 @@ class RestoreTarget:
         progress("restore", 0, 1)
         try:
             _run(
+                # Owners as dumped: with roles separated the views are the service
+                # role's own, the log the owner's (the restoring role must be able to
+                # give them: a superuser, or a member of the service's role).
                 [
                     pg_restore,
-                    "--no-owner",
                     "--exit-on-error",
                     "-d",
                     env["POSTGRES_DBNAME"],
