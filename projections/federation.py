@@ -172,25 +172,35 @@ def check_export(
         raise RollupsRefused("指标列与本系统不一致", "its measures differ from this system's")
     try:
         public_key, key_id, signature = doc["public_key"], doc["key_id"], doc["signature"]
-        if key_id_of(public_key) != key_id or not check_signature(
+        signed = key_id_of(public_key) == key_id and check_signature(
             public_key, signed_bytes(doc), signature
-        ):
-            raise ValueError("signature")
-        for row in doc["rows"]:
-            if len(row["counts"]) != len(MEASURES) or not all(
-                isinstance(n, int) and n >= 0 for n in row["counts"]
-            ):
-                raise ValueError("counts")
-            for k in ("month", "street_id", "community_id"):
-                if not isinstance(row[k], str) or not 0 < len(row[k]) <= 64:
-                    raise ValueError(k)
-        int(doc["log_position"])
-        if not isinstance(doc["city_id"], str) or not 0 < len(doc["city_id"]) <= 64:
-            raise ValueError("city_id")
+        )
+    except (KeyError, TypeError, ValueError):
+        signed = False
+    if not signed:
+        raise RollupsRefused("签名无效或文件被改动：拒绝导入", "bad signature or altered file")
+    try:
+        _check_content(doc)
     except (KeyError, TypeError, ValueError) as e:
         raise RollupsRefused(
-            "签名无效或内容被改动：拒绝导入", f"bad signature or altered content ({e})"
+            f"文件内容格式不正确（{e}）：拒绝导入", f"malformed content ({e})"
         ) from None
+
+
+def _check_content(doc: dict[str, Any]) -> None:
+    seen = set()
+    for row in doc["rows"]:
+        if len(row["counts"]) != len(MEASURES) or not all(
+            type(n) is int and n >= 0 for n in row["counts"]
+        ):
+            raise ValueError("counts")
+        key = tuple(row[k] for k in ("month", "street_id", "community_id"))
+        if not all(isinstance(k, str) and 0 < len(k) <= 64 for k in key) or key in seen:
+            raise ValueError(f"place {key}")
+        seen.add(key)
+    int(doc["log_position"])
+    if not isinstance(doc["city_id"], str) or not 0 < len(doc["city_id"]) <= 64:
+        raise ValueError("city_id")
 
 
 def import_export(

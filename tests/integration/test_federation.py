@@ -114,7 +114,18 @@ def test_a_forged_or_mismatched_file_is_refused(
     other["signature"] = signer.sign(signed_bytes(other))
     (tmp_path / "mismatched.json").write_text(json.dumps(other))
 
-    for name, reason in (("forged.json", "签名无效"), ("mismatched.json", "登记的密钥")):
+    # Beijing's own key signing a file that counts one place twice.
+    twice = json.loads(cities[0].read_text())
+    twice["rows"].append(twice["rows"][0])
+    own = load_signer(cities[0].parent / "beijing-config" / "signing.key")
+    twice["signature"] = own.sign(signed_bytes(twice))
+    (tmp_path / "twice.json").write_text(json.dumps(twice))
+
+    for name, reason in (
+        ("forged.json", "签名无效"),
+        ("mismatched.json", "登记的密钥"),
+        ("twice.json", "格式不正确"),
+    ):
         result = runner.invoke(app, ["import-rollups", str(tmp_path / name)])
         assert result.exit_code == 1, result.output
         assert reason in result.output
