@@ -4,6 +4,7 @@ province summing its cities' signed rollups (projections/federation.py)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from infrastructure.signing_keys import KeyFileError, check_signature, key_file,
 from infrastructure.sql import make_engine
 from interfaces.bootstrap import build_container
 from interfaces.cli.context import settings_of
+from interfaces.cli.render import local
 from interfaces.cli.signing import read_trusted
 from projections.federation import (
     RollupsRefused,
@@ -134,7 +136,7 @@ def province(
     for r in rows:
         table.add_row(
             escape(r.city_name),
-            r.as_of[:16],
+            _beijing(r.as_of),
             str(r.counts.reported),
             *_rates(r.counts, weights, shown),
         )
@@ -143,6 +145,13 @@ def province(
         "[bold]全省[/bold]", "", str(everything.reported), *_rates(everything, weights, shown)
     )
     console.print(table)
+
+
+def _beijing(iso: str) -> str:
+    try:
+        return local(datetime.fromisoformat(iso))
+    except ValueError:
+        return iso[:16]
 
 
 def _rates(counts: Counts, weights: Weights, shown: tuple[str, ...]) -> list[str]:
