@@ -10,9 +10,12 @@ personal data a resident had erased.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 from rich.console import Console
@@ -34,6 +37,7 @@ from infrastructure.backup import (
 from infrastructure.settings import Settings
 from infrastructure.signing_keys import KeyFileError, key_file, keyring, load_signer
 from interfaces.bootstrap import build_case_service
+from interfaces.cli.audit import check_operator
 from interfaces.cli.context import settings_of
 from interfaces.cli.render import local, verify_lines
 
@@ -101,6 +105,14 @@ def restore(
     force: Annotated[
         bool, typer.Option("--force", help="replace a database that already holds a log")
     ] = False,
+    erasures: Annotated[
+        Path | None,
+        typer.Option(
+            "--erasures",
+            help="an erasure register kept outside (chuishao audit erasures --json, or "
+            "GET /audit/erasures): each erasure is applied again",
+        ),
+    ] = None,
 ) -> None:
     """Restore a backup (stop the service first). Refuses a backup whose files do not match
     its manifest, a log that does not verify against its signed checkpoint, and a target
@@ -128,6 +140,8 @@ def restore(
                 "the target already holds a log: add --force to replace it",
             )
         erased_before = _erasures(settings) if occupied else []
+        if erasures is not None:
+            erased_before += read_register(erasures)
         with Progress(console=console, transient=True) as bar:
             staged = target.stage(from_, manifest, _bar(bar))
     except BackupRefused as e:
@@ -150,12 +164,10 @@ def restore(
     console.print(
         f"[green]已恢复[/green]：日志位置 {manifest.head_position}（备份于 {local_text(manifest.created_at)}）"
     )
-    _reapply_erasures(settings, erased_before, manifest, replaced=occupied)
+    _reapply_erasures(settings, erased_before, manifest, known=occupied or erasures is not None)
 
 
 def local_text(iso: str) -> str:
-    from datetime import datetime
-
     try:
         return local(datetime.fromisoformat(iso))
     except ValueError:
@@ -198,20 +210,20 @@ def _verify(staged: Settings, manifest: Manifest) -> bool:
 
 
 def _reapply_erasures(
-    settings: Settings, before: list[Erasure], manifest: Manifest, *, replaced: bool
+    settings: Settings, before: list[Erasure], manifest: Manifest, *, known: bool
 ) -> None:
     """Erase again, with a new event naming the first erasure, every contact the replaced
     database had erased and the restored one still holds."""
     with build_case_service(settings, signing=False) as service:
         done = {e.case_id for e in service.erasures()}
-    again = [e for e in before if e.case_id not in done]
+    again = list({e.case_id: e for e in before if e.case_id not in done}.values())
     erased = _erase_again(settings, again) if again else 0
     if erased:
         console.print(
             f"[bold yellow]已重新执行 {erased} 条居民信息删除[/bold yellow]：备份取于这些删除之前，"
-            "被替换的数据库记录了它们（chuishao audit erasures 可查）。"
+            "被替换的数据库或删除台账记录了它们（chuishao audit erasures 可查）。"
         )
-    if not replaced:
+    if not known:
         console.print(
             f"[bold yellow]注意：备份取于 {local_text(manifest.created_at)}。此后若执行过居民信息删除"
             "（chuishao forget），恢复的数据库不知道它们：请按删除台账重新执行 chuishao forget。[/bold yellow]"
@@ -237,3 +249,25 @@ def _erase_again(settings: Settings, again: list[Erasure]) -> int:
                 continue
         service.checkpoint()
     return erased
+
+
+def read_register(path: Path) -> list[Erasure]:
+    """An erasure register: the JSON list `chuishao audit erasures --json` prints."""
+    try:
+        rows = json.loads(path.read_text())
+        return [
+            Erasure(
+                case_id=UUID(str(r["case_id"])),
+                version=int(r.get("version", 0)),
+                position=int(r.get("position", 0)),
+                erased_at=datetime.fromisoformat(str(r["erased_at"])),
+                operator_id=check_operator(str(r["operator_id"])),
+                operator_role=str(r["operator_role"]),
+                reason=str(r["reason"]),
+            )
+            for r in rows
+        ]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, ChuishaoError) as e:
+        raise BackupRefused(
+            f"无法读取删除台账 {path}：{e}", f"cannot read the erasure register {path}: {e}"
+        ) from None

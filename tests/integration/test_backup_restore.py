@@ -292,3 +292,31 @@ def test_restore_without_the_keyring_is_refused_before_anything_is_touched(
     assert refused.exit_code == 1
     assert "配置目录" in refused.output
     assert RestoreLeftNothing(cli_env)
+
+
+def test_an_erasure_register_kept_outside_is_applied_to_a_restore_into_an_empty_database(
+    cli_env: Settings, tmp_path: Path
+) -> None:
+    ids = _cases(cli_env)
+    folder = _backup(tmp_path)
+    with build_case_service(cli_env) as service:
+        assert service.forget_resident(ids[2], actor=DPO, reason="居民本人申请删除")
+    exported = runner.invoke(app, ["audit", "erasures", "--json"])
+    assert exported.exit_code == 0, exported.output
+    register = tmp_path / "erasures.json"
+    register.write_text(exported.stdout)
+    _lose_database(cli_env)  # the database that recorded the erasure is gone
+
+    restored = runner.invoke(app, ["restore", "--from", str(folder), "--erasures", str(register)])
+
+    assert restored.exit_code == 0, restored.output
+    assert "重新执行 1 条居民信息删除" in restored.output
+    with build_case_service(cli_env) as service:
+        contact = service.resident_contact(ids[2], reader=DPO)
+        assert contact is not None and contact.name is None
+    garbled = tmp_path / "garbled.json"
+    garbled.write_text('[{"case_id": "not-a-case"}]')
+    refused = runner.invoke(
+        app, ["restore", "--from", str(folder), "--force", "--erasures", str(garbled)]
+    )
+    assert refused.exit_code == 1 and "删除台账" in refused.output
