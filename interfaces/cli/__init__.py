@@ -16,7 +16,7 @@ from domain.errors import ChuishaoError
 from domain.values import Actor, Role
 from infrastructure.settings import Settings
 from interfaces.bootstrap import Container, build_case_service, build_container
-from interfaces.cli import audit, db, notify, projections, signing, users
+from interfaces.cli import audit, backup, db, federation, notify, projections, signing, users
 from interfaces.cli import workers as workers_cli
 from interfaces.cli.audit import check_operator
 from interfaces.cli.context import settings_of
@@ -34,6 +34,11 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(notify.app, name="notify")
 app.add_typer(workers_cli.app, name="worker")
 app.command("project")(projections.project)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
+app.command("export-rollups")(federation.export_rollups)
+app.command("import-rollups")(federation.import_rollups)
+app.command("province")(federation.province)
 _probe = Console()
 # Piped output (CI logs, files) gets a wide fixed width so Chinese tables stay readable.
 console = _probe if _probe.is_terminal else Console(width=150)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from dataclasses import asdict
+from typing import Annotated, Any
 from uuid import UUID
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from application.residents import Erasure
 from domain.errors import InvalidValue
 from interfaces.bootstrap import build_case_service
 from interfaces.cli.context import settings_of
@@ -32,10 +35,22 @@ def check_operator(operator: str) -> str:
 
 
 @app.command()
-def erasures(ctx: typer.Context) -> None:
+def erasures(
+    ctx: typer.Context,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="print JSON (as GET /audit/erasures): the register `restore --erasures` reads",
+        ),
+    ] = False,
+) -> None:
     """Every erasure of a resident's contact: case, operator, role, reason, time."""
     with build_case_service(settings_of(ctx)) as service:
         rows = service.erasures()
+    if as_json:
+        typer.echo(json.dumps([_plain(e) for e in rows], ensure_ascii=False, indent=1))
+        return
     table = Table(title=f"居民信息删除记录（{len(rows)} 条）")
     for heading in ("时间", "案件", "操作人", "角色", "理由"):
         table.add_column(heading)
@@ -63,3 +78,9 @@ def contact_reads(
     for r in rows:
         table.add_row(local(r.read_at), str(r.case_id), r.reader_id, r.reader_role)
     console.print(table)
+
+
+def _plain(e: Erasure) -> dict[str, Any]:
+    return {k: str(v) if not isinstance(v, int) else v for k, v in asdict(e).items()} | {
+        "erased_at": e.erased_at.isoformat()
+    }

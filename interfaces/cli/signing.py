@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from application.log_chain import LogSignature, key_id_of
+from infrastructure.backup import FORMAT as BACKUP_FORMAT
 from infrastructure.signing_keys import (
     KeyFileError,
     check_signature,
@@ -162,7 +163,10 @@ def read_trusted(files: list[Path]) -> dict[str, str]:
 
 def read_anchor(path: Path) -> LogSignature:
     try:
-        anchor = LogSignature.from_anchor(json.loads(path.read_text()))
+        data = json.loads(path.read_text())
+        if isinstance(data, dict) and data.get("format") == BACKUP_FORMAT:
+            data = data["checkpoint"]  # a backup's manifest: its newest signed row
+        anchor = LogSignature.from_anchor(data)
     except (OSError, ValueError, TypeError, KeyError) as e:
         console.print(f"[red]无法读取锚点 {path}：{e}[/red]")
         raise typer.Exit(2) from None

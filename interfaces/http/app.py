@@ -26,6 +26,7 @@ from interfaces.http.routes import (
     notifications,
     open311,
     operations,
+    province,
     queue,
     reference,
     work_orders,
@@ -104,6 +105,7 @@ def create_app(
         notifications,
         work_orders,
         operations,
+        province,
     ):
         app.include_router(module.router)
     app.include_router(open311.router)
