@@ -26,6 +26,7 @@ from interfaces.http.routes import (
     open311,
     queue,
     reference,
+    roster,
     work_orders,
 )
 from interfaces.web import pages
@@ -91,6 +92,7 @@ def create_app(
         queue,
         notifications,
         work_orders,
+        roster,
     ):
         app.include_router(module.router)
     app.include_router(open311.router)
