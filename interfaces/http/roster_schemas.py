@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from application.residents import NAME_MAX
 from domain.needs import MAX_PEOPLE
@@ -24,66 +24,124 @@ class RosterWriteAccepted(BaseModel):
     position: int = Field(description="Position in the roster's own log")
 
 
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [*examples]})
+
+
 class CouncilUnitCreate(Request):
     """A unit takes a seat on a community's or street's 共驻共建 council."""
 
-    unit_id: Id
-    level: Level = Level.COMMUNITY
-    place_id: Id = Field(description="the community's id (level community) or the street's")
-    liaison: Annotated[str, Field(max_length=100)] = ""
+    model_config = _examples(
+        {
+            "unit_id": "yili-group",
+            "level": "community",
+            "place_id": "yili-jinwei",
+            "liaison": "党群工作部",
+        }
+    )
+    unit_id: Id = Field(description="单位编号（辖区参考数据中的单位）")
+    level: Level = Field(
+        Level.COMMUNITY, description="理事会层级：社区（community）或街道（street）"
+    )
+    place_id: Id = Field(description="社区编号（社区理事会）或街道编号（街道理事会）")
+    liaison: Annotated[str, Field(max_length=100)] = Field(
+        "", description="联络人（部门或职务，不填个人电话）"
+    )
 
 
 class LeaveCreate(Request):
-    reason: Reason
+    model_config = _examples({"reason": "企业迁出本社区"})
+    reason: Reason = Field(description="理由（1–1000 字）")
 
 
 class MoveCreate(Request):
-    community_id: Id
+    model_config = _examples({"community_id": "yuehe"})
+    community_id: Id = Field(description="新的居住社区编号")
 
 
 class MemberCreate(Request):
     """An 在职党员 registers with the community where they live."""
 
-    community_id: Id
-    name: Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
-    phone: Phone | None = None
-    unit_id: Id | None = Field(None, description="the employer, if a unit of the jurisdiction")
-    employer: Annotated[str, Field(max_length=EMPLOYER_MAX)] = ""
+    model_config = _examples(
+        {
+            "community_id": "yili-jinwei",
+            "name": "张建国",
+            "phone": "13900001111",
+            "unit_id": "yili-group",
+            "skills": ["入户走访", "法律咨询"],
+            "available": "周末上午",
+            "user_id": None,
+        }
+    )
+    community_id: Id = Field(description="居住社区编号（党员向其报到的社区）")
+    name: Annotated[str, Field(min_length=1, max_length=NAME_MAX)] = Field(
+        description="姓名（存入可删除的个人信息库，不进入事件日志）"
+    )
+    phone: Phone | None = Field(None, description="电话（同上，可删除）")
+    unit_id: Id | None = Field(None, description="工作单位编号（辖区内单位时填写）")
+    employer: Annotated[str, Field(max_length=EMPLOYER_MAX)] = Field(
+        "", description="工作单位名称（不在辖区单位表中时填写）"
+    )
     skills: Annotated[
         list[Annotated[str, Field(max_length=SKILL_LEN)]], Field(max_length=SKILL_MAX)
-    ] = []
-    available: Annotated[str, Field(max_length=TIMES_MAX)] = ""
-    user_id: Id | None = Field(None, description="the member's sign-in account (role member)")
+    ] = Field([], description="特长，如入户走访、法律咨询、为老服务")
+    available: Annotated[str, Field(max_length=TIMES_MAX)] = Field(
+        "", description="可服务时间，如周末上午"
+    )
+    user_id: Id | None = Field(None, description="党员的登录账号（角色为在职党员，同一社区）")
 
 
 class NeedCreate(Request):
     """A community's need; with ``case_id``, a need of that case."""
 
-    community_id: Id | None = None
-    kind: NeedKind
-    title: Annotated[str, Field(min_length=1, max_length=TITLE_MAX)]
-    description: Annotated[str, Field(max_length=TEXT_MAX)] = ""
-    people: Annotated[StrictInt, Field(ge=1, le=MAX_PEOPLE)] = 1
-    case_id: UUID | None = None
+    model_config = _examples(
+        {
+            "community_id": "yili-jinwei",
+            "kind": "home_visit",
+            "title": "城市华庭消防通道入户走访",
+            "description": "动员车主挪车，讲解消防通道规定",
+            "people": 10,
+            "case_id": None,
+        }
+    )
+    community_id: Id | None = Field(None, description="社区编号（为案件发布时默认取案件所在社区）")
+    kind: NeedKind = Field(
+        description="需求类型：入户走访、平安巡逻、为老服务、环境整治、案件协助、其他"
+    )
+    title: Annotated[str, Field(min_length=1, max_length=TITLE_MAX)] = Field(description="需求名称")
+    description: Annotated[str, Field(max_length=TEXT_MAX)] = Field("", description="需求说明")
+    people: Annotated[StrictInt, Field(ge=1, le=MAX_PEOPLE)] = Field(1, description="所需人数")
+    case_id: UUID | None = Field(None, description="关联案件编号：完成确认后记入案件办理过程")
 
 
 class ClaimCreate(Request):
     """认领: a member or a liaison claims for themself (no body needed); a coordinator
     names who claimed by telephone."""
 
-    claimant_kind: ClaimantKind | None = None
-    claimant_id: UUID | None = None
-    note: Annotated[str, Field(max_length=NOTE_MAX)] = ""
+    model_config = _examples(
+        {}, {"claimant_kind": "member", "claimant_id": "0f3d3a1e-6b7c-4f8e-a2d4-1c9e5b7a3f60"}
+    )
+    claimant_kind: ClaimantKind | None = Field(
+        None, description="认领方类型（协调员代为认领时填写）：在职党员或驻区单位"
+    )
+    claimant_id: UUID | None = Field(None, description="认领方编号：党员编号或理事会成员单位编号")
+    note: Annotated[str, Field(max_length=NOTE_MAX)] = Field("", description="认领说明")
 
 
 class CompletionCreate(Request):
-    hours: Annotated[float, Field(gt=0, le=2000)]
-    result: Annotated[str, Field(min_length=1, max_length=NOTE_MAX)]
+    model_config = _examples({"hours": 3, "result": "走访12户，劝离占道车辆3辆"})
+    hours: Annotated[float, Field(gt=0, le=2000)] = Field(
+        description="服务时长（小时；党员每项不超过72小时，单位不超过2000小时）"
+    )
+    result: Annotated[str, Field(min_length=1, max_length=NOTE_MAX)] = Field(
+        description="服务成效（简要）"
+    )
 
 
 class ConfirmationCreate(Request):
-    assessment: Assessment
-    comment: Annotated[str, Field(max_length=NOTE_MAX)] = ""
+    model_config = _examples({"assessment": "good", "comment": "认真负责，居民认可"})
+    assessment: Assessment = Field(description="社区评价：优秀、良好、一般、较差")
+    comment: Annotated[str, Field(max_length=NOTE_MAX)] = Field("", description="评价意见")
 
 
 class SeatPublic(BaseModel):
