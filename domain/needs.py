@@ -236,10 +236,6 @@ class Need(Aggregate):
             raise RuleViolation(
                 f"需求{self.state.label}，不能确认", f"the need is {self.state.value}; not done"
             )
-        if actor.user_id == self.claimed_by:
-            raise RuleViolation(
-                "认领人不能确认自己完成的需求", "the claimant may not confirm their own work"
-            )
         self._record(
             NeedConfirmed,
             actor,

@@ -17,11 +17,24 @@ from eventsourcing.persistence import StoredEvent
 from infrastructure.recorders import IdempotentPostgresRecorder, IdempotentSQLiteRecorder
 
 
+ROSTER_EVENTS_TABLE = "chuishao_roster_events"  # RosterService.name + "_events"
+
+
 class RosterSQLiteRecorder(IdempotentSQLiteRecorder):
+    def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
+        # The library names every SQLite application's table "stored_events": the roster
+        # would write into the case log. Its own table, as on PostgreSQL.
+        del events_table_name
+        super().__init__(datastore, events_table_name=ROSTER_EVENTS_TABLE)
+
     def _sign(self, cursor: Any, ids: Sequence[int] | None, events: Sequence[StoredEvent]) -> None:
         """Not signed (see the module's docstring)."""
 
 
 class RosterPostgresRecorder(IdempotentPostgresRecorder):
+    def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
+        del events_table_name
+        super().__init__(datastore, events_table_name=ROSTER_EVENTS_TABLE)
+
     def _sign(self, cursor: Any, ids: Sequence[int] | None, events: Sequence[StoredEvent]) -> None:
         """Not signed (see the module's docstring)."""
