@@ -16,7 +16,6 @@ from eventsourcing.persistence import StoredEvent
 
 from infrastructure.recorders import IdempotentPostgresRecorder, IdempotentSQLiteRecorder
 
-
 ROSTER_EVENTS_TABLE = "chuishao_roster_events"  # RosterService.name + "_events"
 
 
