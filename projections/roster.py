@@ -9,6 +9,7 @@ or an export shows them (``RosterService.member_names``), so an erasure leaves n
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -115,18 +116,46 @@ class RosterView:
         self._lock = threading.Lock()
 
     def refresh(self) -> RosterView:
+        """Apply what the log added. Readers in other threads keep iterating the dicts and
+        rows they hold: changes go to copies (of the dicts, and of each row changed), which
+        replace the originals only once applied."""
         with self._lock:
-            for position, event in self.log.notifications(self.position + 1):
-                self.apply(event)
+            events = list(self.log.notifications(self.position + 1))
+            if not events:
+                return self
+            seats, members, needs = dict(self.seats), dict(self.members), dict(self.needs)
+            fresh: set[str] = set()
+            for position, event in events:
+                key = str(event.originator_id)
+                for rows in (seats, members, needs):
+                    if key in rows and key not in fresh:
+                        row = copy.copy(rows[key])
+                        for name in ("spells", "moves"):
+                            if hasattr(row, name):
+                                setattr(row, name, list(getattr(row, name)))
+                        rows[key] = row  # type: ignore[assignment]
+                fresh.add(key)
+                self._apply(event, seats, members, needs)
                 self.position = position
+            self.seats, self.members, self.needs = seats, members, needs
         return self
 
     def apply(self, e: Any) -> None:
+        """Apply one event in place (a view that no other thread reads)."""
+        self._apply(e, self.seats, self.members, self.needs)
+
+    def _apply(
+        self,
+        e: Any,
+        seats: dict[str, SeatRow],
+        members: dict[str, MemberRow],
+        needs: dict[str, NeedRow],
+    ) -> None:
         key = str(e.originator_id)
         at: datetime = e.timestamp
         match e:
             case rs.CouncilUnitJoined():
-                self.seats[key] = SeatRow(
+                seats[key] = SeatRow(
                     key,
                     e.unit_id,
                     e.level,
@@ -137,15 +166,15 @@ class RosterView:
                     spells=[(at, True)],
                 )
             case rs.CouncilUnitLeft():
-                seat = self.seats[key]
+                seat = seats[key]
                 seat.active, seat.left_at = False, at
                 seat.spells.append((at, False))
             case rs.CouncilUnitRejoined():
-                seat = self.seats[key]
+                seat = seats[key]
                 seat.active, seat.left_at, seat.liaison = True, None, e.liaison
                 seat.spells.append((at, True))
             case rs.MemberRegistered():
-                self.members[key] = MemberRow(
+                members[key] = MemberRow(
                     key,
                     e.community_id,
                     e.street_id,
@@ -158,16 +187,16 @@ class RosterView:
                     moves=[(at, e.community_id, e.street_id)],
                 )
             case rs.MemberMoved():
-                member = self.members[key]
+                member = members[key]
                 member.community_id, member.street_id = e.community_id, e.street_id
                 member.moves.append((at, e.community_id, e.street_id))
             case rs.MemberLeft():
-                member = self.members[key]
+                member = members[key]
                 member.active, member.left_at = False, at
             case rs.MemberContactErased():
-                self.members[key].contact_erased = True
+                members[key].contact_erased = True
             case nd.NeedPosted():
-                self.needs[key] = NeedRow(
+                needs[key] = NeedRow(
                     key,
                     e.community_id,
                     e.street_id,
@@ -179,17 +208,17 @@ class RosterView:
                     at,
                 )
             case nd.NeedClaimed():
-                need = self.needs[key]
+                need = needs[key]
                 need.state = "claimed"
                 need.claimant_kind, need.claimant_id = e.claimant_kind, e.claimant_id
                 need.claimant_unit_id, need.claimed_at = e.unit_id, at
             case nd.NeedClaimReleased():
-                need = self.needs[key]
+                need = needs[key]
                 need.state = "posted"
                 need.claimant_kind = need.claimant_id = need.claimant_unit_id = None
                 need.claimed_at = None
             case nd.NeedDone():
-                need = self.needs[key]
+                need = needs[key]
                 need.state, need.minutes, need.result, need.done_at = (
                     "done",
                     e.minutes,
@@ -197,13 +226,13 @@ class RosterView:
                     at,
                 )
             case nd.NeedConfirmed():
-                need = self.needs[key]
+                need = needs[key]
                 need.state, need.assessment, need.comment = "confirmed", e.assessment, e.comment
                 need.confirmed_at = at
             case nd.NeedCancelled():
-                need = self.needs[key]
+                need = needs[key]
                 need.state, need.cancelled_at = "cancelled", at
-        for rows in (self.seats, self.members, self.needs):
+        for rows in (seats, members, needs):
             row = rows.get(key)
             if row is not None and hasattr(row, "version"):
                 row.version = e.originator_version
