@@ -14,9 +14,8 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
+from infrastructure.append_only import ROSTER_EVENTS_TABLE
 from infrastructure.recorders import IdempotentPostgresRecorder, IdempotentSQLiteRecorder
-
-ROSTER_EVENTS_TABLE = "chuishao_roster_events"  # RosterService.name + "_events"
 
 
 class RosterSQLiteRecorder(IdempotentSQLiteRecorder):
