@@ -38,6 +38,8 @@ def test_a_member_claims_completes_and_the_community_confirms(api: Api) -> None:
     assert need["state"] == "confirmed" and need["hours"] == 2.5
     assert need["claimant_id"] == member_id and need["claimant_unit_id"] == "yili-group"
 
+    assert api.get("m1", "/members/me").json()["id"] == member_id
+    assert api.get("coordinator", "/members/me").status_code == 404
     record = api.get("m1", f"/members/{member_id}/record").json()
     assert record["member"]["name"] == "张建国"
     assert record["confirmed_hours"] == 2.5 and record["confirmed"] == 1

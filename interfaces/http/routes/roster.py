@@ -202,6 +202,16 @@ def list_members(
     return [member_public(m, names.get(UUID(m.member_id))) for m in rows]
 
 
+@router.get("/members/me", response_model=MemberPublic)
+def read_own_member(c: ContainerDep, user: CurrentUser) -> MemberPublic:
+    """A member's own roster entry (role member): where their record and needs start."""
+    from application.roster import member_id_of_user
+
+    if user.role is not Role.MEMBER:
+        raise RosterNotFound("报到党员", "me")
+    return read_member(member_id_of_user(user.user_id), c, user)
+
+
 @router.get("/members/{member_id}", response_model=MemberPublic)
 def read_member(member_id: UUID, c: ContainerDep, user: CurrentUser) -> MemberPublic:
     contact = c.roster.member_contact(user, member_id)  # checks access, logs the read
