@@ -252,7 +252,9 @@ class RosterService(Application[UUID]):
         member.leave(actor=user.actor, at=self._at(member), reason=reason)
         return self._save(member, context)
 
-    def forget_member(self, user: User, member_id: UUID, *, reason: str) -> WriteResult:
+    def forget_member(
+        self, user: User, member_id: UUID, *, reason: str, context: CommandContext = NO_CONTEXT
+    ) -> WriteResult:
         """Erase the member's name and phone (PIPL): an administrator's act, recorded by
         ``MemberContactErased`` in the transaction that destroys the contact."""
         if user.role is not Role.ADMIN:
@@ -260,7 +262,7 @@ class RosterService(Application[UUID]):
         member = self.member(user, member_id)
         member.erase_contact(actor=user.actor, at=self._at(member), reason=reason)
         residents = self._residents()
-        result = self._save(member, NO_CONTEXT, erase_contacts=[str(member.id)])
+        result = self._save(member, context, erase_contacts=[str(member.id)])
         self._guard(residents.after_erasure)
         return result
 

@@ -242,7 +242,9 @@ def forget_member(member_id: UUID, body: LeaveCreate, cmd: RosterCommandsDep) ->
     """Erase the member's name and phone (PIPL; administrators). Records, sheets and
     exports show 已删除 from then on."""
     return cmd.run(
-        lambda ctx: cmd.c.roster.forget_member(cmd.user, member_id, reason=body.reason),
+        lambda ctx: cmd.c.roster.forget_member(
+            cmd.user, member_id, reason=body.reason, context=ctx
+        ),
         "/members/{id}",
     )
 
@@ -283,8 +285,7 @@ def member_feedback(
     c.roster.member(user, member_id)
     view = c.roster_view.refresh()
     row = _member_row(c, member_id)
-    begin, until = _instant(start, "start"), _instant(end, "end")
-    assert begin is not None and until is not None
+    begin, until = _required(start, "start"), _required(end, "end")
     if until <= begin:
         raise InvalidValue("结束时间须晚于开始时间", "end must be after start", field="end")
     got = reads.feedback_sheet(view, str(member_id), start=begin, end=until)
@@ -443,8 +444,7 @@ def measures(
     """报到率, hours per member and per unit, needs met and how fast — per community,
     per street and in all, over the communities the caller sees (docs/measures.md)."""
     _require_reader(user)
-    begin, until = _instant(start, "start"), _instant(end, "end")
-    assert begin is not None and until is not None
+    begin, until = _required(start, "start"), _required(end, "end")
     if until <= begin:
         raise InvalidValue("结束时间须晚于开始时间", "end must be after start", field="end")
     at = _instant(as_of, "as_of") or c.roster.clock()
@@ -603,6 +603,13 @@ def _check_member_account(c: Container, user_id: str, community_id: str) -> None
         raise InvalidValue(
             "该账号不属于此社区", "that account is scoped to another community", field="user_id"
         )
+
+
+def _required(text: str, field: str) -> datetime:
+    at = _instant(text, field)
+    if at is None:
+        raise InvalidValue(f"须指定 {field}", f"{field} is required", field=field)
+    return at
 
 
 def _instant(text: str | None, field: str) -> datetime | None:
