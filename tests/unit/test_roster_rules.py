@@ -134,3 +134,19 @@ def test_a_member_moves_and_leaves_once_and_keeps_no_personal_data_in_events() -
             skills=[],
             available="",
         )
+
+
+def test_a_member_account_reports_to_exactly_one_community() -> None:
+    from application.access import check_scopes
+    from infrastructure.jurisdiction_file import load_jurisdiction
+
+    j = load_jurisdiction(None)
+    assert check_scopes(Role.MEMBER, ["community:yuehe"], j) == {"community:yuehe"}
+    for scopes in (
+        [],
+        ["community:yuehe", "community:yili-jinwei"],
+        ["street:jianshe"],
+        ["community:nowhere"],
+    ):
+        with pytest.raises(InvalidValue):
+            check_scopes(Role.MEMBER, scopes, j)
