@@ -26,7 +26,7 @@ from eventsourcing.persistence import (
 )
 
 from application.access import AccessPolicy, Forbidden, User
-from application.errors import ConcurrencyConflict, StaleVersion, StorageUnavailable
+from application.errors import CaseNotFound, ConcurrencyConflict, StaleVersion, StorageUnavailable
 from application.integrity import ChainedEventStore, ChainMapper
 from application.requests import NO_CONTEXT, CommandContext, KeyedWrite
 from application.residents import ResidentRegistry, check_contact
@@ -326,8 +326,6 @@ class RosterService(Application[UUID]):
         if case_id is not None:
             case = self.cases.get_case(case_id)
             if not self.case_policy.can_see(user, case):
-                from application.errors import CaseNotFound
-
                 raise CaseNotFound(case_id)
             if case.status.is_final:
                 raise RuleViolation("案件已结束，不能再为其发布需求", "the case is final")

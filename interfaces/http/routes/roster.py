@@ -15,10 +15,11 @@ from fastapi import APIRouter, Depends, Header, Query
 from application.access import Forbidden, User
 from application.idempotency import run_once
 from application.requests import CommandContext, RequestKey
+from application.roster import member_id_of_user
 from application.roster_access import RosterNotFound, community_ids_seen
 from application.views import WriteResult
 from domain.errors import InvalidValue
-from domain.values import Level, Role
+from domain.values import Level, NeedKind, NeedState, Role
 from interfaces.bootstrap import Container
 from interfaces.http.deps import ContainerDep, CurrentUser, expected_version, request_hash
 from interfaces.http.json_response import FastJSONResponse
@@ -205,8 +206,6 @@ def list_members(
 @router.get("/members/me", response_model=MemberPublic)
 def read_own_member(c: ContainerDep, user: CurrentUser) -> MemberPublic:
     """A member's own roster entry (role member): where their record and needs start."""
-    from application.roster import member_id_of_user
-
     if user.role is not Role.MEMBER:
         raise RosterNotFound("报到党员", "me")
     return read_member(member_id_of_user(user.user_id), c, user)
@@ -531,8 +530,6 @@ def member_public(m: MemberRow, name: str | None, phone: str | None = None) -> M
 
 
 def need_public(n: NeedRow) -> NeedPublic:
-    from domain.values import NeedKind, NeedState
-
     return NeedPublic.model_validate(
         vars(n)
         | {
@@ -581,8 +578,6 @@ def _liaison_sees(c: Container, user: User, n: NeedRow) -> bool:
 
 
 def _claimed_by(c: Container, user: User, n: NeedRow) -> bool:
-    from application.roster import member_id_of_user
-
     if user.role is Role.MEMBER:
         return n.claimant_id == str(member_id_of_user(user.user_id))
     if user.role is Role.LIAISON:
