@@ -128,3 +128,20 @@ def test_leaving_and_moving_are_events_the_roster_shows(api: Api) -> None:
     ok(api.post("coordinator", f"/council-units/{seat_id}/leave", {"reason": "企业迁出"}))
     assert api.get("coordinator", "/council-units").json() == []
     assert seat(api) == seat_id  # rejoining takes back the same seat
+
+
+def test_the_roster_writes_to_its_own_log_and_the_case_log_stays_verified(api: Api) -> None:
+    case_id = report(api)
+    cases_before = api.event_count()
+    add_member_user(api, "m1")
+    register(api, "m1")
+    seat(api)
+    need_id = post_need(api, None, case_id=case_id)
+    claim(api, need_id, "m1")
+    complete(api, need_id, "m1")
+    assert api.event_count() == cases_before  # nothing of the roster's in the case log
+    confirm(api, need_id)
+    assert api.event_count() == cases_before + 1  # the case's 共驻共建服务, nothing else
+    report_ = api.container.service.verify()
+    assert report_.intact, report_
+    assert roster_event_count(api) == 6
