@@ -94,6 +94,7 @@ class RosterService(Application[UUID]):
         level: Level,
         place_id: str,
         liaison: str = "",
+        offers: Sequence[str] = (),
         context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         """A unit takes a seat on a community's or street's 共驻共建 council (or takes
@@ -114,9 +115,12 @@ class RosterService(Application[UUID]):
                 place_id=place_id,
                 street_id=street_id,
                 liaison=liaison,
+                offers=offers,
             )
             return self._save(seat, context)
-        seat.rejoin(actor=user.actor, at=max(at, seat.modified_on), liaison=liaison)
+        seat.rejoin(
+            actor=user.actor, at=max(at, seat.modified_on), liaison=liaison, offers=offers
+        )
         return self._save(seat, context)
 
     def leave_council(

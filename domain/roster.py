@@ -49,8 +49,10 @@ class CouncilUnitJoined(Aggregate.Created):
     place_id: str  # the community's or the street's id
     street_id: str  # the street the council lies in (the street itself for a street council)
     liaison: str  # the unit's contact person's role or office, not a personal phone
+    offers: list[str]  # 资源清单: what the unit offers the community (场地, 志愿者, 车位 …)
 
     def apply(self, seat: Any) -> None:
+        seat.offers = list(self.offers)
         seat.unit_id = self.unit_id
         seat.level = Level(self.level)
         seat.place_id = self.place_id
@@ -70,10 +72,12 @@ class CouncilUnitLeft(RosterEvent):
 
 class CouncilUnitRejoined(RosterEvent):
     liaison: str
+    offers: list[str]
 
     def apply(self, seat: CouncilUnit) -> None:
         seat.active = True
         seat.liaison = self.liaison
+        seat.offers = list(self.offers)
         seat.left_at = None
 
 
@@ -84,6 +88,7 @@ class CouncilUnit(Aggregate):
         self.place_id: str
         self.street_id: str
         self.liaison: str
+        self.offers: list[str]
         self.joined_at: datetime
         self.active = True
         self.left_at: datetime | None = None
@@ -99,6 +104,7 @@ class CouncilUnit(Aggregate):
         place_id: str,
         street_id: str,
         liaison: str = "",
+        offers: Sequence[str] = (),
     ) -> CouncilUnit:
         check_aware(at)
         if level not in COUNCIL_LEVELS:
@@ -116,6 +122,7 @@ class CouncilUnit(Aggregate):
             place_id=place_id,
             street_id=street_id,
             liaison=_liaison(liaison),
+            offers=check_items(offers, field="offers", field_zh="可提供资源"),
         )
 
     def leave(self, *, actor: Actor, at: datetime, reason: str) -> None:
@@ -124,12 +131,21 @@ class CouncilUnit(Aggregate):
         reason = check_text(reason, field="reason", field_zh="退出原因", max_len=REASON_MAX)
         _record(self, CouncilUnitLeft, actor, at, reason=reason)
 
-    def rejoin(self, *, actor: Actor, at: datetime, liaison: str = "") -> None:
+    def rejoin(
+        self, *, actor: Actor, at: datetime, liaison: str = "", offers: Sequence[str] = ()
+    ) -> None:
         if self.active:
             raise RuleViolation(
                 "该单位已是本理事会成员单位", "the unit already sits on this council"
             )
-        _record(self, CouncilUnitRejoined, actor, at, liaison=_liaison(liaison))
+        _record(
+            self,
+            CouncilUnitRejoined,
+            actor,
+            at,
+            liaison=_liaison(liaison),
+            offers=check_items(offers, field="offers", field_zh="可提供资源"),
+        )
 
     def covers(self, community_id: str, street_id: str) -> bool:
         """Whether a need of this community is this seat's to take: a community council's
@@ -292,17 +308,22 @@ class Member(Aggregate):
 
 
 def check_skills(skills: Sequence[str]) -> list[str]:
-    if isinstance(skills, str):
-        raise InvalidValue("特长须为列表", "skills must be a list", field="skills")
+    return check_items(skills, field="skills", field_zh="特长")
+
+
+def check_items(items: Sequence[str], *, field: str, field_zh: str) -> list[str]:
+    """A short list of short labels (a member's skills, a unit's offers), without repeats."""
+    if isinstance(items, str):
+        raise InvalidValue(f"{field_zh}须为列表", f"{field} must be a list", field=field)
     out: list[str] = []
-    for skill in skills:
-        text = check_text(
-            skill, field="skills", field_zh="特长", max_len=SKILL_LEN, multiline=False
-        )
+    for item in items:
+        text = check_text(item, field=field, field_zh=field_zh, max_len=SKILL_LEN, multiline=False)
         if text not in out:
             out.append(text)
     if len(out) > SKILL_MAX:
-        raise InvalidValue(f"特长最多{SKILL_MAX}项", f"at most {SKILL_MAX} skills", field="skills")
+        raise InvalidValue(
+            f"{field_zh}最多{SKILL_MAX}项", f"at most {SKILL_MAX} {field}", field=field
+        )
     return out
 
 

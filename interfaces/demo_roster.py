@@ -32,6 +32,14 @@ GROUP = User(
     "li-yili-group", "亿利资源集团联络员（演示）", Role.LIAISON, frozenset({"unit:yili-group"})
 )
 
+# 资源清单: what each unit brings to 亿利金威's council (seed 000: the 共建企业 halved the
+# garage rent so cars could leave the fire lane).
+OFFERS = {
+    "yili-group": ["地库车位租赁费由7200元/年降至3600元/年", "党员志愿者"],
+    "yljw-property": ["物业管理人员入户", "活动场地"],
+    "huating-owners": ["业主动员"],
+}
+
 # (user id or None, community, name, phone, employer unit, skills, when free)
 MEMBERS: list[tuple[str | None, str, str, str, str | None, list[str], str]] = [
     (
@@ -73,13 +81,14 @@ def fire_lane_steps(
     need: dict[str, UUID] = {}
 
     def seats(s: CaseService, c: UUID, w: dict[str, str]) -> None:
-        for unit_id in ("yili-group", "yljw-property", "huating-owners"):
+        for unit_id, offers in OFFERS.items():
             roster.join_council(
                 STREET,
                 unit_id=unit_id,
                 level=Level.COMMUNITY,
                 place_id="yili-jinwei",
                 liaison="党建联络人",
+                offers=offers,
             )
         roster.join_council(
             STREET,
@@ -87,6 +96,7 @@ def fire_lane_steps(
             level=Level.STREET,
             place_id="jianshe",
             liaison="社区民警",
+            offers=["治安巡逻", "消防安全宣传"],
         )
 
     def members(s: CaseService, c: UUID, w: dict[str, str]) -> None:

@@ -32,6 +32,7 @@ class SeatRow:
     street_id: str
     liaison: str
     joined_at: datetime
+    offers: list[str] = field(default_factory=list)  # 资源清单
     active: bool = True
     left_at: datetime | None = None
     # (at, active) for each join, leave and rejoin: the seat as of any instant
@@ -163,6 +164,7 @@ class RosterView:
                     e.street_id,
                     e.liaison,
                     at,
+                    offers=list(e.offers),
                     spells=[(at, True)],
                 )
             case rs.CouncilUnitLeft():
@@ -172,6 +174,7 @@ class RosterView:
             case rs.CouncilUnitRejoined():
                 seat = seats[key]
                 seat.active, seat.left_at, seat.liaison = True, None, e.liaison
+                seat.offers = list(e.offers)
                 seat.spells.append((at, True))
             case rs.MemberRegistered():
                 members[key] = MemberRow(

@@ -60,6 +60,12 @@ def demo(
         for scenario, now in played:
             state = "已录入" if now else "已存在，跳过"
             console.print(f"{scenario.title}：{state}（{scenario.case_id}）")
+        view = container.roster_view.refresh()
+        confirmed = sum(n.state == "confirmed" for n in view.needs.values())
+        console.print(
+            f"双报到：{len(view.seats)} 个共驻共建理事会席位，{len(view.members)} 名在职党员，"
+            f"{len(view.needs)} 项需求（已确认 {confirmed} 项）；GET /needs、/members、/roster-measures"
+        )
         cases = [service.get_case(s.case_id) for s, _ in played]
         console.print(case_summary(cases, service.jurisdiction))
         if histories:

@@ -37,6 +37,7 @@ class CouncilUnitCreate(Request):
             "level": "community",
             "place_id": "yili-jinwei",
             "liaison": "党群工作部",
+            "offers": ["地库车位租赁费减半", "志愿者20人"],
         }
     )
     unit_id: Id = Field(description="单位编号（辖区参考数据中的单位）")
@@ -47,6 +48,9 @@ class CouncilUnitCreate(Request):
     liaison: Annotated[str, Field(max_length=100)] = Field(
         "", description="联络人（部门或职务，不填个人电话）"
     )
+    offers: Annotated[
+        list[Annotated[str, Field(max_length=SKILL_LEN)]], Field(max_length=SKILL_MAX)
+    ] = Field([], description="可提供资源（资源清单），如场地、车位、志愿者")
 
 
 class LeaveCreate(Request):
@@ -152,6 +156,7 @@ class SeatPublic(BaseModel):
     place_id: str
     street_id: str
     liaison: str
+    offers: list[str]
     active: bool
     joined_at: datetime
     left_at: datetime | None

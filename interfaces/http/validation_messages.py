@@ -77,6 +77,7 @@ FIELD_LABELS: dict[str, str] = {
     "level": "理事会层级",
     "place_id": "社区或街道编号",
     "liaison": "联络人",
+    "offers": "可提供资源",
     "community_id": "社区编号",
     "name": "姓名",
     "phone": "电话",

@@ -125,6 +125,10 @@ def test_leaving_and_moving_are_events_the_roster_shows(api: Api) -> None:
     assert api.get("admin", "/members").json() == []
     assert len(api.get("admin", "/members", include_left=True).json()) == 1
     seat_id = seat(api)
+    listed = api.get("coordinator", "/council-units").json()
+    assert [(s["unit_name"], s["offers"]) for s in listed] == [
+        ("亿利资源集团（共建企业）", ["活动场地", "志愿者"])
+    ]
     ok(api.post("coordinator", f"/council-units/{seat_id}/leave", {"reason": "企业迁出"}))
     assert api.get("coordinator", "/council-units").json() == []
     assert seat(api) == seat_id  # rejoining takes back the same seat

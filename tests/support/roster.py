@@ -36,7 +36,13 @@ def seat(
     user: str = "coordinator",
     level: str = "community",
 ) -> str:
-    body = {"unit_id": unit_id, "level": level, "place_id": place_id, "liaison": "党群工作部"}
+    body = {
+        "unit_id": unit_id,
+        "level": level,
+        "place_id": place_id,
+        "liaison": "党群工作部",
+        "offers": ["活动场地", "志愿者"],
+    }
     return str(ok(api.post(user, "/council-units", body))["id"])
 
 
