@@ -97,11 +97,14 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
     # An integration account: pushes orders and the platform's decisions, reads nothing
     # else (its orders' state comes back through GET /work-orders/{order_id}).
     Role.PLATFORM: PLATFORM_ACTIONS,
+    # An 在职党员: no case action; the roster's needs only (application/roster_access.py).
+    Role.MEMBER: frozenset(),
 }
 SCOPE_KINDS = {
     Role.GRID_LEAD: "grid",
     Role.COORDINATOR: ("community", "street"),
     Role.LIAISON: "unit",
+    Role.MEMBER: "community",
 }
 
 
@@ -161,6 +164,10 @@ def check_scopes(role: Role, scopes: Iterable[str], jurisdiction: Jurisdiction) 
         raise InvalidValue(f"{role.label}必须指定范围", f"role {role.value} needs a scope")
     if role is Role.LIAISON and len(scopes) != 1:
         raise InvalidValue("联络员只能属于一个单位", "a liaison belongs to exactly one unit")
+    if role is Role.MEMBER and len(scopes) != 1:
+        raise InvalidValue(
+            "在职党员只在一个社区报到", "a member reports to exactly one community"
+        )
     for scope in scopes:
         kind, _, ref = scope.partition(":")
         if kind not in (kinds if isinstance(kinds, tuple) else (kinds,)):
@@ -235,6 +242,8 @@ class AccessPolicy:
             return True
         if user.role is Role.PLATFORM:  # the orders it dispatched, nothing else
             return case.work_order is not None
+        if user.role is Role.MEMBER:  # the roster's needs only, never a case
+            return False
         if user.role is Role.LIAISON:
             whistles = case.whistles.values() if isinstance(case.whistles, dict) else case.whistles
             return any(user.unit_id in w.unit_ids for w in whistles) or any(

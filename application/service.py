@@ -514,6 +514,18 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
 
         return self._change(case_id, expected_version, context, attach)
 
+    def record_community_service(
+        self, case_id: UUID, *, actor: Actor, need_id: str, **work: Any
+    ) -> WriteResult | None:
+        """共驻共建: the confirmed work of a need posted for this case goes into its
+        history (``CommunityServiceRecorded``), once per need: None if already there."""
+        case = self._load(case_id)
+        if need_id in case.service_need_ids:
+            return None
+        at = max(self.clock(), case.modified_on)
+        case.record_community_service(actor=actor, at=at, need_id=need_id, **work)
+        return self._save(case, NO_CONTEXT)
+
     def record_due_notices(self, case_id: UUID, *, near: timedelta) -> NoticesRecorded:
         """The deadline timer: record each notice the case is due now and has not recorded
         (临期 within ``near`` of a report-in deadline, 超期 after it or after the

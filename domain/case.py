@@ -105,6 +105,7 @@ class Case(WorkOrderRules, Aggregate):
         self.contact_erased_by: str | None = None
         self.evidence: list[Evidence] = []
         self.notices: set[str] = set()  # keys of the deadline notices recorded
+        self.service_need_ids: list[str] = []  # 共驻共建 needs whose confirmed work is recorded
 
     # ----- reporting -------------------------------------------------------------
 
@@ -483,6 +484,40 @@ class Case(WorkOrderRules, Aggregate):
             )
         reason = check_text(reason, field="reason", field_zh="删除理由", max_len=REASON_MAX)
         self._record(ev.ResidentContactErased, actor, at, reason=reason)
+
+    def record_community_service(
+        self,
+        *,
+        actor: Actor,
+        at: datetime,
+        need_id: str,
+        kind: str,
+        title: str,
+        claimant_kind: str,
+        unit_id: str | None,
+        minutes: int,
+        result: str,
+        assessment: str,
+    ) -> bool:
+        """共驻共建: a community need posted for this case was met and confirmed. Once per
+        need (False: already recorded, nothing new), and only while the case is open."""
+        if need_id in self.service_need_ids:
+            return False
+        self._check_can_act(at)
+        self._record(
+            ev.CommunityServiceRecorded,
+            actor,
+            at,
+            need_id=need_id,
+            kind=kind,
+            title=title,
+            claimant_kind=claimant_kind,
+            unit_id=unit_id,
+            minutes=minutes,
+            result=result,
+            assessment=assessment,
+        )
+        return True
 
     def attach_evidence(
         self,

@@ -351,6 +351,25 @@ class DeadlineNoticeRecorded(CaseEvent):
         case.notices.add(self.key)
 
 
+class CommunityServiceRecorded(CaseEvent):
+    """共驻共建: work done for this case through a community need (需求), as the community
+    confirmed it. The need's own log holds its steps; this event puts the confirmed work
+    in the case's history, so the case log stays the truth of what was done for it.
+    Changes no status, round or rate."""
+
+    need_id: str
+    kind: str
+    title: str
+    claimant_kind: str  # member | unit
+    unit_id: str | None
+    minutes: int
+    result: str
+    assessment: str
+
+    def apply(self, case: Case) -> None:
+        case.service_need_ids.append(self.need_id)
+
+
 # ----- 12345 work orders (接诉即办): the rules are in ``domain.work_orders``. Each event
 # carries the platform's order id, so a notifier can tell the platform without a lookup.
 
@@ -577,6 +596,7 @@ EVENT_LABELS: dict[str, str] = {
     "ResidentContactErased": "删除居民信息",
     "EvidenceAttached": "上传佐证",
     "DeadlineNoticeRecorded": "期限提醒",
+    "CommunityServiceRecorded": "共驻共建服务",
     "WorkOrderReceived": "12345派单",
     "WorkOrderAccepted": "签收",
     "WorkOrderReturned": "退单",

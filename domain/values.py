@@ -23,6 +23,7 @@ class Role(Labelled):
     ADMIN = "admin"
     PORTAL = "portal"  # a residents' app reporting through Open311 (its api_key)
     PLATFORM = "platform"  # the 12345 接诉即办 platform's integration account
+    MEMBER = "member"  # an 在职党员 on a community's 双报到 roster: sees and claims its needs
 
 
 class Level(Labelled):
@@ -117,6 +118,39 @@ class UnitKind(Labelled):
     OTHER = "other"
 
 
+class NeedKind(Labelled):
+    """What a community asks its council units and reporting members for (需求清单)."""
+
+    HOME_VISIT = "home_visit"
+    SAFETY_PATROL = "safety_patrol"  # 月河大妈 patrol with the community police
+    ELDER_CARE = "elder_care"
+    ENVIRONMENT = "environment"
+    CASE_SUPPORT = "case_support"
+    OTHER = "other"
+
+
+class NeedState(Labelled):
+    POSTED = "posted"
+    CLAIMED = "claimed"
+    DONE = "done"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class ClaimantKind(Labelled):
+    MEMBER = "member"
+    UNIT = "unit"
+
+
+class Assessment(Labelled):
+    """The community's assessment of work done (反馈卡)."""
+
+    EXCELLENT = "excellent"
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+
+
 _LABELS: dict[str, str] = {
     "grid_lead": "网格长",
     "coordinator": "街道/社区协调员",
@@ -167,6 +201,21 @@ _LABELS: dict[str, str] = {
     "owners_committee": "业委会",
     "residents_committee": "居委会",
     "utility": "公用事业单位",
+    "member": "在职党员",
+    "safety_patrol": "平安巡逻",
+    "elder_care": "为老服务",
+    "environment": "环境整治",
+    "case_support": "案件协助",
+    "posted": "待认领",
+    "claimed": "已认领",
+    "done": "已完成待确认",
+    "confirmed": "已确认",
+    "cancelled": "已取消",
+    "unit": "驻区单位",
+    "excellent": "优秀",
+    "good": "良好",
+    "fair": "一般",
+    "poor": "较差",
 }
 
 

@@ -20,7 +20,8 @@ EVENTS_TABLE = "chuishao_events"  # the library's name for CaseService.name = "c
 # Tables whose rows are the evidence: the service role may only SELECT and INSERT them
 # (`chuishao db setup`), and triggers refuse UPDATE, DELETE and TRUNCATE even to their owner.
 # A listed table that does not exist yet is skipped.
-APPEND_ONLY_TABLES = (EVENTS_TABLE, SIGNATURES_TABLE)
+ROSTER_EVENTS_TABLE = "chuishao_roster_events"  # the 双报到 roster's log (RosterService)
+APPEND_ONLY_TABLES = (EVENTS_TABLE, SIGNATURES_TABLE, ROSTER_EVENTS_TABLE)
 
 _SQLITE = [
     "CREATE TRIGGER IF NOT EXISTS {t}_no_update BEFORE UPDATE ON {t} "

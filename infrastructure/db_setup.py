@@ -19,7 +19,12 @@ from psycopg.sql import SQL, Identifier
 from pydantic import SecretStr
 
 from infrastructure import sessions_sql, users_sql
-from infrastructure.append_only import APPEND_ONLY_TABLES, EVENTS_TABLE, install_postgres_guards
+from infrastructure.append_only import (
+    APPEND_ONLY_TABLES,
+    EVENTS_TABLE,
+    ROSTER_EVENTS_TABLE,
+    install_postgres_guards,
+)
 from infrastructure.contact_cipher import ContactCipher
 from infrastructure.db_ownership import SetupRefused, Step, check_roles, own_schema, take_over
 from infrastructure.db_roles import LOG_PRIVILEGES, SERVICE_TABLES, schema_name
@@ -120,6 +125,19 @@ def _create_log_tables(env: dict[str, str]) -> None:
     our recorder adds to them), run as the owner."""
     name = EVENTS_TABLE.removesuffix("_events")  # the table prefix is the application's name
     factory = InfrastructureFactory.construct(Environment(name, {**env, "CREATE_TABLE": "y"}))
+    try:
+        factory.application_recorder()
+    finally:
+        factory.close()
+    # The 双报到 roster's log, with its recorder (its own table name).
+    roster = {
+        **env,
+        "CREATE_TABLE": "y",
+        "APPLICATION_RECORDER_TOPIC": "infrastructure.roster_recorders:RosterPostgresRecorder",
+    }
+    factory = InfrastructureFactory.construct(
+        Environment(ROSTER_EVENTS_TABLE.removesuffix("_events"), roster)
+    )
     try:
         factory.application_recorder()
     finally:

@@ -17,6 +17,7 @@ from application.access import AccessPolicy
 from application.evidence import EvidenceFiles, FileStore
 from application.notifications import Backoff
 from application.places import Places
+from application.roster import RosterService
 from application.service import CaseService, Clock, utc_now
 from application.sessions import ConsoleSessions, SessionLimits
 from domain.times import BEIJING
@@ -62,6 +63,7 @@ from projections.ledger import CaseLedger, LedgerView
 from projections.measures import Weights
 from projections.outbox import OutboxProjection, OutboxStore, OutboxView
 from projections.queries import LedgerQueries
+from projections.roster import RosterView
 from projections.runner import Projector
 from projections.snapshots import Snapshots
 
@@ -140,6 +142,31 @@ def build_case_service(
             service.close()
             raise
     return service
+
+
+def build_roster_service(
+    settings: Settings, service: CaseService, *, separated: bool = False
+) -> RosterService:
+    """The 双报到 roster and needs, in a log of their own beside the cases' (same database,
+    table ``chuishao_roster_events``), sharing the cases' contact store and request keys."""
+    env = event_store_env(settings)
+    postgres = env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    env["APPLICATION_RECORDER_TOPIC"] = (
+        "infrastructure.roster_recorders:RosterPostgresRecorder"
+        if postgres
+        else "infrastructure.roster_recorders:RosterSQLiteRecorder"
+    )
+    if separated:
+        env["CREATE_TABLE"] = "n"
+    with startup_lock(settings):
+        roster = RosterService(env, cases=service, clock=service.clock, residents=service.residents)
+        try:
+            if not separated:
+                install_append_only_guards(roster.recorder)
+        except BaseException:
+            roster.close()
+            raise
+    return roster
 
 
 def build_file_store(settings: Settings) -> FileStore:
@@ -234,6 +261,8 @@ class Container:
     snapshots: Snapshots  # the dashboards as of a past instant (rebuilt from the log)
     notifier: Notifier  # webhooks: deadline timer, outbox, sender (started by `serve`)
     places: Places  # which grid a point or an address lies in (Open311)
+    roster: RosterService  # 双报到: council units, members, needs (application/roster.py)
+    roster_view: RosterView  # its read model, refreshed on read (projections/roster.py)
     # False on SQLite and when the service's role owns the log's tables (single-role mode).
     role_separation: bool = False
     # Reads of the views: the primary, or a hot standby that has caught up (read_sides.py).
@@ -258,6 +287,7 @@ class Container:
         self.projector.stop()
         if self.reads is not None:
             self.reads.close()
+        self.roster.close()
         self.snapshots.close()
         self.service.close()
         self.engine.dispose()
@@ -283,6 +313,7 @@ def build_container(
     # Look-ups (every request's caller) on the reader: on SQLite they never wait for the
     # write lock; changes (users, sessions, sign-in failures) on the writer.
     users = SqlUserDirectory(engine, reader=reader, create=not separated)
+    roster = build_roster_service(settings, service, separated=separated)
     container = Container(
         settings=settings,
         service=service,
@@ -327,6 +358,8 @@ def build_container(
         snapshots=Snapshots(service),
         notifier=build_notifier(service, settings, engine, reader),
         places=Places(service.jurisdiction, ShapelyGridLocator(service.jurisdiction)),
+        roster=roster,
+        roster_view=RosterView(roster),
     )
     container.reads = build_read_router(settings, container.primary_side, container.projector)
     return container

@@ -589,10 +589,19 @@ def scenarios() -> list[Scenario]:
     ]
 
 
-def play(service: CaseService, clock: ScriptedClock) -> list[tuple[Scenario, bool]]:
-    """Play every scenario not yet in the store; returns (scenario, played now?)."""
+def play(
+    service: CaseService,
+    clock: ScriptedClock,
+    extra: dict[str, list[tuple[datetime, Step]]] | None = None,
+) -> list[tuple[Scenario, bool]]:
+    """Play every scenario not yet in the store; returns (scenario, played now?).
+    ``extra``: more timed steps by scenario key (the roster's, interfaces/demo_roster.py),
+    merged in by time, after the scenario's own steps at the same instant."""
     out = []
     for scenario in scenarios():
+        more = (extra or {}).get(scenario.key, [])
+        if more:
+            scenario.steps = sorted([*scenario.steps, *more], key=lambda step: step[0])
         try:
             service.get_case(scenario.case_id)
             out.append((scenario, False))
@@ -612,6 +621,10 @@ DEMO_USERS: list[tuple[str, str, Role, list[str]]] = [
     ("gl-huating", "城市华庭网格长（演示）", Role.GRID_LEAD, ["grid:chengshi-huating"]),
     ("co-jianshe", "建设街道协调员（演示）", Role.COORDINATOR, ["street:jianshe"]),
     ("li-jianshe-police", "建设派出所联络员（演示）", Role.LIAISON, ["unit:jianshe-police"]),
+    # 双报到 (interfaces/demo_roster.py): 月河's coordinator, a member, a council unit's liaison
+    ("co-yuehe", "月河社区协调员（演示）", Role.COORDINATOR, ["community:yuehe"]),
+    ("pm-zhang", "在职党员张建国（演示）", Role.MEMBER, ["community:yili-jinwei"]),
+    ("li-yili-group", "亿利资源集团联络员（演示）", Role.LIAISON, ["unit:yili-group"]),
     ("auditor", "审计员（演示）", Role.AUDITOR, []),
     ("admin", "管理员（演示）", Role.ADMIN, []),
     # A residents' app: its token is the Open311 api_key (POST /open311/v2/requests.json).

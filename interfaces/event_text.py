@@ -11,7 +11,9 @@ from domain.jurisdiction import Jurisdiction
 from domain.notices import NOTICE_LABELS
 from domain.times import beijing_readable
 from domain.values import (
+    Assessment,
     Level,
+    NeedKind,
     NoteKind,
     PartyKind,
     ReturnReason,
@@ -99,6 +101,13 @@ def describe(record: EventRecord, j: Jurisdiction) -> str:
             )
         case "DeadlineNoticeRecorded":
             return notice_text(d, j)
+        case "CommunityServiceRecorded":
+            who = unit_name(j, d["unit_id"]) if d["claimant_kind"] == "unit" else "在职党员"
+            hours = f"{d['minutes'] / 60:.1f}".rstrip("0").rstrip(".")
+            return (
+                f"[{NeedKind(d['kind']).label}] {d['title']}：{who}服务 {hours} 小时，"
+                f"社区评价{Assessment(d['assessment']).label}：{d['result']}"
+            )
         case "CaseMarkedDuplicate":
             return f"与案件 {d['original_case_id']} 重复 {d['reason']}".rstrip()
         case "CaseMergedInto":

@@ -22,7 +22,8 @@ from interfaces.cli.audit import check_operator
 from interfaces.cli.context import settings_of
 from interfaces.cli.render import case_summary, timeline, verify_lines
 from interfaces.cli.views import verify_views
-from interfaces.demo import ScriptedClock, play
+from interfaces.demo import ScriptedClock, play, t
+from interfaces.demo_roster import fire_lane_steps, yuehe_patrols
 
 app = typer.Typer(help="chuishao：街乡吹哨、部门报到 案件办理", no_args_is_help=True)
 app.add_typer(users.app, name="users")
@@ -59,10 +60,20 @@ def demo(
     clock = ScriptedClock()
     with build_container(settings_of(ctx), clock=clock) as container:
         service = container.service
-        played = play(service, clock)
+        members: dict[str, UUID] = {}
+        steps = fire_lane_steps(container.roster, t, members)
+        played = play(service, clock, {"fire-lane": steps})
+        if "yuehe" in members:  # the roster was played now, with the fire-lane case
+            yuehe_patrols(container.roster, clock, t, members["yuehe"])
         for scenario, now in played:
             state = "已录入" if now else "已存在，跳过"
             console.print(f"{scenario.title}：{state}（{scenario.case_id}）")
+        view = container.roster_view.refresh()
+        confirmed = sum(n.state == "confirmed" for n in view.needs.values())
+        console.print(
+            f"双报到：{len(view.seats)} 个共驻共建理事会席位，{len(view.members)} 名在职党员，"
+            f"{len(view.needs)} 项需求（已确认 {confirmed} 项）；GET /needs、/members、/roster-measures"
+        )
         cases = [service.get_case(s.case_id) for s, _ in played]
         console.print(case_summary(cases, service.jurisdiction))
         if histories:

@@ -29,6 +29,7 @@ from interfaces.http.routes import (
     province,
     queue,
     reference,
+    roster,
     work_orders,
 )
 from interfaces.web import pages
@@ -106,6 +107,7 @@ def create_app(
         work_orders,
         operations,
         province,
+        roster,
     ):
         app.include_router(module.router)
     app.include_router(open311.router)

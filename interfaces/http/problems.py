@@ -28,6 +28,7 @@ from application.evidence import (
     UnsupportedFileType,
 )
 from application.notifications import DeliveryNotFound, NotReplayable
+from application.roster_access import RosterNotFound
 from application.sessions import BadSignIn, TooManySignIns
 from domain.errors import (
     ChuishaoError,
@@ -54,6 +55,7 @@ STATUS_OF: list[tuple[type[ChuishaoError], int]] = [
     (Forbidden, 403),
     (DutiesNotSeparated, 403),  # allowed to the role, not to the resolver of this round
     (CaseNotFound, 404),
+    (RosterNotFound, 404),
     (VersionNotFound, 404),
     (WhistleNotFound, 404),
     (EvidenceNotFound, 404),

@@ -73,6 +73,23 @@ FIELD_LABELS: dict[str, str] = {
     "accepted": "审定结果",
     "approved": "审批结果",
     "new_due": "延期后的办结时限",
+    # 双报到 roster and needs
+    "level": "理事会层级",
+    "place_id": "社区或街道编号",
+    "liaison": "联络人",
+    "offers": "可提供资源",
+    "community_id": "社区编号",
+    "name": "姓名",
+    "phone": "电话",
+    "employer": "工作单位",
+    "skills": "特长",
+    "available": "可服务时间",
+    "user_id": "登录账号",
+    "people": "所需人数",
+    "claimant_kind": "认领方类型",
+    "claimant_id": "认领方编号",
+    "result": "服务成效",
+    "assessment": "社区评价",
 }
 
 _WHERE = {"body": "请求体", "query": "查询参数", "path": "路径", "header": "请求头"}

@@ -63,7 +63,8 @@ def render(request: Request, name: str, user: Any, **context: Any) -> HTMLRespon
     return response
 
 
-API_ONLY_ROLES = frozenset({Role.PLATFORM, Role.PORTAL})
+# A member's console pages come with the roster's (issue 19); until then the API only.
+API_ONLY_ROLES = frozenset({Role.PLATFORM, Role.PORTAL, Role.MEMBER})
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -53,7 +53,9 @@ class Target:
         return self.container.service
 
     def event_count(self) -> int:
-        return self.service.recorder.max_notification_id() or 0
+        """Events in the case log and in the 双报到 roster's log."""
+        roster = self.container.roster.recorder.max_notification_id() or 0
+        return (self.service.recorder.max_notification_id() or 0) + roster
 
     def real_case(self, state: int) -> UUID:
         """A fresh case: reported (0), whistled at street level (1), resolved (2),

@@ -113,9 +113,13 @@ def test_every_request_field_has_a_chinese_label_for_errors(doc: dict[str, Any])
 
 def test_request_examples_pass_their_own_schema(api: Api, doc: dict[str, Any]) -> None:
     """An example a reader copies from /docs is a valid body (it may still break a rule)."""
-    from interfaces.http import schemas, work_order_schemas
+    from interfaces.http import roster_schemas, schemas, work_order_schemas
 
     for name, schema in _request_models(doc).items():
-        model = getattr(schemas, name, None) or getattr(work_order_schemas, name)
+        model = (
+            getattr(schemas, name, None)
+            or getattr(work_order_schemas, name, None)
+            or getattr(roster_schemas, name)
+        )
         for example in schema["examples"]:
             model.model_validate(example)

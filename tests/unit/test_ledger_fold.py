@@ -317,6 +317,7 @@ def test_every_event_either_sets_a_status_or_says_it_keeps_it() -> None:
         ev.EvidenceAttached,
         ev.DeadlineNoticeRecorded,
         ev.CallersMerged,
+        ev.CommunityServiceRecorded,
     }
     keeps |= {ev.WorkOrderReturned, ev.WorkOrderReturnDecided, ev.ExtensionRequested}
     keeps |= {ev.ExtensionDecided, ev.WorkOrderSupervised, ev.FeedbackSent}
