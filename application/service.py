@@ -633,7 +633,16 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
         except (ValueError, KeyError, TypeError, AttributeError, TopicError) as e:
+            self._forget(case_id)  # a kept case a bad event half-changed is not kept
             raise CaseUnreadable(case_id, f"{type(e).__name__}: {e}"[:200]) from None
+
+    def _forget(self, case_id: UUID) -> None:
+        cache = self.repository.cache
+        if cache is not None:
+            try:
+                cache.get(case_id, evict=True)
+            except KeyError:
+                pass
 
     def _change(
         self,

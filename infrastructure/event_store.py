@@ -15,6 +15,20 @@ SQLITE_FILE = "chuishao.db"
 
 def event_store_env(settings: Settings) -> dict[str, str]:
     """The ``eventsourcing`` environment for the configured backend."""
+    return {**_backend_env(settings), **_cache_env(settings)}
+
+
+def _cache_env(settings: Settings) -> dict[str, str]:
+    # Fast-forward: a kept case is brought up to date from the store on every load.
+    if not settings.aggregate_cache_size:
+        return {}
+    return {
+        "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
+
+
+def _backend_env(settings: Settings) -> dict[str, str]:
     if not settings.database_url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return {

@@ -64,6 +64,9 @@ def writer_lock(schema: str, table: str) -> Composed:
     return SQL("SELECT pg_advisory_xact_lock({})").format(Literal(writer_lock_key(schema, table)))
 
 
+_UNREAD: Any = object()  # the last signed row was not read by the caller
+
+
 def utc_stamp() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -170,7 +173,16 @@ class BatchSigner:
         self.dialect = _Dialect(recorder)
         self.signer = signer
 
-    def sign(self, cursor: Any, ids: Sequence[int], stored_events: Sequence[StoredEvent]) -> None:
+    def sign(
+        self,
+        cursor: Any,
+        ids: Sequence[int],
+        stored_events: Sequence[StoredEvent],
+        *,
+        last: Any = _UNREAD,
+    ) -> None:
+        """``last``: the last signed row as the caller read it under the writer lock
+        (a row or None), so the signing costs no round trip of its own."""
         if not ids:
             return
         append_signed(
@@ -184,6 +196,7 @@ class BatchSigner:
                 (n, s.originator_id, s.originator_version, s.topic, s.state)
                 for n, s in zip(ids, stored_events, strict=True)
             ],
+            last_row=last,
         )
 
 
@@ -197,15 +210,20 @@ def append_signed(
     first_position: int,
     own: Sequence[tuple[int, UUID | str, int, str, bytes]] = (),
     endorser: Signer | None = None,
+    last_row: Any = _UNREAD,
 ) -> LogSignature:
     """Fold the log from the last signed row up to ``upto`` and append a signed row.
 
     ``own``: the rows this transaction just inserted (not read back). Anything between
     the last signed position and them was inserted around the service; it is folded in
     (the head stays the log's head) but not covered, so ``verify`` names it.
+    ``last_row``: the last signed row if the caller already read it under the lock.
     """
-    cursor.execute(dialect.last)
-    found = cursor.fetchone()
+    if last_row is _UNREAD:
+        cursor.execute(dialect.last)
+        found = cursor.fetchone()
+    else:
+        found = last_row
     last = _row(found) if found else None
     head, after = (last.head, last.position) if last else (GENESIS, 0)
     stop = own[0][0] if own else upto + 1

@@ -22,14 +22,14 @@ or test schemas in one database do not wake each other).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg import Rollback
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from infrastructure import contact_rows, log_signatures
 from infrastructure.commit_listener import CommitListener, postgres_connect
@@ -170,29 +170,42 @@ class IdempotentPostgresRecorder(_StorageErrors, _Signing, PostgresApplicationRe
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """The library's insert, except that a failure after the rows are sent (the keys,
-        the signature) rolls the transaction back: the library keeps the error until the
-        transaction has committed, which would leave events no signature covers."""
+        """The library's insert, with two changes.
+
+        - A failure after the rows are sent (the keys, the signature) rolls the
+          transaction back: the library keeps the error until the transaction has
+          committed, which would leave events no signature covers.
+        - The last signed row is read in the same round trip as the lock and the
+          INSERT, so the writer lock is held for two round trips (that one and the
+          commit), not three: the lock serialises every writer of the log, so each
+          round trip under it costs all of them.
+        """
         if self.datastore.enable_db_functions:
             raise NotImplementedError("the insert function breaks the gap-free log")
+        if not stored_events:
+            return None
+        signer = self.batch_signer
+        if signer is None:
+            raise NoSigningKey("no signing key: refusing to write unsigned events")
         exc: Exception | None = None
         ids: Sequence[int] | None = None
         with self.datastore.get_connection() as conn:
             try:
                 with conn.pipeline() as pipeline, conn.transaction():
-                    with conn.cursor() as curs:
-                        self._insert_events(curs, stored_events, **kwargs)
-                    if stored_events:
-                        with conn.cursor() as curs:
-                            try:
-                                self._insert_stored_events(curs, stored_events, **kwargs)
-                                pipeline.sync()
-                                ids = self._fetch_ids_after_insert_events(
-                                    curs, stored_events, **kwargs
-                                )
-                            except Exception as e:
-                                exc = e
-                                raise Rollback from None
+                    with conn.cursor() as curs, conn.cursor() as last_curs:
+                        try:
+                            self._insert_stored_events(curs, stored_events, **kwargs)
+                            last_curs.execute(cast(Composed, signer.dialect.last), prepare=True)
+                            pipeline.sync()  # one round trip: lock, NOTIFY, INSERT, last row
+                            ids = self._fetch_ids_after_insert_events(curs, stored_events)
+                            last = last_curs.fetchone()
+                            if not ids:
+                                raise NoSigningKey("no log positions to sign")
+                            self._write_carried(curs, stored_events, ids, kwargs)
+                            signer.sign(curs, ids, stored_events, last=last)
+                        except Exception as e:
+                            exc = e
+                            raise Rollback from None
             except Rollback:
                 # On a broken connection (the server gone mid-insert: a failover) psycopg
                 # cannot roll back and lets Rollback out: the error is the one to raise.
@@ -200,14 +213,18 @@ class IdempotentPostgresRecorder(_StorageErrors, _Signing, PostgresApplicationRe
                     raise
             if exc:
                 raise exc
-        if stored_events:  # committed: the NOTIFY went out with the commit
-            self.commits.notify()
+        # committed: the one NOTIFY of the batch went out with the commit
+        self.commits.notify()
         return ids
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+    def _write_carried(
+        self,
+        curs: Any,
+        stored_events: Sequence[StoredEvent],
+        ids: Sequence[int] | None,
+        kwargs: dict[str, Any],
+    ) -> None:
+        """The rows that go in the events' transaction (pipelined: no round trip)."""
         rows = _positions(stored_events, ids, kwargs.get("idempotency") or ())
         if rows:
             curs.executemany(
@@ -215,5 +232,3 @@ class IdempotentPostgresRecorder(_StorageErrors, _Signing, PostgresApplicationRe
                 rows,
             )
         contact_rows.write_postgres(curs, self.datastore.schema, kwargs)
-        self._sign(curs, ids, stored_events)
-        return ids

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     composite_satisfaction_weight: float = 0.4
     # Concurrent commands share one insert transaction (infrastructure/group_commit.py).
     group_commit: bool = True
+    # Cases kept in memory between commands (0: none); each load reads only the events
+    # after the kept version, and a kept case that missed a write loses to the store's
+    # unique (case, version) and is read again (docs/benchmarks.md, the command path).
+    aggregate_cache_size: int = Field(default=0, ge=0)
     # The Ed25519 key that signs the log (default: signing.key in the config directory).
     signing_key_file: Path | None = None
     # The server writes a signed checkpoint at start, then after this many events or
