@@ -13,8 +13,9 @@ transaction and needs a second service per view built from ``env`` alone.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
@@ -23,6 +24,7 @@ from eventsourcing.projection import Projection
 from application.service import CaseService
 from projections.advances import Advances
 from projections.fast_decode import event_decoder
+from projections.together import Together, apply_pages
 from projections.view import SqlView
 
 PULL_BATCH = 5000
@@ -77,48 +79,88 @@ class Projector:
         return self.service.recorder.max_notification_id() or 0
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Pull and apply everything not yet applied; returns how many events were applied.
+        """Pull and apply everything not yet applied; returns how many events were applied
+        (summed over the views).
 
-        The next page is read and decoded in a second thread while this one folds and
-        writes, so database waits overlap with decoding. A projection with
-        ``process_pages`` applies about ``TRANSACTION_EVENTS`` events per transaction.
+        The log is read once, from the position of the view furthest behind, and each
+        page goes to every view sharing the database in one transaction with their
+        positions (projections/together.py); about ``TRANSACTION_EVENTS`` events per
+        transaction, so a rebuild commits as it goes. The next page is read and decoded
+        in a second thread while this one folds and writes, so database waits overlap
+        with decoding.
         """
         done = 0
+        for group in self._together():
+            done += self._catch_up_together(group, progress)
         for projection in self.projections:
-            start = (projection.view.max_tracking_id(self.service.name) or 0) + 1
-            with ThreadPoolExecutor(1, thread_name_prefix="chuishao-read") as reader:
-                pages = self._pages(reader, start, progress)
-                process_pages = getattr(projection, "process_pages", None)
-                if process_pages is not None:
-                    applied = process_pages(pages, per_transaction=TRANSACTION_EVENTS)
-                else:  # any other projection: one event at a time
-                    applied = 0
-                    for items in pages:
-                        for event, tracking in items:
-                            projection.process_event(event, tracking)
-                        applied += len(items)
-            if applied >= ANALYZE_AFTER:
-                projection.view.analyze()
-            done += applied
+            if getattr(projection, "applier", None) is None:
+                done += self._catch_up_one(projection, progress)
         if done:
             self.advances.notify()
         return done
 
+    def _together(self) -> list[list[Any]]:
+        """The projections that share a transaction: those with an ``applier``, by engine."""
+        groups: dict[int, list[Any]] = {}
+        for projection in self.projections:
+            if getattr(projection, "applier", None) is not None:
+                groups.setdefault(id(projection.view.engine), []).append(projection)
+        return list(groups.values())
+
+    def _catch_up_together(
+        self, group: list[Together], progress: Callable[[int], None] | None
+    ) -> int:
+        name = self.service.name
+        start = min(p.view.max_tracking_id(name) or 0 for p in group) + 1
+        with closing(self._pages(start, progress)) as pages:  # its reader thread ends
+            applied = apply_pages([(p.view, p.applier()) for p in group], pages, TRANSACTION_EVENTS)
+        for projection, n in zip(group, applied, strict=True):
+            if n >= ANALYZE_AFTER:
+                projection.view.analyze()
+        return sum(applied)
+
+    def _catch_up_one(self, projection: Any, progress: Callable[[int], None] | None) -> int:
+        """Any other projection: its own read of the log, its own transactions."""
+        start = (projection.view.max_tracking_id(self.service.name) or 0) + 1
+        process_pages = getattr(projection, "process_pages", None)
+        with closing(self._pages(start, progress)) as pages:
+            if process_pages is not None:
+                applied = int(process_pages(pages, per_transaction=TRANSACTION_EVENTS))
+            else:  # one event at a time
+                applied = 0
+                for items in pages:
+                    for event, tracking in items:
+                        projection.process_event(event, tracking)
+                    applied += len(items)
+        if applied >= ANALYZE_AFTER:
+            projection.view.analyze()
+        return applied
+
     def _pages(
-        self, reader: ThreadPoolExecutor, start: int, progress: Callable[[int], None] | None
-    ) -> Iterator[list[tuple[Any, Tracking]]]:
-        """Pages of the log from ``start``, each read while the previous one is applied."""
-        page = reader.submit(self._read, start)
-        while True:
-            items = page.result()
-            if len(items) == PULL_BATCH:
-                page = reader.submit(self._read, items[-1][1].notification_id + 1)
-            if items:
-                yield items
-                if progress:
-                    progress(len(items))
-            if len(items) < PULL_BATCH:
-                return
+        self, start: int, progress: Callable[[int], None] | None
+    ) -> Generator[list[tuple[Any, Tracking]], None, None]:
+        """Pages of the log from ``start``. The first is read in this thread (a live
+        catch-up is one short page); after a full page the next is read in a second
+        thread while this one is applied."""
+        reader: ThreadPoolExecutor | None = None
+        try:
+            items = self._read(start)
+            while True:
+                page: Future[list[tuple[Any, Tracking]]] | None = None
+                if len(items) == PULL_BATCH:
+                    if reader is None:
+                        reader = ThreadPoolExecutor(1, thread_name_prefix="chuishao-read")
+                    page = reader.submit(self._read, items[-1][1].notification_id + 1)
+                if items:
+                    yield items
+                    if progress:
+                        progress(len(items))
+                if page is None:
+                    return
+                items = page.result()
+        finally:
+            if reader is not None:
+                reader.shutdown(wait=True, cancel_futures=True)
 
     def start(self, *, poll_interval: float = 0.1) -> None:
         """Follow the log in the background until ``stop``: woken by each commit, and
