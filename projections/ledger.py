@@ -38,6 +38,9 @@ from projections.view import Locked, SqlView, ViewTables
 __all__ = ["CaseLedger", "LedgerView", "cases", "case_units", "metadata", "pledges", "summons"]
 CASE_COLUMNS = [c.name for c in cases.columns]
 MAX_ROWS = 30_000  # case rows kept in memory across a catch-up's transactions (≈ 3 KB each)
+# ... and from one catch-up to the next: the live projector then finds the cases being
+# worked on in memory instead of reading them back from the view.
+LIVE_ROWS = 2_000
 
 
 class LedgerView(SqlView):
@@ -87,7 +90,11 @@ class Batch(Changes):
         self.dirty.clear()
         self.new_summons, self.summons_updates = {}, {}
         self.new_pledges, self.involved = [], set()
-        while len(self.rows) > self.max_rows:  # forget the least recently touched
+        self.keep(self.max_rows)
+
+    def keep(self, most: int) -> None:
+        """Forget the least recently touched rows beyond ``most`` (none may be dirty)."""
+        while len(self.rows) > most:
             case_id, _ = self.rows.popitem(last=False)
             self.stored.pop(case_id, None)
 
@@ -170,6 +177,10 @@ class LedgerApplier:
             write(tx.conn, self.batch, self.tables)
         # The rows in memory are the view's if this commits (else the position is not this).
         self.ours = (tx.build, tx.done)
+
+    def idle(self) -> None:
+        """The catch-up is over: keep only the most recently touched rows until the next."""
+        self.batch.keep(LIVE_ROWS)
 
 
 def fold_all(conn: Connection, events: list[Any]) -> Batch:

@@ -24,7 +24,7 @@ from eventsourcing.projection import Projection
 from application.service import CaseService
 from projections.advances import Advances
 from projections.fast_decode import event_decoder
-from projections.together import Together, apply_pages
+from projections.together import PageApplier, Together, apply_pages
 from projections.view import SqlView
 
 PULL_BATCH = 5000
@@ -52,6 +52,8 @@ class Projector:
         commits = getattr(service.recorder, "commits", None)  # absent on other recorders
         self._commits: CommitSource | None = commits
         self._decode = event_decoder(service.mapper)  # what the mapper gives, faster
+        self._kept: dict[int, PageApplier] = {}  # each projection's, between catch-ups
+        self._kept_lock = threading.Lock()
 
     @property
     def views(self) -> list[SqlView]:
@@ -112,12 +114,32 @@ class Projector:
     ) -> int:
         name = self.service.name
         start = min(p.view.max_tracking_id(name) or 0 for p in group) + 1
-        with closing(self._pages(start, progress)) as pages:  # its reader thread ends
-            applied = apply_pages([(p.view, p.applier()) for p in group], pages, TRANSACTION_EVENTS)
+        # The appliers (and the rows they keep) carry over to the next catch-up; one that
+        # runs beside this one (another thread) starts afresh instead.
+        kept = self._kept_lock.acquire(blocking=False)
+        try:
+            appliers = [self._applier(p) if kept else p.applier() for p in group]
+            with closing(self._pages(start, progress)) as pages:  # its reader thread ends
+                applied = apply_pages(
+                    list(zip([p.view for p in group], appliers, strict=True)),
+                    pages,
+                    TRANSACTION_EVENTS,
+                )
+            for applier in appliers:
+                applier.idle()
+        finally:
+            if kept:
+                self._kept_lock.release()
         for projection, n in zip(group, applied, strict=True):
             if n >= ANALYZE_AFTER:
                 projection.view.analyze()
         return sum(applied)
+
+    def _applier(self, projection: Together) -> PageApplier:
+        applier = self._kept.get(id(projection))
+        if applier is None:
+            applier = self._kept[id(projection)] = projection.applier()
+        return applier
 
     def _catch_up_one(self, projection: Any, progress: Callable[[int], None] | None) -> int:
         """Any other projection: its own read of the log, its own transactions."""

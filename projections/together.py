@@ -34,6 +34,9 @@ class PageApplier(Protocol):
     def finish(self, tx: Locked) -> None:
         """Write what this transaction's ``add`` calls folded (before ``settle``)."""
 
+    def idle(self) -> None:
+        """The catch-up is over (the applier is kept for the next one)."""
+
 
 class Together(Protocol):
     """A projection that can share a transaction with others."""

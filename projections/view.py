@@ -185,8 +185,21 @@ class SqlView(TrackingRecorder):
         """Lock this view's position row in ``conn``'s transaction (several views may
         share one: the projector applies a page to all of them at once). The position
         row must exist (``ensure_tracking_row``)."""
-        position = self._position(conn, application_name, lock=True) or 0
-        return Locked(conn, application_name, position, self._build(conn))
+        build = (
+            select(builds_table.c.build)
+            .where(builds_table.c.projection == self.projection_name)
+            .scalar_subquery()
+        )
+        query = select(tracking_table.c.notification_id, build).where(
+            tracking_table.c.projection == self.projection_name,
+            tracking_table.c.application_name == application_name,
+        )
+        if conn.dialect.name == "postgresql":  # SQLite: BEGIN IMMEDIATE locked the file
+            query = query.with_for_update(of=tracking_table)
+        row = conn.execute(query).one_or_none()  # one round trip: the live path pays it
+        if row is None:
+            return Locked(conn, application_name, 0, self._build(conn))
+        return Locked(conn, application_name, int(row[0] or 0), int(row[1] or 0))
 
     def settle(self, tx: Locked) -> None:
         """Move the position to where ``tx`` advanced it, in the same transaction."""
