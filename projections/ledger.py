@@ -75,9 +75,9 @@ class Batch(Changes):
 
     def load(self, conn: Connection, events: Sequence[Any], tables: ViewTables = LIVE) -> None:
         """Read the stored rows of the cases these events continue (those not in memory)."""
-        wanted = {
-            str(e.originator_id) for e in events if not isinstance(e, ev.CaseReported)
-        } - self.rows.keys()
+        # A case reported among these events has no stored row to read.
+        reported = {str(e.originator_id) for e in events if isinstance(e, ev.CaseReported)}
+        wanted = {str(e.originator_id) for e in events} - reported - self.rows.keys()
         table = tables[cases]
         for chunk in _chunks(sorted(wanted), 5000):
             for r in conn.execute(select(table).where(table.c.case_id.in_(chunk))):
