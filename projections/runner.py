@@ -13,7 +13,7 @@ transaction and needs a second service per view built from ``env`` alone.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from typing import Any, Protocol
@@ -24,7 +24,7 @@ from eventsourcing.projection import Projection
 from application.service import CaseService
 from projections.advances import Advances
 from projections.fast_decode import event_decoder
-from projections.together import PageApplier, Together, apply_pages
+from projections.together import PageApplier, Together, ViewBehind, apply_pages
 from projections.view import SqlView
 
 PULL_BATCH = 5000
@@ -54,6 +54,7 @@ class Projector:
         self._decode = event_decoder(service.mapper)  # what the mapper gives, faster
         self._kept: dict[int, PageApplier] = {}  # each projection's, between catch-ups
         self._kept_lock = threading.Lock()
+        self._left: dict[tuple[int, ...], int] = {}  # every view of a group is at least here
 
     @property
     def views(self) -> list[SqlView]:
@@ -112,19 +113,23 @@ class Projector:
     def _catch_up_together(
         self, group: list[Together], progress: Callable[[int], None] | None
     ) -> int:
-        name = self.service.name
-        start = min(p.view.max_tracking_id(name) or 0 for p in group) + 1
-        # The appliers (and the rows they keep) carry over to the next catch-up; one that
-        # runs beside this one (another thread) starts afresh instead.
+        # The appliers (and the rows they keep) carry over to the next catch-up, and so
+        # does where the views were left: the next read starts there without asking the
+        # database, and the transaction checks that no view is behind it. A catch-up
+        # running beside this one (another thread) starts afresh instead.
         kept = self._kept_lock.acquire(blocking=False)
         try:
+            key = tuple(id(p) for p in group)
+            left = self._left.pop(key, None) if kept else None
             appliers = [self._applier(p) if kept else p.applier() for p in group]
-            with closing(self._pages(start, progress)) as pages:  # its reader thread ends
-                applied = apply_pages(
-                    list(zip([p.view for p in group], appliers, strict=True)),
-                    pages,
-                    TRANSACTION_EVENTS,
-                )
+            try:
+                applied, last = self._apply(group, appliers, left, progress)
+                if left is not None and last == left:  # nothing new: was a view moved back?
+                    applied, last = self._apply(group, appliers, None, progress)
+            except ViewBehind:  # moved back under us (a reset, a rebuild's swap)
+                applied, last = self._apply(group, appliers, None, progress)
+            if kept:
+                self._left[key] = last
             for applier in appliers:
                 applier.idle()
         finally:
@@ -134,6 +139,27 @@ class Projector:
             if n >= ANALYZE_AFTER:
                 projection.view.analyze()
         return sum(applied)
+
+    def _apply(
+        self,
+        group: list[Together],
+        appliers: list[PageApplier],
+        left: int | None,
+        progress: Callable[[int], None] | None,
+    ) -> tuple[list[int], int]:
+        """Apply the log from ``left`` (None: the slowest view's position, asked), to every
+        view of the group; returns the events each applied and where all views now are."""
+        if left is None:
+            left = min(p.view.max_tracking_id(self.service.name) or 0 for p in group)
+        read = [left]
+        with closing(self._pages(left + 1, progress)) as pages:  # its reader thread ends
+            applied = apply_pages(
+                list(zip([p.view for p in group], appliers, strict=True)),
+                _last_id(pages, read),
+                TRANSACTION_EVENTS,
+                reading_from=left + 1,
+            )
+        return applied, read[-1]
 
     def _applier(self, projection: Together) -> PageApplier:
         applier = self._kept.get(id(projection))
@@ -233,3 +259,12 @@ class Projector:
         notifications = self.service.recorder.select_notifications(start, PULL_BATCH)
         decode, name = self._decode, self.service.name
         return [(decode(n), Tracking(name, n.id)) for n in notifications]
+
+
+def _last_id(
+    pages: Iterable[list[tuple[Any, Tracking]]], read: list[int]
+) -> Iterator[list[tuple[Any, Tracking]]]:
+    """The pages, noting the last notification id handed on in ``read``."""
+    for page in pages:
+        read.append(page[-1][1].notification_id)
+        yield page

@@ -47,14 +47,22 @@ class Together(Protocol):
     def applier(self) -> PageApplier: ...
 
 
+class ViewBehind(Exception):
+    """A view's position is before where the pages start (it was moved back since the
+    caller looked): nothing was applied; read the positions again."""
+
+
 def apply_pages(
     members: Sequence[tuple[SqlView, PageApplier]],
     pages: Iterable[Items],
     per_transaction: int,
+    *,
+    reading_from: int | None = None,
 ) -> list[int]:
     """Apply the pages to every view, about ``per_transaction`` events per transaction
     (at least one page). The views must share one engine. Returns how many events each
-    view applied (those it already held are skipped)."""
+    view applied (those it already held are skipped). ``reading_from``: the first id the
+    pages were read from; a view whose position is before it raises ``ViewBehind``."""
     if not members:
         return []
     engine = members[0][0].engine
@@ -73,6 +81,11 @@ def apply_pages(
             held = {order[0]: first}
             for i in order[1:]:
                 held[i] = members[i][0].hold(first.conn, name)
+            if reading_from is not None and min(t.position for t in held.values()) + 1 < (
+                reading_from
+            ):
+                raise ViewBehind(f"a view is before {reading_from}, where the log was read from")
+            reading_from = None  # checked once: later transactions start where this ends
             for i in order:
                 members[i][1].begin(held[i])
             in_tx, added = 0, dict.fromkeys(order, 0)
@@ -101,4 +114,4 @@ def _after(page: Items, position: int) -> Items:
     return [(e, t) for e, t in page if t.notification_id > position]
 
 
-__all__ = ["Items", "PageApplier", "Together", "apply_pages"]
+__all__ = ["Items", "PageApplier", "Together", "ViewBehind", "apply_pages"]

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from eventsourcing.persistence import Tracking
 from sqlalchemy import event
 
 from interfaces.bootstrap import Container, build_container
 from projections.together import apply_pages
+from projections.view import SqlView
 from tests.projections.checks import all_mismatches, report
 from tests.projections.generator import HistoryGenerator
 from tests.projections.recount import Recount, read_log
@@ -64,3 +66,44 @@ def test_rows_kept_are_forgotten_when_another_projector_moved_the_view(
     assert projector.catch_up() == len(log) - b
     problems = all_mismatches(container, Recount.of(container.service))
     assert not problems, report(problems)
+
+
+def _matches(container: Container) -> None:
+    problems = all_mismatches(container, Recount.of(container.service))
+    assert not problems, report(problems)
+
+
+def test_a_busy_projector_reads_on_from_where_it_left_the_views(
+    container: Container, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gen = HistoryGenerator(container.service, clock, n_cases=20, seed=6)
+    gen.run(limit=50)
+    container.projector.catch_up()
+    asked: list[str] = []
+    original = SqlView.max_tracking_id
+
+    def max_tracking_id(self: SqlView, application_name: str) -> int | None:
+        asked.append(self.projection_name)
+        return original(self, application_name)
+
+    monkeypatch.setattr(SqlView, "max_tracking_id", max_tracking_id)
+    gen.run(limit=30)
+    assert container.projector.catch_up() == 30
+    assert asked == []
+    _matches(container)
+
+
+@pytest.mark.parametrize("then_written", [0, 40])
+def test_a_view_reset_under_the_projector_is_caught_up_again(
+    container: Container, clock: FakeClock, then_written: int
+) -> None:
+    """Reset behind the projector's back (another process): the next catch-up finds the
+    view behind where it left it and reads the log again from there."""
+    gen = HistoryGenerator(container.service, clock, n_cases=20, seed=12)
+    gen.run(limit=80)
+    container.projector.catch_up()
+    container.projector.views[0].reset()
+    gen.run(limit=then_written)
+    assert container.projector.catch_up() == 80 + then_written
+    assert container.projector.positions() == {"ledger": container.projector.head()}
+    _matches(container)
