@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -76,12 +77,12 @@ def rebuild_figures(h: Harness, rebuilds: dict[int, dict[str, Any]], floor_kb: i
 LAG_WRITERS = 32  # the target is set at 32 writers
 
 
-def lag(h: Harness, s: Settings, loaded: int, floor_kb: int) -> None:
+def _lag_run(h: Harness, s: Settings, rate: float, case_base: int) -> dict[str, Any]:
+    """Writers (``rate`` commands/s in all; ``math.inf``: as fast as they go) while a
+    projector process follows; the lag samples, the events per commit batch, the drain."""
     size = h.size
-    h.log(
-        f"  lag: projector following {LAG_WRITERS} writers at {size.lag_rate:.0f} commands/s"
-        f" for {size.lag_seconds}s"
-    )
+    pace = "at their full rate" if math.isinf(rate) else f"paced at {rate:.0f} commands/s"
+    h.log(f"  lag: projector following {LAG_WRITERS} writers {pace} for {size.lag_seconds}s")
     ready = h.ctx.Event()
     start = h.ctx.Event()
     stopped = h.ctx.Value("d", 0.0)
@@ -94,9 +95,9 @@ def lag(h: Harness, s: Settings, loaded: int, floor_kb: int) -> None:
         writers.paced_writers,
         s.model_dump(),
         LAG_WRITERS,
-        size.lag_rate,
+        rate,
         size.lag_seconds,
-        50_000_000,
+        case_base,
         h.seed,
         start,
         stopped,
@@ -106,54 +107,75 @@ def lag(h: Harness, s: Settings, loaded: int, floor_kb: int) -> None:
     w = h.collect(wp, wq, timeout=600)
     f = h.collect(fp, fq, timeout=600)
     done = sum(t["commands"] for t in w["threads"])
-    rate = done / size.lag_seconds
     lags = [x[2] for x in f["samples"]]
     noop = [x[3] for x in f["samples"]]
     batches = w["group_commit"][0] if w.get("group_commit") else done
-    batch_events = f["events"] / max(1, batches)  # events of one commit batch, this run
-    drain_ms = f["drain_seconds"] * 1000
+    r = {
+        "rate": done / size.lag_seconds,
+        "lags": lags,
+        "noop": noop,
+        "batches": batches,
+        "events": f["events"],
+        "batch_events": f["events"] / max(1, batches),  # events of one commit batch, this run
+        "drain_ms": f["drain_seconds"] * 1000,
+        "follower": f,
+    }
     h.log(
-        f"  lag at {rate:.0f} commands/s: p50 {percentile(lags, 0.5):.0f} p99 {percentile(lags, 0.99):.0f} max {max(lags)} events;"
-        f" {batch_events:.1f} events/commit batch; no-op subscriber p99 {percentile(noop, 0.99):.0f};"
-        f" drained {drain_ms:.0f} ms after the writers stopped"
+        f"  lag at {r['rate']:.0f} commands/s: p50 {percentile(lags, 0.5):.0f}"
+        f" p99 {percentile(lags, 0.99):.0f} max {max(lags)} events;"
+        f" {r['batch_events']:.1f} events/commit batch; no-op subscriber p99 {percentile(noop, 0.99):.0f};"
+        f" drained {r['drain_ms']:.0f} ms after the writers stopped"
     )
-    h.results.add(
-        figure(
-            "projections",
-            f"lag under {rate:.0f} commands/s from {LAG_WRITERS} writers: p99 (head − position)",
-            percentile(lags, 0.99),
-            "events",
-            batch_events,
-            f"events of one commit batch ({batches:,} batches, {f['events']:,} events)",
-            better="lower",
-            target="lag_p99",
-            detail=f"max {max(lags)}; no-op subscriber p99 {percentile(noop, 0.99):.0f}",
+    return r
+
+
+def lag(h: Harness, s: Settings, loaded: int, floor_kb: int) -> None:
+    """The targets are judged with the writers at their full rate (the write path's whole
+    throughput, about ten commands per commit batch at 32 writers); a paced run beside it
+    shows the lag when batches hold about one event each."""
+    full = _lag_run(h, s, math.inf, 50_000_000)
+    paced = _lag_run(h, s, h.size.lag_rate, 60_000_000)
+    for r, target in ((full, True), (paced, False)):
+        lags, noop, rate = r["lags"], r["noop"], r["rate"]
+        how = "full-rate" if target else "paced"
+        h.results.add(
+            figure(
+                "projections",
+                f"lag under {rate:.0f} commands/s ({how}) from {LAG_WRITERS} writers: p99 (head − position)",
+                percentile(lags, 0.99),
+                "events",
+                r["batch_events"],
+                f"events of one commit batch ({r['batches']:,} batches, {r['events']:,} events)",
+                better="lower",
+                target="lag_p99" if target else None,
+                detail=f"max {max(lags)}; no-op subscriber p99 {percentile(noop, 0.99):.0f}",
+            )
         )
-    )
-    h.results.add(
-        figure(
-            "projections",
-            f"lag under {rate:.0f} commands/s steady writes: p50 (head − position)",
-            percentile(lags, 0.5),
-            "events",
-            percentile(noop, 0.5),
-            "no-op subscriber on the same log (LISTEN/NOTIFY only)",
-            better="lower",
-            detail=f"≈ {percentile(lags, 0.5) / max(rate, 1) * 1000:.0f} ms of writes",
+        h.results.add(
+            figure(
+                "projections",
+                f"lag under {rate:.0f} commands/s ({how}) writes: p50 (head − position)",
+                percentile(lags, 0.5),
+                "events",
+                percentile(noop, 0.5),
+                "no-op subscriber on the same log (LISTEN/NOTIFY only)",
+                better="lower",
+                detail=f"≈ {percentile(lags, 0.5) / max(rate, 1) * 1000:.0f} ms of writes",
+            )
         )
-    )
-    h.results.add(
-        figure(
-            "projections",
-            "drain: writers stopped → every view at the head",
-            drain_ms,
-            "ms",
-            None,
-            "",
-            better="lower",
-            target="lag_drain",
+        h.results.add(
+            figure(
+                "projections",
+                f"drain ({how}): writers stopped → every view at the head",
+                r["drain_ms"],
+                "ms",
+                None,
+                "",
+                better="lower",
+                target="lag_drain" if target else None,
+            )
         )
-    )
+    f = full["follower"]
     h.results.detail(
         "projections", "lag_samples", f["samples"][:: max(1, len(f["samples"]) // 200)]
     )

@@ -32,11 +32,15 @@ from projections.ledger_tables import (
     summons,
 )
 from projections.rollups import Contribution, Deltas, contribution
-from projections.view import SqlView, ViewTables
+from projections.together import apply_pages
+from projections.view import Locked, SqlView, ViewTables
 
 __all__ = ["CaseLedger", "LedgerView", "cases", "case_units", "metadata", "pledges", "summons"]
 CASE_COLUMNS = [c.name for c in cases.columns]
 MAX_ROWS = 30_000  # case rows kept in memory across a catch-up's transactions (≈ 3 KB each)
+# ... and from one catch-up to the next: the live projector then finds the cases being
+# worked on in memory instead of reading them back from the view.
+LIVE_ROWS = 2_000
 
 
 class LedgerView(SqlView):
@@ -71,9 +75,9 @@ class Batch(Changes):
 
     def load(self, conn: Connection, events: Sequence[Any], tables: ViewTables = LIVE) -> None:
         """Read the stored rows of the cases these events continue (those not in memory)."""
-        wanted = {
-            str(e.originator_id) for e in events if not isinstance(e, ev.CaseReported)
-        } - self.rows.keys()
+        # A case reported among these events has no stored row to read.
+        reported = {str(e.originator_id) for e in events if isinstance(e, ev.CaseReported)}
+        wanted = {str(e.originator_id) for e in events} - reported - self.rows.keys()
         table = tables[cases]
         for chunk in _chunks(sorted(wanted), 5000):
             for r in conn.execute(select(table).where(table.c.case_id.in_(chunk))):
@@ -86,7 +90,11 @@ class Batch(Changes):
         self.dirty.clear()
         self.new_summons, self.summons_updates = {}, {}
         self.new_pledges, self.involved = [], set()
-        while len(self.rows) > self.max_rows:  # forget the least recently touched
+        self.keep(self.max_rows)
+
+    def keep(self, most: int) -> None:
+        """Forget the least recently touched rows beyond ``most`` (none may be dirty)."""
+        while len(self.rows) > most:
             case_id, _ = self.rows.popitem(last=False)
             self.stored.pop(case_id, None)
 
@@ -121,33 +129,11 @@ class CaseLedger(Projection[LedgerView]):
         transaction, each advancing the position with its rows. Rows stay in memory from
         one transaction to the next unless someone else moved the position in between.
         Returns how many events were applied (those already applied are skipped)."""
-        batch, tables = Batch(), self.view.tables
-        applied, ours = 0, (-1, -1)  # ours: the (build, position) our last transaction left
-        queue = iter(pages)
-        page = next(queue, None)
-        while page:
-            with self.view.locked(page[0][1].application_name) as tx:
-                if (tx.build, tx.position) != ours:
-                    # another projector wrote, or a rebuild swapped the tables in: the
-                    # rows in memory may be stale
-                    batch = Batch()
-                done, in_tx = tx.position, 0
-                while page and (in_tx == 0 or in_tx + len(page) <= per_transaction):
-                    todo = [(e, t) for e, t in page if t.notification_id > done]
-                    if todo:
-                        if in_tx == 0:
-                            self._check_nothing_skipped(done, todo[0][1].notification_id)
-                        events = [e for e, _ in todo]
-                        batch.load(tx.conn, events, tables)
-                        for e in events:
-                            fold(batch, e)
-                        done, in_tx = todo[-1][1].notification_id, in_tx + len(todo)
-                    page = next(queue, None)
-                if in_tx:
-                    write(tx.conn, batch, tables)
-                    tx.advance(done)
-            ours, applied = (tx.build, done), applied + in_tx
-        return applied
+        return apply_pages([(self.view, self.applier())], pages, per_transaction)[0]
+
+    def applier(self) -> LedgerApplier:
+        """The ledger's side of a catch-up (projections/together.py)."""
+        return LedgerApplier(self)
 
     def _check_nothing_skipped(self, position: int, first: int) -> None:
         # Ids may have holes (rolled-back inserts), so ask the log, not arithmetic. A live
@@ -155,6 +141,46 @@ class CaseLedger(Projection[LedgerView]):
         if self.log is not None and first > position + 1:
             if self.log.select_notifications(position + 1, 1, stop=first - 1):
                 raise MissedEvents(f"events after {position} and before {first} not applied")
+
+
+class LedgerApplier:
+    """Folds a catch-up's events into case rows kept in memory, and writes them with a
+    few bulk statements per transaction: a case's row is read from the view at most
+    once per catch-up and written once per transaction that touched it."""
+
+    def __init__(self, projection: CaseLedger) -> None:
+        self.projection = projection
+        self.tables = projection.view.tables
+        self.batch = Batch()
+        self.ours = (-1, -1)  # the (build, position) our last transaction left
+        self.first = True
+
+    def begin(self, tx: Locked) -> None:
+        if (tx.build, tx.position) != self.ours:
+            # another projector wrote, a rebuild swapped the tables in, or our last
+            # transaction failed: the rows in memory may be stale
+            self.batch = Batch()
+        self.ours, self.first = (-1, -1), True  # until ``finish``: a failure leaves it so
+
+    def add(self, tx: Locked, items: Sequence[tuple[Any, Tracking]]) -> None:
+        if self.first:
+            self.projection._check_nothing_skipped(tx.done, items[0][1].notification_id)
+            self.first = False
+        events = [e for e, _ in items]
+        self.batch.load(tx.conn, events, self.tables)
+        for e in events:
+            fold(self.batch, e)
+        tx.advance(items[-1][1].notification_id)
+
+    def finish(self, tx: Locked) -> None:
+        if tx.advanced_to > tx.position:
+            write(tx.conn, self.batch, self.tables)
+        # The rows in memory are the view's if this commits (else the position is not this).
+        self.ours = (tx.build, tx.done)
+
+    def idle(self) -> None:
+        """The catch-up is over: keep only the most recently touched rows until the next."""
+        self.batch.keep(LIVE_ROWS)
 
 
 def fold_all(conn: Connection, events: list[Any]) -> Batch:

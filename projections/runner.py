@@ -13,8 +13,9 @@ transaction and needs a second service per view built from ``env`` alone.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
@@ -23,6 +24,7 @@ from eventsourcing.projection import Projection
 from application.service import CaseService
 from projections.advances import Advances
 from projections.fast_decode import event_decoder
+from projections.together import PageApplier, Together, ViewBehind, apply_pages
 from projections.view import SqlView
 
 PULL_BATCH = 5000
@@ -50,6 +52,9 @@ class Projector:
         commits = getattr(service.recorder, "commits", None)  # absent on other recorders
         self._commits: CommitSource | None = commits
         self._decode = event_decoder(service.mapper)  # what the mapper gives, faster
+        self._kept: dict[int, PageApplier] = {}  # each projection's, between catch-ups
+        self._kept_lock = threading.Lock()
+        self._left: dict[tuple[int, ...], int] = {}  # every view of a group is at least here
 
     @property
     def views(self) -> list[SqlView]:
@@ -77,48 +82,133 @@ class Projector:
         return self.service.recorder.max_notification_id() or 0
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Pull and apply everything not yet applied; returns how many events were applied.
+        """Pull and apply everything not yet applied; returns how many events were applied
+        (summed over the views).
 
-        The next page is read and decoded in a second thread while this one folds and
-        writes, so database waits overlap with decoding. A projection with
-        ``process_pages`` applies about ``TRANSACTION_EVENTS`` events per transaction.
+        The log is read once, from the position of the view furthest behind, and each
+        page goes to every view sharing the database in one transaction with their
+        positions (projections/together.py); about ``TRANSACTION_EVENTS`` events per
+        transaction, so a rebuild commits as it goes. The next page is read and decoded
+        in a second thread while this one folds and writes, so database waits overlap
+        with decoding.
         """
         done = 0
+        for group in self._together():
+            done += self._catch_up_together(group, progress)
         for projection in self.projections:
-            start = (projection.view.max_tracking_id(self.service.name) or 0) + 1
-            with ThreadPoolExecutor(1, thread_name_prefix="chuishao-read") as reader:
-                pages = self._pages(reader, start, progress)
-                process_pages = getattr(projection, "process_pages", None)
-                if process_pages is not None:
-                    applied = process_pages(pages, per_transaction=TRANSACTION_EVENTS)
-                else:  # any other projection: one event at a time
-                    applied = 0
-                    for items in pages:
-                        for event, tracking in items:
-                            projection.process_event(event, tracking)
-                        applied += len(items)
-            if applied >= ANALYZE_AFTER:
-                projection.view.analyze()
-            done += applied
+            if getattr(projection, "applier", None) is None:
+                done += self._catch_up_one(projection, progress)
         if done:
             self.advances.notify()
         return done
 
+    def _together(self) -> list[list[Any]]:
+        """The projections that share a transaction: those with an ``applier``, by engine."""
+        groups: dict[int, list[Any]] = {}
+        for projection in self.projections:
+            if getattr(projection, "applier", None) is not None:
+                groups.setdefault(id(projection.view.engine), []).append(projection)
+        return list(groups.values())
+
+    def _catch_up_together(
+        self, group: list[Together], progress: Callable[[int], None] | None
+    ) -> int:
+        # The appliers (and the rows they keep) carry over to the next catch-up, and so
+        # does where the views were left: the next read starts there without asking the
+        # database, and the transaction checks that no view is behind it. A catch-up
+        # running beside this one (another thread) starts afresh instead.
+        kept = self._kept_lock.acquire(blocking=False)
+        try:
+            key = tuple(id(p) for p in group)
+            left = self._left.pop(key, None) if kept else None
+            appliers = [self._applier(p) if kept else p.applier() for p in group]
+            try:
+                applied, last = self._apply(group, appliers, left, progress)
+                if left is not None and last == left:  # nothing new: was a view moved back?
+                    applied, last = self._apply(group, appliers, None, progress)
+            except ViewBehind:  # moved back under us (a reset, a rebuild's swap)
+                applied, last = self._apply(group, appliers, None, progress)
+            if kept:
+                self._left[key] = last
+            for applier in appliers:
+                applier.idle()
+        finally:
+            if kept:
+                self._kept_lock.release()
+        for projection, n in zip(group, applied, strict=True):
+            if n >= ANALYZE_AFTER:
+                projection.view.analyze()
+        return sum(applied)
+
+    def _apply(
+        self,
+        group: list[Together],
+        appliers: list[PageApplier],
+        left: int | None,
+        progress: Callable[[int], None] | None,
+    ) -> tuple[list[int], int]:
+        """Apply the log from ``left`` (None: the slowest view's position, asked), to every
+        view of the group; returns the events each applied and where all views now are."""
+        if left is None:
+            left = min(p.view.max_tracking_id(self.service.name) or 0 for p in group)
+        read = [left]
+        with closing(self._pages(left + 1, progress)) as pages:  # its reader thread ends
+            applied = apply_pages(
+                list(zip([p.view for p in group], appliers, strict=True)),
+                _last_id(pages, read),
+                TRANSACTION_EVENTS,
+                reading_from=left + 1,
+            )
+        return applied, read[-1]
+
+    def _applier(self, projection: Together) -> PageApplier:
+        applier = self._kept.get(id(projection))
+        if applier is None:
+            applier = self._kept[id(projection)] = projection.applier()
+        return applier
+
+    def _catch_up_one(self, projection: Any, progress: Callable[[int], None] | None) -> int:
+        """Any other projection: its own read of the log, its own transactions."""
+        start = (projection.view.max_tracking_id(self.service.name) or 0) + 1
+        process_pages = getattr(projection, "process_pages", None)
+        with closing(self._pages(start, progress)) as pages:
+            if process_pages is not None:
+                applied = int(process_pages(pages, per_transaction=TRANSACTION_EVENTS))
+            else:  # one event at a time
+                applied = 0
+                for items in pages:
+                    for event, tracking in items:
+                        projection.process_event(event, tracking)
+                    applied += len(items)
+        if applied >= ANALYZE_AFTER:
+            projection.view.analyze()
+        return applied
+
     def _pages(
-        self, reader: ThreadPoolExecutor, start: int, progress: Callable[[int], None] | None
-    ) -> Iterator[list[tuple[Any, Tracking]]]:
-        """Pages of the log from ``start``, each read while the previous one is applied."""
-        page = reader.submit(self._read, start)
-        while True:
-            items = page.result()
-            if len(items) == PULL_BATCH:
-                page = reader.submit(self._read, items[-1][1].notification_id + 1)
-            if items:
-                yield items
-                if progress:
-                    progress(len(items))
-            if len(items) < PULL_BATCH:
-                return
+        self, start: int, progress: Callable[[int], None] | None
+    ) -> Generator[list[tuple[Any, Tracking]], None, None]:
+        """Pages of the log from ``start``. The first is read in this thread (a live
+        catch-up is one short page); after a full page the next is read in a second
+        thread while this one is applied."""
+        reader: ThreadPoolExecutor | None = None
+        try:
+            items = self._read(start)
+            while True:
+                page: Future[list[tuple[Any, Tracking]]] | None = None
+                if len(items) == PULL_BATCH:
+                    if reader is None:
+                        reader = ThreadPoolExecutor(1, thread_name_prefix="chuishao-read")
+                    page = reader.submit(self._read, items[-1][1].notification_id + 1)
+                if items:
+                    yield items
+                    if progress:
+                        progress(len(items))
+                if page is None:
+                    return
+                items = page.result()
+        finally:
+            if reader is not None:
+                reader.shutdown(wait=True, cancel_futures=True)
 
     def start(self, *, poll_interval: float = 0.1) -> None:
         """Follow the log in the background until ``stop``: woken by each commit, and
@@ -169,3 +259,12 @@ class Projector:
         notifications = self.service.recorder.select_notifications(start, PULL_BATCH)
         decode, name = self._decode, self.service.name
         return [(decode(n), Tracking(name, n.id)) for n in notifications]
+
+
+def _last_id(
+    pages: Iterable[list[tuple[Any, Tracking]]], read: list[int]
+) -> Iterator[list[tuple[Any, Tracking]]]:
+    """The pages, noting the last notification id handed on in ``read``."""
+    for page in pages:
+        read.append(page[-1][1].notification_id)
+        yield page

@@ -100,6 +100,11 @@ class Locked:
     def advance(self, notification_id: int) -> None:
         self.advanced_to = max(self.advanced_to, notification_id)
 
+    @property
+    def done(self) -> int:
+        """The last event the view holds once this transaction commits."""
+        return max(self.position, self.advanced_to)
+
 
 class SqlView(TrackingRecorder):
     """Base of every view: its tables plus one tracking row per (view, application)."""
@@ -170,15 +175,38 @@ class SqlView(TrackingRecorder):
     def locked(self, application_name: str) -> Iterator[Locked]:
         """A transaction holding this view's position row (other projectors wait): the
         caller writes rows after ``position`` and says how far with ``advance``."""
-        self._ensure_tracking_row(application_name)
+        self.ensure_tracking_row(application_name)
         with self.engine.begin() as conn:
-            position = self._position(conn, application_name, lock=True) or 0
-            tx = Locked(conn, application_name, position, self._build(conn))
+            tx = self.hold(conn, application_name)
             yield tx
-            if tx.advanced_to > position:
-                self._advance(conn, Tracking(application_name, tx.advanced_to))
+            self.settle(tx)
 
-    def _ensure_tracking_row(self, application_name: str) -> None:
+    def hold(self, conn: Connection, application_name: str) -> Locked:
+        """Lock this view's position row in ``conn``'s transaction (several views may
+        share one: the projector applies a page to all of them at once). The position
+        row must exist (``ensure_tracking_row``)."""
+        build = (
+            select(builds_table.c.build)
+            .where(builds_table.c.projection == self.projection_name)
+            .scalar_subquery()
+        )
+        query = select(tracking_table.c.notification_id, build).where(
+            tracking_table.c.projection == self.projection_name,
+            tracking_table.c.application_name == application_name,
+        )
+        if conn.dialect.name == "postgresql":  # SQLite: BEGIN IMMEDIATE locked the file
+            query = query.with_for_update(of=tracking_table)
+        row = conn.execute(query).one_or_none()  # one round trip: the live path pays it
+        if row is None:
+            return Locked(conn, application_name, 0, self._build(conn))
+        return Locked(conn, application_name, int(row[0] or 0), int(row[1] or 0))
+
+    def settle(self, tx: Locked) -> None:
+        """Move the position to where ``tx`` advanced it, in the same transaction."""
+        if tx.advanced_to > tx.position:
+            self._advance(tx.conn, Tracking(tx.application_name, tx.advanced_to))
+
+    def ensure_tracking_row(self, application_name: str) -> None:
         """Create the position row (at 0) once, so there is always a row to lock:
         two projectors starting on an empty view then queue instead of colliding."""
         if application_name in self._ensured:
