@@ -174,7 +174,11 @@ def _only_rebuild(live: SqlView) -> Iterator[None]:
     if not _is_postgres(live.engine):
         yield
         return
-    key = func.hashtext(f"chuishao rebuild {live.projection_name}")
+    # Per schema: advisory locks are database-wide, and two schemas (two deployments, or
+    # two tests) rebuilding their own views must not refuse each other.
+    key = func.hashtext(
+        func.concat(func.current_schema(), f" chuishao rebuild {live.projection_name}")
+    )
     with live.engine.connect() as conn:
         if not conn.execute(select(func.pg_try_advisory_lock(key))).scalar_one():
             raise RebuildRunning(f"a rebuild of {live.projection_name} is already running")
