@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import singledispatchmethod
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import events as ev
+from projections import funding_rollup, unit_rollup
 from projections.case_search import refill_text_index
 from projections.ledger_fold import Changes, fold_row
 from projections.ledger_tables import (
@@ -49,7 +51,8 @@ class LedgerView(SqlView):
     # 6: where a case is on the ground (lat, long) and its reporter's role (Open311)
     # 7: 合并 — duplicate_of, callers (来电人数); an index for likely duplicates
     # 8: 12345 work orders: the order id, the resolution deadline before an approved 延期
-    schema_version = 8
+    # 9: rollups for the units (with each report-in's delay) and for the funding
+    schema_version = 9
 
     def swapped_in(self, conn: Connection) -> None:
         refill_text_index(conn)
@@ -204,6 +207,7 @@ def write(conn: Connection, b: Batch, tables: ViewTables = LIVE) -> None:
             ],
         )
     mark_counted(b, counted)
+    _fill_delays(conn, b, summons_rows)
     if b.new_summons:
         conn.execute(summons_rows.insert(), list(b.new_summons.values()))
     _update_summons(conn, b.summons_updates, summons_rows)
@@ -221,6 +225,7 @@ def write(conn: Connection, b: Batch, tables: ViewTables = LIVE) -> None:
         )
     if b.new_pledges:
         conn.execute(pledge_rows.insert(), b.new_pledges)
+    _refresh_rollups(conn, b, tables, [str(r["k_case"]) for r in recounted])
     if b.involved:
         insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         conn.execute(
@@ -232,6 +237,48 @@ def write(conn: Connection, b: Batch, tables: ViewTables = LIVE) -> None:
         deltas.change(b.stored.get(case_id), after)
     deltas.write(conn, tables)
     b.written(counted)
+
+
+def _refresh_rollups(conn: Connection, b: Batch, tables: ViewTables, recounted: list[str]) -> None:
+    """Recount the unit and funding rollup rows that the batch's summons and pledges
+    touched (after they are written), and those of cases that stopped or started counting."""
+    unit_keys = {
+        (r["unit_id"], r["reported_month"], r["street_id"]) for r in b.new_summons.values()
+    }
+    for case_id, _, unit_id in b.summons_updates:
+        row = b.rows[case_id]  # the updates' events were folded onto it
+        unit_keys.add((unit_id, row["reported_month"], row["street_id"]))
+    funding_keys = {(r["reported_month"], r["street_id"], r["community_id"]) for r in b.new_pledges}
+    if recounted:
+        unit_keys |= unit_rollup.touched_by_cases(conn, tables, recounted)
+        funding_keys |= funding_rollup.touched_by_cases(conn, tables, recounted)
+    if unit_keys:
+        unit_rollup.refresh(conn, tables, unit_keys)
+    if funding_keys:
+        funding_rollup.refresh(conn, tables, funding_keys)
+
+
+def _fill_delays(conn: Connection, b: Batch, summons: Table) -> None:
+    """Each report-in's delay (report-in minus whistle, exact microseconds): from the
+    pending row, or from the stored whistle time of a summons stored earlier."""
+    for row in b.new_summons.values():
+        if row["reported_in_at"] is not None:
+            row["delay_us"] = _microseconds(row["reported_in_at"] - row["blown_at"])
+    wanted = {k: v for k, v in b.summons_updates.items() if "reported_in_at" in v}
+    if not wanted:
+        return
+    s = summons.c
+    query = select(s.case_id, s.whistle_id, s.unit_id, s.blown_at).where(
+        s.case_id.in_(sorted({k[0] for k in wanted}))
+    )
+    for r in conn.execute(query):
+        values = wanted.get((r.case_id, r.whistle_id, r.unit_id))
+        if values is not None:
+            values["delay_us"] = _microseconds(values["reported_in_at"] - r.blown_at)
+
+
+def _microseconds(delay: timedelta) -> int:
+    return delay // timedelta(microseconds=1)
 
 
 def _update_summons(

@@ -71,6 +71,7 @@ def fold_row(row: Row | None, e: Any, changes: Changes) -> Row:
                     "late": None,
                     "score": None,
                     "unanswered": False,
+                    "delay_us": None,  # set with the report-in (ledger.py: needs blown_at)
                     **{k: row[k] for k in CASE_PLACE},
                 }
                 changes.involved.add((case_id, unit_id))
