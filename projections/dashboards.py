@@ -303,9 +303,10 @@ class Dashboards:
                 .order_by(sub.c.key, sub.c.rank)
             )
         with self._connect() as conn:
-            for row in conn.execute(query):
-                m = dict(row._mapping)
-                out[m.pop("key")].append({k: v for k, v in m.items() if k != "rank"})
+            result = conn.execute(query)
+            names = [k for k in result.keys() if k != "rank"][1:]
+            for row in result.all():  # by position: hundreds of rows per answer
+                out[row[0]].append(dict(zip(names, row[1:], strict=False)))
         return out
 
     def units(

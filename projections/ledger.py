@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import events as ev
-from projections import funding_rollup, unit_rollup
+from projections import case_totals, funding_rollup, unit_rollup
 from projections.case_search import refill_text_index
 from projections.ledger_fold import Changes, fold_row
 from projections.ledger_tables import (
@@ -51,7 +51,7 @@ class LedgerView(SqlView):
     # 6: where a case is on the ground (lat, long) and its reporter's role (Open311)
     # 7: 合并 — duplicate_of, callers (来电人数); an index for likely duplicates
     # 8: 12345 work orders: the order id, the resolution deadline before an approved 延期
-    # 9: rollups for the units (with each report-in's delay) and for the funding
+    # 9: rollups for the units (with each report-in's delay), the funding, the ledger's total
     schema_version = 9
 
     def swapped_in(self, conn: Connection) -> None:
@@ -69,6 +69,7 @@ class Batch(Changes):
 
     rows: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)  # LRU first
     stored: dict[str, Contribution | None] = field(default_factory=dict)  # counted, as in the view
+    listed: dict[str, case_totals.Key] = field(default_factory=dict)  # place, status in the view
     dirty: set[str] = field(default_factory=set)
     max_rows: int = MAX_ROWS
 
@@ -82,16 +83,19 @@ class Batch(Changes):
             for r in conn.execute(select(table).where(table.c.case_id.in_(chunk))):
                 row = self.rows[r.case_id] = dict(r._mapping)
                 self.stored[r.case_id] = contribution(row)
+                self.listed[r.case_id] = case_totals.listed(row)
 
     def written(self, counted: dict[str, Contribution | None]) -> None:
         """The pending changes are stored: start the next write from here."""
         self.stored.update(counted)
+        self.listed.update((k, case_totals.listed(self.rows[k])) for k in self.dirty)
         self.dirty.clear()
         self.new_summons, self.summons_updates = {}, {}
         self.new_pledges, self.involved = [], set()
         while len(self.rows) > self.max_rows:  # forget the least recently touched
             case_id, _ = self.rows.popitem(last=False)
             self.stored.pop(case_id, None)
+            self.listed.pop(case_id, None)
 
 
 class MissedEvents(Exception):
@@ -236,6 +240,8 @@ def write(conn: Connection, b: Batch, tables: ViewTables = LIVE) -> None:
     for case_id, after in counted.items():
         deltas.change(b.stored.get(case_id), after)
     deltas.write(conn, tables)
+    moves = [(b.listed.get(k), case_totals.listed(b.rows[k])) for k in dirty]
+    case_totals.write(conn, tables, moves)
     b.written(counted)
 
 
