@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import singledispatchmethod
 from typing import Any
 
@@ -24,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from domain import events as ev
 from projections import case_totals, funding_rollup, unit_rollup
 from projections.case_search import refill_text_index
-from projections.ledger_fold import Changes, fold_row
+from projections.ledger_fold import Changes, delay_us, fold_row
 from projections.ledger_tables import (
     LIVE,
     case_units,
@@ -265,11 +264,8 @@ def _refresh_rollups(conn: Connection, b: Batch, tables: ViewTables, recounted: 
 
 
 def _fill_delays(conn: Connection, b: Batch, summons: Table) -> None:
-    """Each report-in's delay (report-in minus whistle, exact microseconds): from the
-    pending row, or from the stored whistle time of a summons stored earlier."""
-    for row in b.new_summons.values():
-        if row["reported_in_at"] is not None:
-            row["delay_us"] = _microseconds(row["reported_in_at"] - row["blown_at"])
+    """The delay of each report-in to a summons stored earlier, from its stored whistle
+    time (a pending summons got its delay in the fold)."""
     wanted = {k: v for k, v in b.summons_updates.items() if "reported_in_at" in v}
     if not wanted:
         return
@@ -280,11 +276,7 @@ def _fill_delays(conn: Connection, b: Batch, summons: Table) -> None:
     for r in conn.execute(query):
         values = wanted.get((r.case_id, r.whistle_id, r.unit_id))
         if values is not None:
-            values["delay_us"] = _microseconds(values["reported_in_at"] - r.blown_at)
-
-
-def _microseconds(delay: timedelta) -> int:
-    return delay // timedelta(microseconds=1)
+            values["delay_us"] = delay_us(values["reported_in_at"] - r.blown_at)
 
 
 def _update_summons(
