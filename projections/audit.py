@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from application.service import CaseService
+from projections.audit_rollups import ExpectedRollups
 from projections.ledger import Batch, CaseLedger, LedgerView, fold, mark_counted
 from projections.ledger_tables import case_units, cases, pledges, summons
 from projections.rollups import GRAINS, TABLES, Deltas, contribution
@@ -82,6 +83,7 @@ def audit_ledger(
     position gives; the report names each difference."""
     report = ViewReport(limit=limit)
     deltas = Deltas()
+    rollups = ExpectedRollups()
     with _snapshot(view) as conn:
         report.position = _position(conn, view, service.name)
         ranges = _case_ranges(conn, max_cases)
@@ -109,8 +111,12 @@ def audit_ledger(
             for table, rows in expected.items():
                 stored = _stored(conn, table, low, high)
                 _compare(report, table, stored, rows, skip=set(unfoldable))
+            rollups.add(batch.rows.values(), batch.new_summons.values(), batch.new_pledges)
         for grain, table in TABLES.items():
             _compare_counts(report, conn, table, GRAINS[grain], deltas.totals(grain))
+        for table, key_columns, totals in rollups.tables():
+            kept = {k: tuple(v) for k, v in totals.items()}
+            _compare_counts(report, conn, table, key_columns, kept)
     return report
 
 

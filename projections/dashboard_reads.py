@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import quote_plus, urlencode
 
@@ -238,7 +238,7 @@ class DashboardReads:
         """A link to ``path`` asking the same period (and instant, if named) as this."""
         parts = dict(self._asked)  # a name given again in ``params`` keeps its place
         for name, value in params.items():
-            parts[name] = None if value is None else f"{name}={quote_plus(str(value))}"
+            parts[name] = None if value is None else f"{name}={_quoted(str(value))}"
         return f"{path}?{'&'.join(p for p in parts.values() if p is not None)}"
 
     @cached_property
@@ -292,6 +292,9 @@ def ranked(places: list[RankedPlace]) -> list[RankedPlace]:
     key. Ranks count from 1."""
     order = sorted(places, key=lambda s: (s.composite is None, -(s.composite or 0.0), s.key))
     return [replace(s, rank=rank) for rank, s in enumerate(order, start=1)]
+
+
+_quoted = lru_cache(maxsize=8192)(quote_plus)  # keys and names recur in every answer
 
 
 def _sum_by(pairs: dict[tuple[str, str], Counts], i: int) -> dict[str, Counts]:

@@ -8,15 +8,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, case, func, null, select, true
+from sqlalchemy import Connection, Engine, Table, and_, func, select, true
 from sqlalchemy.dialects import postgresql
 
 from infrastructure.sql_types import UtcDateTime
-from projections import due, rollups
+from projections import due, funding_rollup, rollups, unit_rollup
 from projections.due import NotDue, not_due_by
-from projections.ledger_tables import IS_OPEN, LEFT_GRID, cases, pledges, summons
+from projections.ledger_tables import (
+    IS_OPEN,
+    LEFT_GRID,
+    REPORTED_IN,
+    UNANSWERED,
+    cases,
+    pledges,
+    summons,
+)
 from projections.measures import COUNT_COLUMNS, Counts, counted
 from projections.queries import Scope, scope_columns, scope_conditions
 
@@ -294,87 +303,167 @@ class Dashboards:
                 .order_by(sub.c.key, sub.c.rank)
             )
         with self._connect() as conn:
-            for row in conn.execute(query):
-                m = dict(row._mapping)
-                out[m.pop("key")].append({k: v for k, v in m.items() if k != "rank"})
+            result = conn.execute(query)
+            names = [k for k in result.keys() if k != "rank"][1:]
+            for row in result.all():  # by position: hundreds of rows per answer
+                out[row[0]].append(dict(zip(names, row[1:], strict=False)))
         return out
 
     def units(
         self, period: Period, scope: Scope, as_of: datetime, unit_id: str | None = None
     ) -> list[UnitRecord]:
         """Per unit: summonses, report-ins, on time, median delay, mean score, and the
-        summonses not yet due at ``as_of`` — aggregated in SQL over the summons rows alone
-        (they carry their case's place and cohort)."""
+        summonses not yet due at ``as_of``. The kept figures come from the units' rollup
+        when it holds every column asked about (else from the summons rows, which carry
+        their case's place and cohort); what is not yet due is counted at ``as_of``."""
         s = summons.c
-        # An answered summons (reported in, or closed as 未报到) has its outcome: never waiting.
-        waiting = and_(s.reported_in_at.is_(None), s.unanswered.is_(False), s.deadline >= as_of)
         conditions = [*period.conditions(summons), *scope_conditions(scope, summons)]
         if unit_id is not None:
             conditions.append(s.unit_id == unit_id)
-        postgres = self.engine.dialect.name == "postgresql"
-        delay = func.extract("epoch", s.reported_in_at - s.blown_at) / 60
-        median = func.percentile_cont(0.5).within_group(delay) if postgres else null()
-        query = (
+        # An answered summons (reported in, or closed as 未报到) has its outcome: never waiting.
+        waiting = and_(UNANSWERED, s.unanswered.is_(False), s.deadline >= as_of)
+        pending = (
             select(
                 s.unit_id,
-                func.count().label("whistles"),
-                func.count(s.reported_in_at).label("reported_in"),
-                func.count(s.reported_in_at).filter(s.late.is_(False)).label("on_time"),
-                median.label("median"),
-                func.avg(s.score).label("mean_score"),
-                func.count(s.score).label("scores"),
-                func.count().filter(s.unanswered.is_(True)).label("unanswered"),
-                func.count().filter(waiting).label("not_due"),
-                func.min(case((waiting, s.deadline)), type_=UtcDateTime()).label("next_deadline"),
+                func.count().label("not_due"),
+                func.min(s.deadline, type_=UtcDateTime()).label("next_deadline"),
             )
-            .where(*conditions)
+            .where(waiting, *conditions)
             .group_by(s.unit_id)
-            .order_by(s.unit_id)
         )
         with self._connect() as conn:
-            rows = conn.execute(query).all()
-            medians = (
-                {r.unit_id: r.median for r in rows} if postgres else _medians(conn, conditions)
+            kept = self._unit_counts(conn, period, scope, unit_id, conditions)
+            waits = {r.unit_id: r for r in conn.execute(pending)}
+            medians = self._medians(conn, conditions, {u: k[1] for u, k in kept.items()})
+        out = []
+        for unit, (whistles, reported_in, on_time, unanswered, scores, score_sum) in kept.items():
+            w = waits.get(unit)
+            out.append(
+                UnitRecord(
+                    unit_id=unit,
+                    whistles=whistles,
+                    reported_in=reported_in,
+                    on_time=on_time,
+                    median_delay_minutes=_one_decimal(medians.get(unit)),
+                    mean_score=_one_decimal(Decimal(score_sum) / scores) if scores else None,
+                    scores=scores,
+                    unanswered=unanswered,
+                    not_due=w.not_due if w else 0,
+                    next_deadline=w.next_deadline if w else None,
+                )
             )
-        return [
-            UnitRecord(
-                unit_id=r.unit_id,
-                whistles=r.whistles,
-                reported_in=r.reported_in,
-                on_time=r.on_time,
-                median_delay_minutes=_one_decimal(medians.get(r.unit_id)),
-                mean_score=_one_decimal(r.mean_score),
-                scores=r.scores,
-                unanswered=r.unanswered,
-                not_due=r.not_due,
-                next_deadline=r.next_deadline,
+        return out
+
+    def _unit_counts(
+        self,
+        conn: Connection,
+        period: Period,
+        scope: Scope,
+        unit_id: str | None,
+        conditions: list[Any],
+    ) -> dict[str, tuple[int, ...]]:
+        """The kept counts per unit, in unit order: unit_rollup.SUMS."""
+        if not scope.everything and scope.unit_id is not None:
+            needed = {"case_id"}  # a unit's scope: which cases it is in is no rollup column
+        else:
+            needed = period.columns() | scope_columns(scope)
+        if unit_rollup.usable(needed):
+            t = unit_rollup.unit_counts
+            where = [*period.conditions(t), *scope_conditions(scope, t)]
+            if unit_id is not None:
+                where.append(t.c.unit_id == unit_id)
+            query = select(t.c.unit_id, *unit_rollup.summed()).where(*where)
+        else:
+            s = summons.c
+            query = select(
+                s.unit_id,
+                func.count(),
+                func.count(s.reported_in_at),
+                func.count(s.reported_in_at).filter(s.late.is_(False)),
+                func.count().filter(s.unanswered.is_(True)),
+                func.count(s.score),
+                func.coalesce(func.sum(s.score), 0),
+            ).where(*conditions)
+        query = query.group_by(query.selected_columns[0]).order_by(query.selected_columns[0])
+        return {r[0]: tuple(int(v) for v in r[1:]) for r in conn.execute(query)}
+
+    def _medians(
+        self, conn: Connection, conditions: list[Any], reported_in: dict[str, int]
+    ) -> dict[str, float]:
+        """The exact median delay (minutes) per unit. PostgreSQL reads the middle one or two
+        of each unit's report-ins off the (unit, delay) index, at the position its count
+        gives (one query, the walk is half the unit's report-ins); SQLite, in Python."""
+        if self.engine.dialect.name != "postgresql":
+            return _medians(conn, conditions)
+        units = sorted(u for u, n in reported_in.items() if n)
+        if not units:
+            return {}
+        s = summons.c
+        wanted = (
+            func.unnest(
+                postgresql.array(units),
+                postgresql.array([(reported_in[u] - 1) // 2 for u in units]),
+                postgresql.array([2 - reported_in[u] % 2 for u in units]),
             )
-            for r in rows
-        ]
+            .table_valued("unit_id", "skip", "take")
+            .render_derived("m")
+        )
+        middle = (
+            select(s.delay_us)
+            .where(s.unit_id == wanted.c.unit_id, REPORTED_IN, *conditions)
+            .order_by(s.delay_us)
+            .offset(wanted.c.skip)
+            .limit(wanted.c.take)
+            .lateral("middle")
+        )
+        query = select(wanted.c.unit_id, middle.c.delay_us).select_from(wanted.join(middle, true()))
+        delays: dict[str, list[int]] = {}
+        for r in conn.execute(query):
+            delays.setdefault(r.unit_id, []).append(int(r.delay_us))
+        return {u: sum(d) / len(d) / 60_000_000 for u, d in delays.items()}
 
     def funding(self, period: Period, scope: Scope) -> list[dict[str, Any]]:
-        """Pledged fen per community and party kind (pledge rows carry their case's place)."""
+        """Pledged fen per community and party kind: from the funding rollup when it holds
+        every column asked about, else from the pledge rows (they carry their case's place)."""
+        if self._funding_rollup(period, scope):
+            t = funding_rollup.funding_counts
+            where = [*period.conditions(t), *scope_conditions(scope, t)]
+            amount: Any = func.sum(t.c.amount_fen)
+            pledged: Any = func.sum(t.c.pledges)
+            keys = [t.c.community_id, t.c.party_kind]
+        else:
+            p = pledges
+            where = [*period.conditions(p), *scope_conditions(scope, p)]
+            amount, pledged = func.sum(p.c.amount_fen), func.count()
+            keys = [p.c.community_id, p.c.party_kind]
         query = (
-            select(
-                pledges.c.community_id,
-                pledges.c.party_kind,
-                func.sum(pledges.c.amount_fen).label("amount_fen"),
-                func.count().label("pledges"),
-            )
-            .where(*period.conditions(pledges), *scope_conditions(scope, pledges))
-            .group_by(pledges.c.community_id, pledges.c.party_kind)
-            .order_by(pledges.c.community_id, pledges.c.party_kind)
+            select(*keys, amount.label("amount_fen"), pledged.label("pledges"))
+            .where(*where)
+            .group_by(*keys)
+            .order_by(*keys)
         )
         with self._connect() as conn:
             return [
-                dict(r._mapping) | {"amount_fen": int(r.amount_fen)} for r in conn.execute(query)
+                {
+                    "community_id": r[0],
+                    "party_kind": r[1],
+                    "amount_fen": int(r[2]),
+                    "pledges": int(r[3]),
+                }
+                for r in conn.execute(query)
             ]
+
+    def _funding_rollup(self, period: Period, scope: Scope) -> bool:
+        if not scope.everything and scope.unit_id is not None:
+            return False  # which cases a unit is in is no rollup column
+        return funding_rollup.usable(period.columns() | scope_columns(scope))
 
     def funding_by_case(
         self, period: Period, scope: Scope, limit: int = 100, offset: int = 0
     ) -> tuple[list[dict[str, Any]], int]:
         """Pledged fen per case and party kind, a page of ``limit`` cases (every kind of
-        each), by case id; and how many cases have pledges in all."""
+        each), by case id; and how many cases have pledges in all (from the rollup when
+        it can say)."""
         where = [*period.conditions(pledges), *scope_conditions(scope, pledges)]
         page = (
             select(pledges.c.case_id)
@@ -397,10 +486,17 @@ class Dashboards:
             .group_by(pledges.c.case_id, cases.c.title, pledges.c.party_kind)
             .order_by(pledges.c.case_id, pledges.c.party_kind)
         )
-        total = select(func.count(func.distinct(pledges.c.case_id))).where(*where)
+        if self._funding_rollup(period, scope):
+            t = funding_rollup.funded_cases
+            total: Any = select(func.coalesce(func.sum(t.c.cases), 0)).where(
+                *period.conditions(t), *scope_conditions(scope, t)
+            )
+        else:
+            total = select(func.count(func.distinct(pledges.c.case_id))).where(*where)
         with self._connect() as conn:
             rows = [
-                dict(r._mapping) | {"amount_fen": int(r.amount_fen)} for r in conn.execute(query)
+                {"case_id": r[0], "title": r[1], "party_kind": r[2], "amount_fen": int(r[3])}
+                for r in conn.execute(query)
             ]
             return rows, int(conn.execute(total).scalar_one())
 

@@ -21,8 +21,9 @@ from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain import events as ev
+from projections import case_totals, funding_rollup, unit_rollup
 from projections.case_search import refill_text_index
-from projections.ledger_fold import Changes, fold_row
+from projections.ledger_fold import Changes, delay_us, fold_row
 from projections.ledger_tables import (
     LIVE,
     case_units,
@@ -53,7 +54,8 @@ class LedgerView(SqlView):
     # 6: where a case is on the ground (lat, long) and its reporter's role (Open311)
     # 7: 合并 — duplicate_of, callers (来电人数); an index for likely duplicates
     # 8: 12345 work orders: the order id, the resolution deadline before an approved 延期
-    schema_version = 8
+    # 9: rollups for the units (with each report-in's delay), the funding, the ledger's total
+    schema_version = 9
 
     def swapped_in(self, conn: Connection) -> None:
         refill_text_index(conn)
@@ -70,6 +72,7 @@ class Batch(Changes):
 
     rows: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)  # LRU first
     stored: dict[str, Contribution | None] = field(default_factory=dict)  # counted, as in the view
+    listed: dict[str, case_totals.Key] = field(default_factory=dict)  # place, status in the view
     dirty: set[str] = field(default_factory=set)
     max_rows: int = MAX_ROWS
 
@@ -83,10 +86,12 @@ class Batch(Changes):
             for r in conn.execute(select(table).where(table.c.case_id.in_(chunk))):
                 row = self.rows[r.case_id] = dict(r._mapping)
                 self.stored[r.case_id] = contribution(row)
+                self.listed[r.case_id] = case_totals.listed(row)
 
     def written(self, counted: dict[str, Contribution | None]) -> None:
         """The pending changes are stored: start the next write from here."""
         self.stored.update(counted)
+        self.listed.update((k, case_totals.listed(self.rows[k])) for k in self.dirty)
         self.dirty.clear()
         self.new_summons, self.summons_updates = {}, {}
         self.new_pledges, self.involved = [], set()
@@ -97,6 +102,7 @@ class Batch(Changes):
         while len(self.rows) > most:
             case_id, _ = self.rows.popitem(last=False)
             self.stored.pop(case_id, None)
+            self.listed.pop(case_id, None)
 
 
 class MissedEvents(Exception):
@@ -230,6 +236,7 @@ def write(conn: Connection, b: Batch, tables: ViewTables = LIVE) -> None:
             ],
         )
     mark_counted(b, counted)
+    _fill_delays(conn, b, summons_rows)
     if b.new_summons:
         conn.execute(summons_rows.insert(), list(b.new_summons.values()))
     _update_summons(conn, b.summons_updates, summons_rows)
@@ -247,6 +254,7 @@ def write(conn: Connection, b: Batch, tables: ViewTables = LIVE) -> None:
         )
     if b.new_pledges:
         conn.execute(pledge_rows.insert(), b.new_pledges)
+    _refresh_rollups(conn, b, tables, [str(r["k_case"]) for r in recounted])
     if b.involved:
         insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         conn.execute(
@@ -257,7 +265,44 @@ def write(conn: Connection, b: Batch, tables: ViewTables = LIVE) -> None:
     for case_id, after in counted.items():
         deltas.change(b.stored.get(case_id), after)
     deltas.write(conn, tables)
+    moves = [(b.listed.get(k), case_totals.listed(b.rows[k])) for k in dirty]
+    case_totals.write(conn, tables, moves)
     b.written(counted)
+
+
+def _refresh_rollups(conn: Connection, b: Batch, tables: ViewTables, recounted: list[str]) -> None:
+    """Recount the unit and funding rollup rows that the batch's summons and pledges
+    touched (after they are written), and those of cases that stopped or started counting."""
+    unit_keys = {
+        (r["unit_id"], r["reported_month"], r["street_id"]) for r in b.new_summons.values()
+    }
+    for case_id, _, unit_id in b.summons_updates:
+        row = b.rows[case_id]  # the updates' events were folded onto it
+        unit_keys.add((unit_id, row["reported_month"], row["street_id"]))
+    funding_keys = {(r["reported_month"], r["street_id"], r["community_id"]) for r in b.new_pledges}
+    if recounted:
+        unit_keys |= unit_rollup.touched_by_cases(conn, tables, recounted)
+        funding_keys |= funding_rollup.touched_by_cases(conn, tables, recounted)
+    if unit_keys:
+        unit_rollup.refresh(conn, tables, unit_keys)
+    if funding_keys:
+        funding_rollup.refresh(conn, tables, funding_keys)
+
+
+def _fill_delays(conn: Connection, b: Batch, summons: Table) -> None:
+    """The delay of each report-in to a summons stored earlier, from its stored whistle
+    time (a pending summons got its delay in the fold)."""
+    wanted = {k: v for k, v in b.summons_updates.items() if "reported_in_at" in v}
+    if not wanted:
+        return
+    s = summons.c
+    query = select(s.case_id, s.whistle_id, s.unit_id, s.blown_at).where(
+        s.case_id.in_(sorted({k[0] for k in wanted}))
+    )
+    for r in conn.execute(query):
+        values = wanted.get((r.case_id, r.whistle_id, r.unit_id))
+        if values is not None:
+            values["delay_us"] = delay_us(values["reported_in_at"] - r.blown_at)
 
 
 def _update_summons(

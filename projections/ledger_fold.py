@@ -10,6 +10,7 @@ reads and writes them; the status and first-response rules are the domain's own
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from domain import events as ev
@@ -34,8 +35,15 @@ class Changes:
         pending = self.new_summons.get(key)
         if pending is not None:
             pending.update(values)
-        else:  # summoned in an earlier transaction
+            if values.get("reported_in_at") is not None:
+                pending["delay_us"] = delay_us(pending["reported_in_at"] - pending["blown_at"])
+        else:  # summoned in an earlier transaction (ledger.py adds the delay when written)
             self.summons_updates.setdefault(key, {}).update(values)
+
+
+def delay_us(delay: timedelta) -> int:
+    """A report-in's delay in exact microseconds (the units' median is read off them)."""
+    return delay // timedelta(microseconds=1)
 
 
 def fold_row(row: Row | None, e: Any, changes: Changes) -> Row:
@@ -71,6 +79,7 @@ def fold_row(row: Row | None, e: Any, changes: Changes) -> Row:
                     "late": None,
                     "score": None,
                     "unanswered": False,
+                    "delay_us": None,  # set with the report-in
                     **{k: row[k] for k in CASE_PLACE},
                 }
                 changes.involved.add((case_id, unit_id))

@@ -28,6 +28,7 @@ OPEN_STATUSES = (Status.REPORTED.value, Status.IN_PROGRESS.value)
 IS_OPEN = text("status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES)))
 LEFT_GRID = text("level <> 'grid'")
 UNANSWERED = text("reported_in_at IS NULL")
+REPORTED_IN = text("delay_us IS NOT NULL")
 metadata = MetaData()
 LIVE = live_tables(metadata)  # the tables readers query (a rebuild fills a fresh copy)
 CASE_PLACE = ("reported_month", "street_id", "community_id", "grid_id", "category_id")
@@ -146,8 +147,20 @@ summons = Table(
     Column("score", Integer),
     # 未报到: the case was resolved while this unit had not reported in (CaseResolved v2).
     Column("unanswered", Boolean, nullable=False, default=False),
+    # report-in minus whistle, in exact microseconds: the units' median walks an index of it
+    Column("delay_us", BigInteger),
     *_case_place(),
-    Index("ledger_summons_unit", "unit_id"),
+    # a unit's summons by cohort and street: what its rollup rows are recounted from
+    Index("ledger_summons_unit", "unit_id", "reported_month", "street_id"),
+    # the median delay: the middle of a unit's report-ins, read off this index in order
+    Index(
+        "ledger_summons_delay",
+        "unit_id",
+        "delay_us",
+        postgresql_where=REPORTED_IN,
+        sqlite_where=REPORTED_IN,
+        postgresql_include=["counted", "reported_month", "street_id"],
+    ),
     Index("ledger_summons_month", "reported_month"),
     Index(
         "ledger_summons_unanswered",

@@ -7,6 +7,7 @@ a weight needs no rebuild. Withdrawn and duplicate cases count nowhere.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -134,22 +135,24 @@ class Counts:
     def of(cls, row: Any, start: int = 0) -> Counts:
         """From a result row holding COUNT_NAMES, in order, from column ``start`` on
         (by position: a dashboard builds hundreds of these per answer)."""
-        values: Any = (int(v or 0) for v in row[start : start + len(COUNT_NAMES)])
-        return cls(*values)
+        values: Any = tuple(row[start : start + len(COUNT_NAMES)])
+        if None in values:  # SUM over no rows
+            values = tuple(v or 0 for v in values)
+        ints: Any = map(int, values)
+        return cls(*ints)
 
     @classmethod
     def sum(cls, parts: Iterable[Counts]) -> Counts:
         """The counts of disjoint groups together (e.g. the total from the months): counts
         add up, the nearest deadlines are the earliest of the parts'."""
-        parts = list(parts)
-        values: dict[str, Any] = {
-            name: sum(getattr(p, name) for p in parts) for name in (*COUNT_NAMES, *NOT_DUE_COUNTS)
-        }
-        for name in NEXT_DUE_NAMES:
-            values[name] = min(
-                (t for p in parts if (t := getattr(p, name)) is not None), default=None
-            )
-        return cls(**values)
+        columns = list(zip(*map(_ADDED, parts), strict=True))
+        if not columns:
+            return cls()
+        added = [sum(c) for c in columns[: len(ADDED_NAMES)]]
+        earliest = [
+            min((t for t in c if t is not None), default=None) for c in columns[len(ADDED_NAMES) :]
+        ]
+        return cls(*added, *earliest)
 
     @property
     def grid_rate(self) -> float | None:
@@ -203,6 +206,9 @@ def _ratio(part: float, whole: int) -> float | None:
 
 NOT_DUE_COUNTS = ("open_not_due", "unanswered_not_due")
 NEXT_DUE_NAMES = ("next_resolution_due", "next_response_due")
+ADDED_NAMES = (*COUNT_NAMES, *NOT_DUE_COUNTS)
+# every field, in the dataclass's order: the added ones, then the nearest deadlines
+_ADDED = operator.attrgetter(*ADDED_NAMES, *NEXT_DUE_NAMES)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, false, func, or_, select
 
 from domain.values import FINAL_STATUSES
+from projections import case_totals
 from projections.case_search import keyword_condition
 from projections.ledger_tables import case_units, cases, summons
 
@@ -46,15 +47,27 @@ class LedgerQueries:
         conditions = [*self._filters(f), *scope_conditions(scope)]
         query = select(cases).where(*conditions)
         with self.engine.connect() as conn:
-            total = conn.execute(
-                select(func.count()).select_from(cases).where(*conditions)
-            ).scalar_one()
+            total = conn.execute(self._total(f, scope, conditions)).scalar_one()
             rows = conn.execute(
                 query.order_by(cases.c.reported_at.desc(), cases.c.case_id)
                 .limit(limit)
                 .offset(offset)
             )
             return [dict(r._mapping) for r in rows], int(total)
+
+    def _total(self, f: CaseFilter, scope: Scope, conditions: list[Any]) -> Any:
+        """How many cases match: summed from the per-place-and-status totals when the filter
+        names only places and a status (case_totals.py), else counted over the case rows."""
+        by_place = f.reported_from is None and f.reported_to is None and not f.q
+        if not by_place or f.category_id is not None or scope.unit_id is not None:
+            return select(func.count()).select_from(cases).where(*conditions)
+        t = case_totals.case_totals
+        where = [*scope_conditions(scope, t)]
+        for name in ("grid_id", "community_id", "street_id", "status"):
+            value = getattr(f, name)
+            if value is not None:
+                where.append(t.c[name] == value)
+        return select(func.coalesce(func.sum(t.c.cases), 0)).where(*where)
 
     def inbox(self, unit_id: str) -> list[dict[str, Any]]:
         """Whistles summoning the unit that it has not reported in to, on open cases
