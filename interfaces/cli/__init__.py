@@ -96,6 +96,7 @@ def demo(
             f"已写入签名检查点：第 {checkpoint.seq} 条，日志位置 {checkpoint.position}"
             f"（密钥 {checkpoint.key_id}；导出锚点：chuishao checkpoint export）"
         )
+        console.print("【案件日志】")
         for line in verify_lines(service.verify()):
             console.print(line)
         if container.roster.signed_log is not None:

@@ -60,3 +60,19 @@ def test_keys_rotate_hands_the_roster_log_over(
         )
     result = runner.invoke(app, ["verify"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_roster_anchor_exported_and_checked_by_verify(
+    cli_env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHUISHAO_CONFIG_DIR", str(tmp_path / "operator-config"))
+    runner = CliRunner()
+    with build_container(Settings()) as c:
+        confirmed_need(c.roster)
+    anchor = tmp_path / "roster-anchor.json"
+    exported = runner.invoke(app, ["checkpoint", "export", "--roster", "--out", str(anchor)])
+    assert exported.exit_code == 0, exported.output
+    result = runner.invoke(app, ["verify", "--roster-anchor", str(anchor)])
+    assert result.exit_code == 0, result.output
+    roster_part = result.output.split("【双报到名册日志】")[1]
+    assert "外部锚点：日志延续锚点，一致" in roster_part
