@@ -32,6 +32,7 @@ from application.requests import NO_CONTEXT, CommandContext, KeyedWrite
 from application.residents import ResidentRegistry, check_contact
 from application.roster_access import RosterNotFound, RosterPolicy
 from application.service import CaseService, Clock, fold, utc_now
+from application.signed_log import SignedLog
 from application.views import WriteResult
 from domain.errors import InvalidValue, RuleViolation
 from domain.needs import Need
@@ -61,6 +62,7 @@ class MemberContact:
 
 class RosterService(Application[UUID]):
     name = "chuishao_roster"  # table chuishao_roster_events
+    signed_log: SignedLog | None = None  # its signatures (the composition root wires them)
 
     def __init__(
         self,
@@ -118,9 +120,7 @@ class RosterService(Application[UUID]):
                 offers=offers,
             )
             return self._save(seat, context)
-        seat.rejoin(
-            actor=user.actor, at=max(at, seat.modified_on), liaison=liaison, offers=offers
-        )
+        seat.rejoin(actor=user.actor, at=max(at, seat.modified_on), liaison=liaison, offers=offers)
         return self._save(seat, context)
 
     def leave_council(

@@ -13,7 +13,9 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
+from infrastructure.log_signatures import ROSTER_TABLE as ROSTER_SIGNATURES_TABLE
 from infrastructure.log_signatures import TABLE as SIGNATURES_TABLE
+from infrastructure.log_signatures import table_of
 
 REFUSAL = "chuishao: events are append-only"
 EVENTS_TABLE = "chuishao_events"  # the library's name for CaseService.name = "chuishao"
@@ -21,7 +23,12 @@ EVENTS_TABLE = "chuishao_events"  # the library's name for CaseService.name = "c
 # (`chuishao db setup`), and triggers refuse UPDATE, DELETE and TRUNCATE even to their owner.
 # A listed table that does not exist yet is skipped.
 ROSTER_EVENTS_TABLE = "chuishao_roster_events"  # the 双报到 roster's log (RosterService)
-APPEND_ONLY_TABLES = (EVENTS_TABLE, SIGNATURES_TABLE, ROSTER_EVENTS_TABLE)
+APPEND_ONLY_TABLES = (
+    EVENTS_TABLE,
+    SIGNATURES_TABLE,
+    ROSTER_EVENTS_TABLE,
+    ROSTER_SIGNATURES_TABLE,
+)
 
 _SQLITE = [
     "CREATE TRIGGER IF NOT EXISTS {t}_no_update BEFORE UPDATE ON {t} "
@@ -46,7 +53,7 @@ _POSTGRES_TRIGGERS = [
 
 def append_only_tables(recorder: Any) -> list[str]:
     """The tables whose rows are the record: the events and their signed rows."""
-    return [recorder.events_table_name, SIGNATURES_TABLE]
+    return [recorder.events_table_name, table_of(recorder)]
 
 
 def install_append_only_guards(recorder: Any) -> None:

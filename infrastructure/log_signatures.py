@@ -22,7 +22,8 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 from application.integrity import event_hash
 from application.log_chain import BATCH, GENESIS, LogSignature, Signer, next_head, sign_next
 
-TABLE = "chuishao_log_signatures"
+TABLE = "chuishao_log_signatures"  # the case log's
+ROSTER_TABLE = "chuishao_roster_log_signatures"  # the 双报到 roster log's (roster_recorders.py)
 _COLUMNS = (
     "seq",
     "kind",
@@ -38,7 +39,7 @@ _COLUMNS = (
     "endorsement",
 )
 _SQLITE_CREATE = (
-    f"CREATE TABLE IF NOT EXISTS {TABLE} (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
+    "CREATE TABLE IF NOT EXISTS {table} (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
     "first_position INTEGER NOT NULL, position INTEGER NOT NULL, head TEXT NOT NULL, "
     "prev TEXT NOT NULL, signed_at TEXT NOT NULL, key_id TEXT NOT NULL, "
     "public_key TEXT NOT NULL, signature TEXT NOT NULL, endorsed_by TEXT NOT NULL, "
@@ -71,6 +72,11 @@ def utc_stamp() -> str:
     return datetime.now(UTC).isoformat()
 
 
+def table_of(recorder: Any) -> str:
+    """The signature table of a recorder's log: each log has its own chain of signed rows."""
+    return str(getattr(recorder, "signatures_table", TABLE))
+
+
 def _row(r: Any) -> LogSignature:
     return LogSignature(**{c: r[c] for c in _COLUMNS})
 
@@ -83,10 +89,11 @@ class _Dialect:
     """The few statements that differ between SQLite and PostgreSQL."""
 
     def __init__(self, recorder: Any) -> None:
+        name = table_of(recorder)
         if isinstance(recorder, PostgresApplicationRecorder):
             self.postgres = True
             schema = Identifier(recorder.datastore.schema)
-            table = SQL("{}.{}").format(schema, Identifier(TABLE))
+            table = SQL("{}.{}").format(schema, Identifier(name))
             events = SQL("{}.{}").format(schema, Identifier(recorder.events_table_name))
             self.create: Composable | str = SQL(_POSTGRES_CREATE).format(table=table)
             self.last: Composable | str = SQL("SELECT * FROM {} ORDER BY seq DESC LIMIT 1").format(
@@ -110,8 +117,8 @@ class _Dialect:
                 recorder.datastore.schema, recorder.events_table_name
             )
             self.index: Composable | str = SQL(
-                "CREATE INDEX IF NOT EXISTS chuishao_log_signatures_position ON {} (position)"
-            ).format(table)
+                "CREATE INDEX IF NOT EXISTS {} ON {} (position)"
+            ).format(Identifier(f"{name}_position"), table)
             self.covering: Composable | str = SQL(
                 "SELECT * FROM {} WHERE position >= %s AND kind IN ('batch', 'adopt') "
                 "ORDER BY position, seq LIMIT 1"
@@ -123,10 +130,10 @@ class _Dialect:
         elif isinstance(recorder, SQLiteApplicationRecorder):
             self.postgres = False
             events_table = recorder.events_table_name
-            self.create = _SQLITE_CREATE
-            self.last = f"SELECT * FROM {TABLE} ORDER BY seq DESC LIMIT 1"
-            self.all = f"SELECT * FROM {TABLE} ORDER BY seq"
-            self.insert = f"INSERT INTO {TABLE} VALUES ({','.join(['?'] * len(_COLUMNS))})"
+            self.create = _SQLITE_CREATE.format(table=name)
+            self.last = f"SELECT * FROM {name} ORDER BY seq DESC LIMIT 1"
+            self.all = f"SELECT * FROM {name} ORDER BY seq"
+            self.insert = f"INSERT INTO {name} VALUES ({','.join(['?'] * len(_COLUMNS))})"
             self.between = (
                 "SELECT rowid AS position, originator_id, originator_version, topic, state "
                 f"FROM {events_table} WHERE rowid > ? AND rowid < ? ORDER BY rowid"
@@ -136,17 +143,15 @@ class _Dialect:
                 "ORDER BY originator_version"
             )
             # A write first, so the transaction holds SQLite's write lock before it reads.
-            self.lock = f"UPDATE {TABLE} SET seq = seq WHERE 0"
-            self.index = (
-                f"CREATE INDEX IF NOT EXISTS chuishao_log_signatures_position ON {TABLE} (position)"
-            )
+            self.lock = f"UPDATE {name} SET seq = seq WHERE 0"
+            self.index = f"CREATE INDEX IF NOT EXISTS {name}_position ON {name} (position)"
             self.covering = (
-                f"SELECT * FROM {TABLE} WHERE position >= ? AND kind IN ('batch', 'adopt') "
+                f"SELECT * FROM {name} WHERE position >= ? AND kind IN ('batch', 'adopt') "
                 "ORDER BY position, seq LIMIT 1"
             )
-            self.by_seq = f"SELECT * FROM {TABLE} WHERE seq = ?"
+            self.by_seq = f"SELECT * FROM {name} WHERE seq = ?"
             self.newest_checkpoint = (
-                f"SELECT * FROM {TABLE} WHERE kind = 'checkpoint' ORDER BY seq DESC LIMIT 1"
+                f"SELECT * FROM {name} WHERE kind = 'checkpoint' ORDER BY seq DESC LIMIT 1"
             )
         else:
             raise TypeError(f"no signature table for {type(recorder).__name__}")

@@ -61,6 +61,7 @@ def _positions(
 
 class _Signing:
     batch_signer: BatchSigner | None = None
+    signatures_table: str = log_signatures.TABLE  # each log its own (roster_recorders.py)
 
     def _sign(self, cursor: Any, ids: Sequence[int] | None, events: Sequence[StoredEvent]) -> None:
         if not events:

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -20,6 +21,7 @@ from application.places import Places
 from application.roster import RosterService
 from application.service import CaseService, Clock, utc_now
 from application.sessions import ConsoleSessions, SessionLimits
+from application.signed_log import SignedLog
 from domain.times import BEIJING
 from infrastructure.append_only import install_append_only_guards
 from infrastructure.contact_cipher import ContactCipher
@@ -148,7 +150,9 @@ def build_roster_service(
     settings: Settings, service: CaseService, *, separated: bool = False
 ) -> RosterService:
     """The 双报到 roster and needs, in a log of their own beside the cases' (same database,
-    table ``chuishao_roster_events``), sharing the cases' contact store and request keys."""
+    table ``chuishao_roster_events``), sharing the cases' contact store and request keys,
+    signed with the cases' key (table ``chuishao_roster_log_signatures``). Without a
+    signer (``build_case_service(signing=False)``) it reads and verifies, never writes."""
     env = event_store_env(settings)
     postgres = env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
     env["APPLICATION_RECORDER_TOPIC"] = (
@@ -163,6 +167,19 @@ def build_roster_service(
         try:
             if not separated:
                 install_append_only_guards(roster.recorder)
+            # Signed like the case log, with the same key, in a chain of its own.
+            roster.signed_log = SignedLog(
+                roster.recorder,
+                roster.mapper,
+                SignatureLog(roster.recorder),
+                signer=service.signer,
+                check_signature=service.check_signature or check_signature,
+                trusted_keys=service.trusted_keys,
+            )
+            if service.signer is not None:
+                recorder: Any = roster.recorder  # one of roster_recorders.py's
+                recorder.batch_signer = BatchSigner(recorder, service.signer)
+                roster.signed_log.prepare_signing()
         except BaseException:
             roster.close()
             raise

@@ -3,6 +3,7 @@
 Every commit is already signed; checkpoints are the timestamped heads worth keeping
 outside the system, and what `verify` measures the age of. The timer counts from the
 newest checkpoint written, so a restart writes one at once rather than waiting.
+The other signed logs (the 双报到 roster's) get one at the same moments, when they grew.
 """
 
 from __future__ import annotations
@@ -10,16 +11,27 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Sequence
 
 from application.service import CaseService
+from application.signed_log import SignedLog
 from domain.errors import ChuishaoError
 
 POLL_SECONDS = 5.0
 
 
 class Checkpointer:
-    def __init__(self, service: CaseService, *, every_seconds: int, every_events: int) -> None:
+    def __init__(
+        self,
+        service: CaseService,
+        *,
+        every_seconds: int,
+        every_events: int,
+        others: Sequence[SignedLog] = (),
+    ) -> None:
         self.service = service
+        self.others = list(others)
+        self._other_positions = [-1] * len(self.others)
         self.every_seconds = every_seconds
         self.every_events = every_events
         self._stop = threading.Event()
@@ -60,5 +72,12 @@ class Checkpointer:
             if due:
                 row = self.service.checkpoint()
                 self._position, self._at = row.position, time.monotonic()
+                self._checkpoint_others(force=force)
                 return True
         return False
+
+    def _checkpoint_others(self, *, force: bool) -> None:
+        for i, other in enumerate(self.others):
+            with contextlib.suppress(ChuishaoError):
+                if force or other.log_position() > self._other_positions[i]:
+                    self._other_positions[i] = other.checkpoint().position

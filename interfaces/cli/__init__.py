@@ -14,13 +14,19 @@ from rich.table import Table
 from application.errors import CaseNotFound
 from domain.errors import ChuishaoError
 from domain.values import Actor, Role
+from infrastructure.db_roles import role_separation
 from infrastructure.settings import Settings
-from interfaces.bootstrap import Container, build_case_service, build_container
+from interfaces.bootstrap import (
+    Container,
+    build_case_service,
+    build_container,
+    build_roster_service,
+)
 from interfaces.cli import audit, backup, db, federation, notify, projections, signing, users
 from interfaces.cli import workers as workers_cli
 from interfaces.cli.audit import check_operator
 from interfaces.cli.context import settings_of
-from interfaces.cli.render import case_summary, timeline, verify_lines
+from interfaces.cli.render import case_summary, signed_log_lines, timeline, verify_lines
 from interfaces.cli.views import verify_views
 from interfaces.demo import ScriptedClock, play, t
 from interfaces.demo_roster import fire_lane_steps, yuehe_patrols
@@ -90,8 +96,13 @@ def demo(
             f"已写入签名检查点：第 {checkpoint.seq} 条，日志位置 {checkpoint.position}"
             f"（密钥 {checkpoint.key_id}；导出锚点：chuishao checkpoint export）"
         )
+        console.print("【案件日志】")
         for line in verify_lines(service.verify()):
             console.print(line)
+        if container.roster.signed_log is not None:
+            container.roster.signed_log.checkpoint()
+            for line in signed_log_lines(container.roster.signed_log.verify()):
+                console.print(line)
         container.projector.catch_up()
         tokens = users.issue_demo_tokens(container)
     table = Table(title="演示账号令牌（每次运行 demo 重新签发）")
@@ -158,6 +169,10 @@ def verify(
     anchor: Annotated[
         Path | None, typer.Option(help="a checkpoint anchor (JSON) kept outside the system")
     ] = None,
+    roster_anchor: Annotated[
+        Path | None,
+        typer.Option(help="an anchor of the 双报到 roster log (`checkpoint export --roster`)"),
+    ] = None,
     views: Annotated[
         bool, typer.Option("--views", help="also check the views against the log")
     ] = False,
@@ -167,8 +182,10 @@ def verify(
     Needs no private key."""
     trusted = signing.read_trusted(public_key) if public_key else None
     anchor_row = signing.read_anchor(anchor) if anchor else None
+    roster_anchor_row = signing.read_anchor(roster_anchor) if roster_anchor else None
+    settings = settings_of(ctx)
     with (
-        build_case_service(settings_of(ctx), signing=False) as service,
+        build_case_service(settings, signing=False) as service,
         Progress(console=console, transient=True) as bar,
     ):
         task = bar.add_task("校验哈希链与签名", total=None)
@@ -177,10 +194,19 @@ def verify(
             trusted=trusted,
             anchor=anchor_row,
         )
+        roster = build_roster_service(settings, service, separated=role_separation(settings))
+        try:
+            assert roster.signed_log is not None  # the composition root wires it
+            roster_report = roster.signed_log.verify(trusted=trusted, anchor=roster_anchor_row)
+        finally:
+            roster.close()
+    console.print("【案件日志】")
     for line in verify_lines(report):
         console.print(line)
-    views_intact = verify_views(console, settings_of(ctx)) if views else True
-    if not report.intact or not views_intact:
+    for line in signed_log_lines(roster_report):
+        console.print(line)
+    views_intact = verify_views(console, settings) if views else True
+    if not report.intact or not roster_report.intact or not views_intact:
         raise typer.Exit(1)
 
 

@@ -34,12 +34,13 @@ from infrastructure.backup import (
     check_backup,
     take_backup,
 )
+from infrastructure.db_roles import role_separation
 from infrastructure.settings import Settings
 from infrastructure.signing_keys import KeyFileError, key_file, keyring, load_signer
-from interfaces.bootstrap import build_case_service
+from interfaces.bootstrap import build_case_service, build_roster_service
 from interfaces.cli.audit import check_operator
 from interfaces.cli.context import settings_of
-from interfaces.cli.render import local, verify_lines
+from interfaces.cli.render import local, signed_log_lines, verify_lines
 
 console = Console(width=150)
 _STEPS = {
@@ -201,12 +202,22 @@ def _verify(staged: Settings, manifest: Manifest) -> bool:
             lambda done, total: bar.update(task, completed=done, total=total), anchor=anchor
         )
         head = service.log_position()
+        # The 双报到 roster log: its chains and signatures (the manifest anchors the cases').
+        roster = build_roster_service(staged, service, separated=role_separation(staged))
+        try:
+            assert roster.signed_log is not None
+            roster_report = roster.signed_log.verify()
+        finally:
+            roster.close()
+    console.print("【案件日志】")
     for line in verify_lines(report):
+        console.print(line)
+    for line in signed_log_lines(roster_report):
         console.print(line)
     if head != manifest.head_position:
         console.print(f"[red]日志位置 {head} 与备份清单的 {manifest.head_position} 不符[/red]")
         return False
-    return report.intact
+    return report.intact and roster_report.intact
 
 
 def _reapply_erasures(

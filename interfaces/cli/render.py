@@ -7,6 +7,7 @@ from datetime import datetime
 from rich.table import Table
 
 from application.log_audit import LogReport
+from application.signed_log import LogVerifyReport
 from application.views import CaseSnapshot, EventRecord, VerifyReport
 from domain.events import EVENT_LABELS
 from domain.jurisdiction import Jurisdiction
@@ -94,6 +95,27 @@ def verify_lines(report: VerifyReport, now: datetime | None = None) -> list[str]
     return lines
 
 
+def signed_log_lines(report: LogVerifyReport, now: datetime | None = None) -> list[str]:
+    """Another signed log than the cases' (the 双报到 roster's): its label, each
+    aggregate's chain, then its signatures as ``log_lines``."""
+    lines = [f"【{report.label}】"]
+    if not report.problems:
+        lines.append(
+            f"[green]哈希链完整[/green]：{report.aggregates} 个对象，{report.events} 条事件。"
+        )
+    else:
+        lines.append(f"[red]发现 {len(report.problems)} 个对象的问题[/red]：")
+        for p in report.problems:
+            lines.append(
+                f"  [red]{report.label} 对象 {p.case_id} 第 {p.version} 条事件（{p.event_type}，"
+                f"日志位置 {p.position}）：{p.problem}[/red]"
+            )
+    if report.log is not None:
+        for line in log_lines(report.log, now or report.checked_at):
+            lines.append(line.replace("日志位置", f"{report.label}位置"))
+    return lines
+
+
 _TRUST = {
     "pinned": "以审计方提供的公钥为准",
     "keyring": "以本机密钥环中的公钥为准",
@@ -155,4 +177,12 @@ def _age(seconds: float) -> str:
     return f"{int(seconds // 86400)} 天"
 
 
-__all__ = ["Status", "case_summary", "describe", "timeline", "verify_lines", "local"]
+__all__ = [
+    "Status",
+    "case_summary",
+    "describe",
+    "timeline",
+    "verify_lines",
+    "signed_log_lines",
+    "local",
+]

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from application.log_chain import LogSignature, key_id_of
 from infrastructure.backup import FORMAT as BACKUP_FORMAT
+from infrastructure.db_roles import role_separation
 from infrastructure.signing_keys import (
     KeyFileError,
     check_signature,
@@ -26,7 +27,7 @@ from infrastructure.signing_keys import (
     read_public_key,
     stage_new_key,
 )
-from interfaces.bootstrap import build_case_service
+from interfaces.bootstrap import build_case_service, build_roster_service
 from interfaces.cli.context import settings_of
 
 keys = typer.Typer(help="日志签名密钥：查看、导出公钥、轮换", no_args_is_help=True)
@@ -93,8 +94,18 @@ def rotate(
     staged = stage_new_key(settings)
     try:
         with build_case_service(settings, signing=False) as service:
-            service.signer = staged
-            row = service.rotate_key(staged, endorser=old)
+            # The roster log is signed with the same key: it hands over too (a log not yet
+            # signed is adopted with the new key at the next start). Built before the case
+            # service holds the new key, so it does not check the log against it.
+            roster = build_roster_service(settings, service, separated=role_separation(settings))
+            try:
+                service.signer = staged
+                row = service.rotate_key(staged, endorser=old)
+                assert roster.signed_log is not None
+                if roster.signed_log.signatures.last() is not None:
+                    roster.signed_log.rotate_key(staged, endorser=old)
+            finally:
+                roster.close()
     except BaseException:
         discard_staged(staged)
         raise
@@ -112,11 +123,24 @@ def export(
     out: Annotated[
         Path | None, typer.Option(help="write the anchor here instead of printing it")
     ] = None,
+    roster: Annotated[
+        bool, typer.Option("--roster", help="of the 双报到 roster log instead of the cases'")
+    ] = False,
 ) -> None:
     """Write a signed checkpoint now and print it as a self-contained JSON anchor, to keep
-    outside the system (a ticket, a notary, a printed register)."""
-    with build_case_service(settings_of(ctx)) as service:
-        row = service.checkpoint()
+    outside the system (a ticket, a notary, a printed register). ``--roster``: of the
+    双报到 roster log (`verify --roster-anchor` takes it)."""
+    settings = settings_of(ctx)
+    with build_case_service(settings) as service:
+        if roster:
+            log = build_roster_service(settings, service, separated=role_separation(settings))
+            try:
+                assert log.signed_log is not None
+                row = log.signed_log.checkpoint()
+            finally:
+                log.close()
+        else:
+            row = service.checkpoint()
     text = json.dumps(row.as_anchor(), ensure_ascii=False, indent=2)
     if out is None:
         typer.echo(text)

@@ -78,6 +78,7 @@ def projector(
             c.service,
             every_seconds=settings.checkpoint_interval_seconds,
             every_events=settings.checkpoint_every_events,
+            others=[c.roster.signed_log] if c.roster.signed_log else [],
         )
         if checkpoints:
             writer.start()

@@ -70,6 +70,7 @@ def create_app(
             container.service,
             every_seconds=container.settings.checkpoint_interval_seconds,
             every_events=container.settings.checkpoint_every_events,
+            others=[container.roster.signed_log] if container.roster.signed_log else [],
         )
         if run_checkpoints:
             checkpoints.start()

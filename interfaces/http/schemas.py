@@ -575,6 +575,20 @@ class LogVerifyResult(BaseModel):
     problems: list[LogProblemPublic]
 
 
+class SignedLogVerifyResult(BaseModel):
+    """Another signed log than the cases' (the 双报到 roster's), checked the same way."""
+
+    name: str = Field(examples=["roster"])
+    label: str = Field(examples=["双报到名册日志"])
+    intact: bool
+    aggregates: int = Field(description="units, members and needs in the log")
+    events: int
+    problems: list[ChainProblemPublic] = Field(
+        description="per-aggregate chain problems (case_id: the aggregate's id)"
+    )
+    log: LogVerifyResult | None
+
+
 class ViewDifferencePublic(BaseModel):
     view: str = Field(examples=["ledger_cases"])
     key: str = Field(description="the row's primary key, parts joined by '/'")
@@ -599,6 +613,7 @@ class VerifyResult(BaseModel):
     events: int
     problems: list[ChainProblemPublic]
     log: LogVerifyResult | None = None
+    roster: SignedLogVerifyResult | None = None  # the 双报到 roster's own signed log
     role_separation: bool = Field(
         False,
         description="PostgreSQL: the service's role does not own the log's tables and cannot "

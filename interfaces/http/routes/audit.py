@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from application.access import Action
 from application.errors import StorageUnavailable
+from application.log_audit import LogReport
 from application.log_chain import LogSignature
 from interfaces.bootstrap import Container
 from interfaces.http.deps import ContainerDep, CurrentUser
@@ -24,6 +25,7 @@ from interfaces.http.schemas import (
     LogProblemPublic,
     LogVerifyResult,
     ProjectionHealth,
+    SignedLogVerifyResult,
     VerifyResult,
     ViewDifferencePublic,
     ViewsVerifyResult,
@@ -41,30 +43,47 @@ def verify(c: ContainerDep, user: CurrentUser, views: bool = False) -> VerifyRes
     c.policy.require(user, Action.AUDIT)
     report = c.service.verify()
     log = report.log
+    roster = c.roster.signed_log.verify() if c.roster.signed_log is not None else None
     result = VerifyResult(
         intact=report.intact,
         cases=report.cases,
         events=report.events,
         problems=[ChainProblemPublic(**asdict(p)) for p in report.problems],
         role_separation=c.role_separation,
-        log=None
-        if log is None
-        else LogVerifyResult(
-            intact=log.intact,
-            signatures=log.signatures,
-            signed_position=log.signed_position,
-            trust=log.trust,
-            keys=log.keys,
-            adopted_position=log.adopted_position,
-            newest_checkpoint=_public(log.newest_checkpoint),
-            checkpoint_age_seconds=log.checkpoint_age(report.checked_at or datetime.now(UTC)),
-            problems=[LogProblemPublic(**asdict(p)) for p in log.problems],
+        log=_log_result(log, report.checked_at),
+        roster=None
+        if roster is None
+        else SignedLogVerifyResult(
+            name=roster.name,
+            label=roster.label,
+            intact=roster.intact,
+            aggregates=roster.aggregates,
+            events=roster.events,
+            problems=[ChainProblemPublic(**asdict(p)) for p in roster.problems],
+            log=_log_result(roster.log, roster.checked_at),
         ),
     )
+    result.intact = result.intact and (roster is None or roster.intact)
     if views:
         result.views = views_result(c)
         result.intact = result.intact and result.views.intact
     return result
+
+
+def _log_result(log: LogReport | None, checked_at: datetime | None) -> LogVerifyResult | None:
+    if log is None:
+        return None
+    return LogVerifyResult(
+        intact=log.intact,
+        signatures=log.signatures,
+        signed_position=log.signed_position,
+        trust=log.trust,
+        keys=log.keys,
+        adopted_position=log.adopted_position,
+        newest_checkpoint=_public(log.newest_checkpoint),
+        checkpoint_age_seconds=log.checkpoint_age(checked_at or datetime.now(UTC)),
+        problems=[LogProblemPublic(**asdict(p)) for p in log.problems],
+    )
 
 
 def views_result(c: Container) -> ViewsVerifyResult:
