@@ -165,9 +165,7 @@ def check_scopes(role: Role, scopes: Iterable[str], jurisdiction: Jurisdiction) 
     if role is Role.LIAISON and len(scopes) != 1:
         raise InvalidValue("联络员只能属于一个单位", "a liaison belongs to exactly one unit")
     if role is Role.MEMBER and len(scopes) != 1:
-        raise InvalidValue(
-            "在职党员只在一个社区报到", "a member reports to exactly one community"
-        )
+        raise InvalidValue("在职党员只在一个社区报到", "a member reports to exactly one community")
     for scope in scopes:
         kind, _, ref = scope.partition(":")
         if kind not in (kinds if isinstance(kinds, tuple) else (kinds,)):

@@ -100,4 +100,6 @@ def test_every_event_has_a_chinese_label():
     }
 
     assert event_classes == set(ev.EVENT_LABELS)
-    assert len(event_classes) == 27  # 15 + 期限提醒, 合并到, 合并来电, 共驻共建服务, 8 of 12345 orders
+    assert (
+        len(event_classes) == 27
+    )  # 15 + 期限提醒, 合并到, 合并来电, 共驻共建服务, 8 of 12345 orders
