@@ -279,5 +279,13 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+PDF_CELL_MAX = 200  # characters: a row must fit on one page (the XLSX keeps every word)
+
+
 def row_texts(rows: Sequence[Sequence[Any]]) -> list[list[str]]:
-    return [[cell_text(v) for v in row] for row in rows]
+    """Cells as the PDF prints them, a long text cut (marked 见 Excel 版)."""
+    return [[_cut(cell_text(v)) for v in row] for row in rows]
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= PDF_CELL_MAX else text[: PDF_CELL_MAX - 12] + "…（全文见 Excel 版）"

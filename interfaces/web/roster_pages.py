@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from application.access import Forbidden, User
 from application.roster import member_id_of_user
 from application.roster_access import RosterNotFound, community_ids_seen
+from domain.errors import DomainError
 from domain.times import BEIJING
 from domain.values import Assessment, ClaimantKind, NeedKind, NeedState, Role
 from interfaces.bootstrap import Container
@@ -315,7 +316,7 @@ def roster_panel(request: Request, user: User | None, from_month: str, to_month:
         at = period_bound(as_of, "as_of") or c.roster.clock()
         start = _month(from_month) or datetime(2000, 1, 1, tzinfo=BEIJING)
         end = _month(to_month, after=True) or at
-    except Exception:  # noqa: BLE001 - a bad parameter is the dashboard's to report
+    except (ValueError, DomainError):  # a bad parameter: the dashboard itself says so
         return None
     if end <= start:
         return None

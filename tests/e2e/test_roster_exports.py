@@ -147,7 +147,7 @@ def test_pdf_exports_embed_a_cjk_font(api: Api) -> None:
         font_path(None)
     except Exception:
         pytest.skip("no CJK font installed (apt-get install fonts-wqy-microhei)")
-    member_id = worked(api)
+    member_id = worked(api, result="入户" * 1000)  # the longest result: a row still fits a page
     r = api.get("coordinator", f"/members/{member_id}/feedback.pdf", **PERIOD)
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     assert r.content.startswith(b"%PDF") and b"/FontFile2" in r.content
