@@ -57,8 +57,10 @@ def fields_of(raw: Any) -> dict[str, Any]:
                 out[name] = kind(value)
             except ValueError:
                 pass  # the model says what is wrong with it
-    if "skills" in out:
-        out["skills"] = [s for s in str(out["skills"]).replace("，", ",").split(",") if s.strip()]
+    for name in ("skills", "offers"):  # one text field, comma-separated
+        if name in out:
+            text = str(out[name]).replace("，", ",").replace("、", ",")
+            out[name] = [s.strip() for s in text.split(",") if s.strip()]
     return out
 
 
@@ -245,7 +247,7 @@ def join_council(
     def call(ctx: CommandContext) -> WriteResult:
         return c.roster.join_council(
             user, unit_id=body.unit_id, level=body.level, place_id=body.place_id,
-            liaison=body.liaison, context=ctx,
+            liaison=body.liaison, offers=body.offers, context=ctx,
         )  # fmt: skip
 
     try:

@@ -166,9 +166,11 @@ def test_coordinator_roster_forms_and_the_measures_panel(api: Api) -> None:
     assert r.status_code == 403 and roster_event_count(api) == before
 
     r = api.client.post("/ui/roster/seats", data={"csrf": token, "unit_id": "yljw-property",
-                        "place": "community:yili-jinwei", "liaison": "党群部"},
+                        "place": "community:yili-jinwei", "liaison": "党群部",
+                        "offers": "会议室，志愿者10人"},
                         follow_redirects=False)  # fmt: skip
     assert r.status_code == 303
+    assert "可提供资源：会议室、志愿者10人" in api.client.get("/ui/roster").text
     r = api.client.post("/ui/needs", data={"csrf": token, "community_id": "yili-jinwei",
                         "kind": "elder_care", "title": "独居老人探访", "people": "3"},
                         follow_redirects=False)  # fmt: skip
