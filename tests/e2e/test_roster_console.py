@@ -10,6 +10,7 @@ import re
 
 from domain.values import Role
 from interfaces.cli.users import add_user
+from tests.e2e.helpers import report
 from tests.support.api import Api
 from tests.support.console import sign_in
 from tests.support.roster import (
@@ -134,6 +135,10 @@ def test_no_page_of_what_the_caller_may_not_see(api: Api) -> None:
                         follow_redirects=False)  # fmt: skip
     assert r.status_code == 403 and roster_event_count(api) == before
     assert api.client.get("/ui/roster").status_code == 403
+    # a member signs in to the console now, and still sees no case anywhere in it
+    case_id = report(api)
+    for path in ("/ui/queue", "/ui/ledger", "/ui/grids", f"/ui/cases/{case_id}", "/ledger.xlsx"):
+        assert api.client.get(path).status_code in (403, 404), path
 
     sign_in(api, "other_coordinator")
     assert api.client.get(f"/ui/members/{member_id}").status_code == 404
