@@ -87,6 +87,10 @@ def test_member_claims_and_completes_a_need_the_coordinator_confirms(
     confirm.locator("button", has_text="确认").click()
     page.wait_for_url("**/ui/needs?done=confirm*")
     assert page.locator(f"#need-{need}").get_attribute("data-state") == "confirmed"
+    page.goto(served.base + "/ui/roster")
+    assert "张建国（演示）" in page.locator("#members").inner_text()
+    fits(page)
+    shot(page, "coordinator-roster")
 
     as_user(page, served, "pm-zhang")
     page.click("nav a:has-text('我的活动记录')")
