@@ -119,7 +119,7 @@ def test_no_page_of_what_the_caller_may_not_see(api: Api) -> None:
     other = post_need(api, OTHER_COMMUNITY, user="other_coordinator")
     own = post_need(api)
     claim(api, own, "m1")
-    complete(api, own, "m1")
+    complete(api, own, "m1", result='<script>alert(1)</script><img src=x onerror="alert(2)">')
     add_member_user(api, "m2", OTHER_COMMUNITY)
     register(api, "m2", OTHER_COMMUNITY, user="other_coordinator", name="李梅")
 
@@ -139,6 +139,13 @@ def test_no_page_of_what_the_caller_may_not_see(api: Api) -> None:
     case_id = report(api)
     for path in ("/ui/queue", "/ui/ledger", "/ui/grids", f"/ui/cases/{case_id}", "/ledger.xlsx"):
         assert api.client.get(path).status_code in (403, 404), path
+
+    # a member's text is shown as text on every page that shows it
+    for user, path in (("m1", "/ui/needs"), ("coordinator", f"/ui/members/{member_id}")):
+        sign_in(api, user)
+        shown = api.client.get(path).text
+        assert "<script>alert(1)" not in shown and "&lt;script&gt;alert(1)" in shown
+        assert "<img src=x" not in shown
 
     sign_in(api, "other_coordinator")
     assert api.client.get(f"/ui/members/{member_id}").status_code == 404
