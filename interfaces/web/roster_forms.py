@@ -48,15 +48,19 @@ NUMBERS = {"people": int, "hours": float}
 
 
 def fields_of(raw: Any) -> dict[str, Any]:
-    """The form as the API's JSON body: numbers as numbers, skills as a list."""
+    """The form as the API's JSON body: numbers as numbers, skills and offers as lists,
+    a chosen claimant as its kind and id."""
     out = forms.form_fields(raw)
-    for name, kind in NUMBERS.items():
+    for name, convert in NUMBERS.items():
         value = out.get(name)
         if isinstance(value, str):
             try:
-                out[name] = kind(value)
+                out[name] = convert(value)
             except ValueError:
                 pass  # the model says what is wrong with it
+    kind, _sep, ref = str(out.pop("claimant", "")).partition(":")
+    if ref:  # a coordinator's choice of claimant, "member:<id>" or "unit:<seat id>"
+        out |= {"claimant_kind": kind, "claimant_id": ref}
     for name in ("skills", "offers"):  # one text field, comma-separated
         if name in out:
             text = str(out[name]).replace("，", ",").replace("、", ",")
@@ -80,13 +84,12 @@ def _write(
 
 NEED_FORMS: dict[str, type[BaseModel]] = {
     "claim": ClaimCreate,
+    "claim_for": ClaimCreate,
     "complete": CompletionCreate,
     "confirm": ConfirmationCreate,
     "release": LeaveCreate,
     "cancel": LeaveCreate,
 }
-DONE = {"claim": "已认领", "complete": "已提交完成情况", "confirm": "已确认", "release": "已退回",
-        "cancel": "已取消", "post": "已发布"}  # fmt: skip
 
 
 def _need_call(c: Container, user: User, name: str, need_id: UUID, body: Any,
@@ -97,6 +100,12 @@ def _need_call(c: Container, user: User, name: str, need_id: UUID, body: Any,
             return lambda ctx: r.claim_need(
                 user, need_id, note=body.note, expected_version=version, context=ctx
             )
+        case "claim_for":
+            return lambda ctx: r.claim_need(
+                user, need_id, claimant_kind=body.claimant_kind,
+                claimant_id=None if body.claimant_id is None else str(body.claimant_id),
+                note=body.note, expected_version=version, context=ctx,
+            )  # fmt: skip
         case "complete":
             return lambda ctx: r.complete_need(
                 user, need_id, hours=body.hours, result=body.result,

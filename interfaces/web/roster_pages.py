@@ -89,6 +89,8 @@ def actions_for(c: Container, user: User, n: NeedRow, view: RosterView) -> list[
     out = []
     if n.state == NeedState.POSTED.value and user.role in (Role.MEMBER, Role.LIAISON):
         out.append("claim")
+    if n.state == NeedState.POSTED.value and manages:
+        out.append("claim_for")  # a claim made by telephone, recorded by the community
     if n.state == NeedState.CLAIMED.value and (mine or manages):
         out += ["complete", "release"]
     if n.state == NeedState.DONE.value and manages:
@@ -105,6 +107,25 @@ def claimant_text(c: Container, n: NeedRow, names: dict[UUID, str | None]) -> st
         unit = c.service.jurisdiction.units.get(n.claimant_unit_id or "")
         return unit.name if unit else (n.claimant_unit_id or "")
     return names.get(UUID(n.claimant_id)) or "已删除"
+
+
+def claimant_choices(c: Container, view: RosterView, community_id: str) -> list[tuple[str, str]]:
+    """Who a coordinator may record a claim for: the community's members on the roster and
+    the units whose active seat covers it (``kind:id``)."""
+    street = c.service.jurisdiction.communities[community_id].street_id
+    members = reads.members(view, communities={community_id})
+    names = c.roster.member_names([UUID(m.member_id) for m in members])
+    units = c.service.jurisdiction.units
+    out = [
+        (f"member:{m.member_id}", f"党员：{names.get(UUID(m.member_id)) or '已删除'}")
+        for m in members
+    ]
+    out += [
+        (f"unit:{s.seat_id}", f"单位：{units[s.unit_id].name if s.unit_id in units else s.unit_id}")
+        for s in view.seats.values()
+        if s.active and s.place_id == (community_id if s.level == "community" else street)
+    ]
+    return out
 
 
 def needs_page(
@@ -135,6 +156,10 @@ def needs_page(
     names = c.roster.member_names(sorted(member_ids)) if member_ids else {}
     j = c.service.jurisdiction
     managed = [(k, v.name) for k, v in j.communities.items() if c.roster.policy.manages(user, k)]
+    claimants = {
+        k: claimant_choices(c, view, k)
+        for k in {n.community_id for n in rows if "claim_for" in actions_for(c, user, n, view)}
+    }
     response = _render(
         request,
         "roster_needs.html",
@@ -143,6 +168,7 @@ def needs_page(
         mine={n.need_id for n in mine},
         actions={n.need_id: actions_for(c, user, n, view) for n in rows},
         claimant={n.need_id: claimant_text(c, n, names) for n in rows},
+        claimants=claimants,
         communities={k: v.name for k, v in j.communities.items()},
         managed=managed,
         kinds=[(k.value, k.label) for k in NeedKind],

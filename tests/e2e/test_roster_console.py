@@ -209,3 +209,21 @@ def test_liaison_sees_its_members_and_records(api: Api) -> None:
     card = api.client.get("/units/yljw-property/feedback.xlsx",
                           params={"start": "2024-01-01", "end": "2024-12-31"})  # fmt: skip
     assert card.status_code == 403
+
+
+def test_coordinator_records_a_telephone_claim_for_a_member(api: Api) -> None:
+    add_member_user(api, "m1")
+    member_id = register(api, "m1")
+    need_id = post_need(api)
+    sign_in(api, "coordinator")
+    page = api.client.get("/ui/needs").text
+    assert f'value="member:{member_id}"' in page  # the community's members to choose from
+    r = send(api, "claim_for", need_id, claimant=f"member:{member_id}", note="电话认领")
+    assert r.status_code == 303
+    need = api.get("m1", f"/needs/{need_id}").json()
+    assert (need["state"], need["claimant_id"]) == ("claimed", member_id)
+    # a made-up claimant is refused beside the form, nothing written
+    other = post_need(api, title="楼道清理")
+    before = roster_event_count(api)
+    r = send(api, "claim_for", other, claimant="member:not-an-id")
+    assert r.status_code == 422 and roster_event_count(api) == before
