@@ -7,7 +7,6 @@ service's: what a caller may not see is a 404 page, as over the API."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -383,5 +382,3 @@ def _month(text: str, *, after: bool = False) -> datetime | None:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return datetime(year, month, 1, tzinfo=BEIJING)
 
-
-Panel = Callable[..., dict[str, Any] | None]
