@@ -134,6 +134,8 @@ class Settings(BaseSettings):
     # reached at ``s3_endpoint_url`` (MinIO, Ceph …; unset: AWS) with these credentials
     # (unset: boto3's own chain: instance role, ~/.aws).
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # A CJK font file for PDF exports (反馈卡, 活动记录); unset: Debian's WenQuanYi or Noto CJK.
+    pdf_font: str | None = None
     # The live inbox (GET /inbox/stream): open streams per user and in all (429 beyond),
     # how long one lasts before the client reconnects (proxies cut long requests; a
     # revoked token is also checked at each heartbeat), and the heartbeat's interval.

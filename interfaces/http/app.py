@@ -32,7 +32,7 @@ from interfaces.http.routes import (
     roster,
     work_orders,
 )
-from interfaces.web import pages
+from interfaces.web import pages, roster_console
 from interfaces.web import queue as queue_page
 from interfaces.web.csp import ConsolePolicy
 
@@ -114,6 +114,7 @@ def create_app(
     app.include_router(open311.router)
     pages.install(app)
     queue_page.install(app)
+    roster_console.install(app)
     docs.install(app)
     openapi.install(app)
     app.add_middleware(ConsolePolicy)

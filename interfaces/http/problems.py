@@ -42,6 +42,7 @@ from interfaces.http import validation_messages
 from interfaces.http.json_response import FastJSONResponse
 from interfaces.http.stream_slots import TooManyStreams
 from interfaces.http.waiting import ViewsBehind
+from interfaces.roster_pdf import PdfFontMissing
 
 PROBLEM_TYPE = "https://chuishao.example/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -70,6 +71,7 @@ STATUS_OF: list[tuple[type[ChuishaoError], int]] = [
     (RuleViolation, 409),
     (InvalidValue, 422),
     (StorageUnavailable, 503),
+    (PdfFontMissing, 503),
     (ViewsBehind, 503),
     (DomainError, 400),
     (ChuishaoError, 400),

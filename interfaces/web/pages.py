@@ -63,8 +63,7 @@ def render(request: Request, name: str, user: Any, **context: Any) -> HTMLRespon
     return response
 
 
-# A member's console pages come with the roster's (issue 19); until then the API only.
-API_ONLY_ROLES = frozenset({Role.PLATFORM, Role.PORTAL, Role.MEMBER})
+API_ONLY_ROLES = frozenset({Role.PLATFORM, Role.PORTAL})
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -123,8 +122,11 @@ def dashboard(
     from_month: Annotated[str | None, Query(alias="from")] = None,
     to_month: Annotated[str | None, Query(alias="to")] = None,
     as_of: AsOfText = None,
-) -> HTMLResponse:
-    """办结率 / 响应率 / 满意率 / 按期办结率 by street → community → grid, as of an instant."""
+) -> Response:
+    """办结率 / 响应率 / 满意率 / 按期办结率 by street → community → grid, as of an instant.
+    A reporting member sees no case: their start page is their community's needs."""
+    if user.role is Role.MEMBER:
+        return RedirectResponse("/ui/needs", status_code=303)
     by = by if by in ("street", "community", "grid", "category") else "street"
     ctx = Context(
         c, user, from_month or None, to_month or None, street, community, as_of=as_of or None
