@@ -26,7 +26,9 @@ def run(h: Harness) -> None:
         "callback_token": [h.admin_token(s, "callback")],
     }
     n = h.http_workers
-    h.log(f"HTTP: {size.http_clients} clients, {size.http_seconds}s per workload; 1 and {n} workers")
+    h.log(
+        f"HTTP: {size.http_clients} clients, {size.http_seconds}s per workload; 1 and {n} workers"
+    )
     # Each product run beside its raw run, back to back: the machine may be shared and noisy.
     got: dict[int, dict[str, dict[str, Any]]] = {}
     server_hwm = raw_hwm = None
