@@ -55,6 +55,18 @@ def make_engine(settings: Settings, *, for_reads: bool = False, connect_timeout:
     return translate_engine_errors(engine)
 
 
+def autocommit_reads(engine: Engine) -> Engine:
+    """``engine`` for reads that need no transaction of their own (PostgreSQL): each
+    statement is one round trip, where a transaction adds a BEGIN before it and a
+    ROLLBACK when the connection goes back to the pool. Under READ COMMITTED every
+    statement of a transaction takes its own snapshot anyway, so what such a read sees
+    is the same. Same pool, same error translation; SQLite's engine is returned as is
+    (its reads take no round trip)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # pysqlite's own transaction handling is turned off so BEGIN IMMEDIATE is ours.
     dbapi_conn.isolation_level = None
