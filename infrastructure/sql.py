@@ -43,8 +43,12 @@ def make_engine(settings: Settings, *, for_reads: bool = False, connect_timeout:
             "options": options,
             "connect_timeout": connect_timeout,
         },
-        pool_size=settings.pool_size,
-        max_overflow=settings.pool_max_overflow,
+        # Every connection it may open is kept: a QueuePool closes an overflow connection
+        # as it comes back, so under a burst past pool_size each request would pay for a
+        # new server process (connect, auth, fork). The ceiling is unchanged — the event
+        # store's psycopg pool (min pool_size, max pool_size + overflow) keeps its too.
+        pool_size=settings.pool_size + settings.pool_max_overflow,
+        max_overflow=0,
         # No ping before every checkout (a round trip per request): connections are
         # replaced after RECYCLE_SECONDS (before servers or firewalls drop idle ones),
         # and one found dead fails once: SQLAlchemy then invalidates the pool's older
