@@ -66,3 +66,26 @@ def test_connections_a_burst_opened_are_kept_not_closed_on_return(settings: Sett
         assert engine.pool.checkedin() == 5  # all five kept for the next burst
     finally:
         engine.dispose()
+
+
+@postgres_only
+def test_a_keyed_retry_reads_its_key_in_one_autocommit_statement_and_writes_once(
+    api: Api,
+) -> None:
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append((statement, bool(conn.connection.driver_connection.autocommit)))
+
+    first = api.post("grid_lead", "/cases", CASE, **{"Idempotency-Key": "k-1"})
+    assert first.status_code == 201, first.text
+    engine = api.container.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        again = api.post("grid_lead", "/cases", CASE, **{"Idempotency-Key": "k-1"})
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert again.status_code == 201
+    assert again.json()["case_id"] == first.json()["case_id"]
+    key_reads = [auto for s, auto in seen if "FROM chuishao_request_keys" in s]
+    assert key_reads and all(key_reads), seen
