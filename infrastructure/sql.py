@@ -71,6 +71,20 @@ def autocommit_reads(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+class AutocommitReads:
+    """``autocommit_reads`` of whichever engine its owner holds at the moment (an owner's
+    engine may be replaced — tests put an unreachable one in), made once per engine."""
+
+    def __init__(self) -> None:
+        self._pair: tuple[Engine, Engine] | None = None  # (engine, its reads): one store
+
+    def of(self, engine: Engine) -> Engine:
+        pair = self._pair
+        if pair is None or pair[0] is not engine:
+            pair = self._pair = (engine, autocommit_reads(engine))
+        return pair[1]
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # pysqlite's own transaction handling is turned off so BEGIN IMMEDIATE is ours.
     dbapi_conn.isolation_level = None

@@ -29,7 +29,7 @@ from sqlalchemy.sql.functions import Function
 
 from domain.jurisdiction import Jurisdiction
 from domain.values import FINAL_STATUSES
-from infrastructure.sql import autocommit_reads
+from infrastructure.sql import AutocommitReads
 from projections.ledger_tables import cases
 from projections.queries import Scope, scope_conditions
 
@@ -121,7 +121,7 @@ class DuplicateFinder:
         self.rules = rules or DuplicateRules()
         # On the intake path of every report: one statement, one round trip (no BEGIN,
         # no ROLLBACK, no search-path change), once pg_trgm's schema is known.
-        self._reads = autocommit_reads(engine)
+        self._reads = AutocommitReads()
         self._trigram_schema: str | None = None
 
     def likely(self, draft: Draft, scope: Scope) -> list[LikelyDuplicate]:
@@ -143,7 +143,7 @@ class DuplicateFinder:
             where.append(t.case_id != draft.exclude_case_id)
         columns = [t.case_id, t.title, t.description, t.grid_id, t.status, t.reported_at, t.callers]
         schema = self._trigram_schema
-        with (self._reads if schema else self.engine).connect() as conn:
+        with (self._reads.of(self.engine) if schema else self.engine).connect() as conn:
             if conn.dialect.name == "postgresql":
                 if schema is None:  # the first check: find pg_trgm, on this path for now
                     schema = self._trigram_schema = _trigram_on_path(conn)
