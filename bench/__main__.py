@@ -29,6 +29,13 @@ def main(argv: list[str] | None = None) -> int:
         "--database-url", default=db.bench_url(), help="PostgreSQL database (created if missing)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the benchmark schemas")
+    parser.add_argument(
+        "--http-workers",
+        type=int,
+        metavar="N",
+        help="HTTP section: `chuishao serve --workers N` and the raw app under N uvicorn "
+        "workers (default: the number of cores); the one-process figures are kept beside",
+    )
     args = parser.parse_args(argv)
 
     from bench import command_path, history, http_api
@@ -46,7 +53,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = args.out or Path(tempfile.mkdtemp(prefix="chuishao-bench-"))
     out.mkdir(parents=True, exist_ok=True)
-    bench = Harness(SIZES[args.size], args.database_url, out, console, keep=args.keep)
+    bench = Harness(
+        SIZES[args.size],
+        args.database_url,
+        out,
+        console,
+        keep=args.keep,
+        http_workers=args.http_workers,
+    )
     bench.log(f"size {args.size}; sections {sorted(run_sections)}; files in {out}")
     t0 = time.perf_counter()
     try:

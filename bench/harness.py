@@ -65,9 +65,17 @@ class Harness:
     """One benchmark run: its figures, its schemas (dropped at the end) and its children."""
 
     def __init__(
-        self, size: Size, url: str, out_dir: Path, console: Console, keep: bool = False
+        self,
+        size: Size,
+        url: str,
+        out_dir: Path,
+        console: Console,
+        keep: bool = False,
+        http_workers: int | None = None,
     ) -> None:
         self.size = size
+        # the HTTP section's second server: `chuishao serve --workers N` (N = cores)
+        self.http_workers = http_workers or os.cpu_count() or 1
         self.url = url
         self.out_dir = out_dir
         self.console = console
@@ -100,6 +108,7 @@ class Harness:
             "commit": _commit(),
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "size_parameters": self.size.__dict__,
+            "http_workers": self.http_workers,
             "command": " ".join(["python -m bench", *sys.argv[1:]]),
             "district": {
                 "file": str(self.jurisdiction_file),
@@ -162,15 +171,30 @@ class Harness:
 
     @contextmanager
     def server(
-        self, which: str, settings: Settings, *extra: str, env: dict[str, str] | None = None
+        self,
+        which: str,
+        settings: Settings,
+        *extra: str,
+        env: dict[str, str] | None = None,
+        workers: int = 1,
     ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+        """One process (``bench.serve``), or with ``workers`` above 1: the product as
+        ``chuishao serve --workers N`` (a supervisor: N uvicorn workers, the projector and
+        the checkpoints in a process of their own; notifier off, as in one process) and the
+        raw app under N uvicorn workers."""
         port = free_port()
         e = db.env_for(settings)  # os.environ and so CHUISHAO_CONFIG_DIR: the same signing key
         e["PYTHONPATH"] = str(ROOT) + os.pathsep + e.get("PYTHONPATH", "")
         e.update(env or {})
-        log = open(self.out_dir / f"server-{which}-{port}.log", "wb")
+        log = open(self.out_dir / f"server-{which}-{workers}-{port}.log", "wb")
+        if which == "chuishao" and workers > 1:
+            argv = [sys.executable, "-m", "interfaces.cli", "serve", "--host", "127.0.0.1"]
+            argv += ["--port", str(port), "--workers", str(workers), "--no-notifications"]
+        else:
+            argv = [sys.executable, "-m", "bench.serve", which, "--port", str(port)]
+            argv += [*(["--workers", str(workers)] if workers > 1 else []), *extra]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.serve", which, "--port", str(port), *extra],
+            argv,
             env=e,
             cwd=ROOT,
             stdout=log,

@@ -7,7 +7,11 @@ from CHUISHAO_* settings exactly as ``chuishao serve`` builds it.
 ``POST /raw`` validates a small JSON body and does one INSERT of an event-sized row (one
 transaction) through a psycopg connection pool of the same size as the product's.
 
-Both run one uvicorn process with the access log off.
+``--workers N`` (raw only): N uvicorn worker processes, each building the app from the
+environment (``bench.serve:raw_app`` as a factory) — the baseline for the product served as
+``chuishao serve --workers N``, which the harness starts itself.
+
+Each uvicorn process runs with the access log off.
 """
 
 import argparse
@@ -80,7 +84,21 @@ def main() -> None:
     parser.add_argument("which", choices=("chuishao", "raw"))
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--no-projections", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers (raw only)")
     args = parser.parse_args()
+    if args.workers > 1:
+        if args.which != "raw":
+            parser.error("the product with workers is `chuishao serve --workers N`")
+        uvicorn.run(
+            "bench.serve:raw_app",
+            factory=True,
+            workers=args.workers,
+            host="127.0.0.1",
+            port=args.port,
+            log_level="warning",
+            access_log=False,
+        )
+        return
     app = raw_app() if args.which == "raw" else chuishao_app(not args.no_projections)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 

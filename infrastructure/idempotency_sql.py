@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, Column, Engine, Float, Integer, MetaData, Str
 
 from application.requests import KeyedWrite
 from infrastructure.recorders import TABLE
+from infrastructure.sql import AutocommitReads
 
 SWEEP_EVERY = timedelta(minutes=10)
 
@@ -35,6 +36,7 @@ keys = Table(
 class SqlIdempotencyStore:
     def __init__(self, engine: Engine, *, ttl: timedelta, clock: Callable[[], datetime]) -> None:
         self.engine = engine
+        self._reads = AutocommitReads()  # a keyed write's look-up: one round trip
         self.ttl = ttl
         self.clock = clock
         self._last_sweep: float | None = None
@@ -45,7 +47,7 @@ class SqlIdempotencyStore:
         cutoff = self._cutoff()
         self._maybe_sweep(cutoff)
         mine = (keys.c.user_id == user_id, keys.c.key == key)
-        with self.engine.connect() as conn:
+        with self._reads.of(self.engine).connect() as conn:
             row = conn.execute(
                 select(
                     keys.c.request_hash,

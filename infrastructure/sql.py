@@ -43,8 +43,12 @@ def make_engine(settings: Settings, *, for_reads: bool = False, connect_timeout:
             "options": options,
             "connect_timeout": connect_timeout,
         },
-        pool_size=settings.pool_size,
-        max_overflow=settings.pool_max_overflow,
+        # Every connection it may open is kept: a QueuePool closes an overflow connection
+        # as it comes back, so under a burst past pool_size each request would pay for a
+        # new server process (connect, auth, fork). The ceiling is unchanged — the event
+        # store's psycopg pool (min pool_size, max pool_size + overflow) keeps its too.
+        pool_size=settings.pool_size + settings.pool_max_overflow,
+        max_overflow=0,
         # No ping before every checkout (a round trip per request): connections are
         # replaced after RECYCLE_SECONDS (before servers or firewalls drop idle ones),
         # and one found dead fails once: SQLAlchemy then invalidates the pool's older
@@ -53,6 +57,32 @@ def make_engine(settings: Settings, *, for_reads: bool = False, connect_timeout:
         pool_recycle=RECYCLE_SECONDS,
     )
     return translate_engine_errors(engine)
+
+
+def autocommit_reads(engine: Engine) -> Engine:
+    """``engine`` for reads that need no transaction of their own (PostgreSQL): each
+    statement is one round trip, where a transaction adds a BEGIN before it and a
+    ROLLBACK when the connection goes back to the pool. Under READ COMMITTED every
+    statement of a transaction takes its own snapshot anyway, so what such a read sees
+    is the same. Same pool, same error translation; SQLite's engine is returned as is
+    (its reads take no round trip)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+class AutocommitReads:
+    """``autocommit_reads`` of whichever engine its owner holds at the moment (an owner's
+    engine may be replaced — tests put an unreachable one in), made once per engine."""
+
+    def __init__(self) -> None:
+        self._pair: tuple[Engine, Engine] | None = None  # (engine, its reads): one store
+
+    def of(self, engine: Engine) -> Engine:
+        pair = self._pair
+        if pair is None or pair[0] is not engine:
+            pair = self._pair = (engine, autocommit_reads(engine))
+        return pair[1]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from application.access import User, UserExists
 from application.errors import StorageUnavailable
 from domain.values import Role
+from infrastructure.sql import AutocommitReads
 from infrastructure.sql_types import UtcDateTime
 from infrastructure.storage_errors import lost_connection
 from infrastructure.token_cache import TokenCache
@@ -119,6 +120,8 @@ class SqlUserDirectory:
     ) -> None:
         self.engine = engine
         self.reader = reader or engine
+        # every request's look-up: one round trip per statement, no BEGIN/ROLLBACK
+        self._look_ups = AutocommitReads()
         self.cache = cache or TokenCache()
         if create:
             create_tables(engine)
@@ -154,7 +157,7 @@ class SqlUserDirectory:
         return self._look_up(token_hash)
 
     def _look_up(self, token_hash: str) -> User | None:
-        with self.reader.connect() as conn:
+        with self._look_ups.of(self.reader).connect() as conn:
             # The version first: the user row read after it is at least that new.
             version = conn.execute(
                 select(users_version.c.version).where(users_version.c.id == 1)

@@ -24,15 +24,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, func, literal, select
+from sqlalchemy import Connection, Engine, Float, func, literal, select
+from sqlalchemy.sql.functions import Function
 
 from domain.jurisdiction import Jurisdiction
 from domain.values import FINAL_STATUSES
+from infrastructure.sql import AutocommitReads
 from projections.ledger_tables import cases
 from projections.queries import Scope, scope_conditions
 
 SAME_GRID, NESTED_GRID, SAME_COMMUNITY = 1.0, 0.9, 0.8
 _NOT_TEXT = re.compile(r"[\W_]+")  # what bigrams skip: spaces, punctuation
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*")  # a schema name SQL needs no quotes for
 
 
 class Nearby(Protocol):
@@ -116,6 +119,10 @@ class DuplicateFinder:
         self.engine = engine
         self.nearby = nearby
         self.rules = rules or DuplicateRules()
+        # On the intake path of every report: one statement, one round trip (no BEGIN,
+        # no ROLLBACK, no search-path change), once pg_trgm's schema is known.
+        self._reads = AutocommitReads()
+        self._trigram_schema: str | None = None
 
     def likely(self, draft: Draft, scope: Scope) -> list[LikelyDuplicate]:
         """The draft's likely duplicates that ``scope`` may see, best first."""
@@ -135,12 +142,22 @@ class DuplicateFinder:
         if draft.exclude_case_id is not None:
             where.append(t.case_id != draft.exclude_case_id)
         columns = [t.case_id, t.title, t.description, t.grid_id, t.status, t.reported_at, t.callers]
-        with self.engine.connect() as conn:
+        schema = self._trigram_schema
+        with (self._reads.of(self.engine) if schema else self.engine).connect() as conn:
             if conn.dialect.name == "postgresql":
-                _trigram_on_path(conn)
+                if schema is None:  # the first check: find pg_trgm, on this path for now
+                    schema = self._trigram_schema = _trigram_on_path(conn)
+
+                def similarity_to(column: Any, value: str) -> Any:
+                    if schema is None:  # not found: the search path's similarity(), if any
+                        return func.similarity(column, literal(value))
+                    return Function(
+                        "similarity", column, literal(value), packagenames=(schema,), type_=Float
+                    )
+
                 similarity = func.greatest(
-                    func.similarity(t.title, literal(draft.title)),
-                    func.similarity(t.title + " " + t.description, literal(text)),
+                    similarity_to(t.title, draft.title),
+                    similarity_to(t.title + " " + t.description, text),
                 ).label("similarity")
                 query = select(*columns, similarity).order_by(similarity.desc(), t.reported_at)
             else:  # scored below; the nearest in time are read first
@@ -179,11 +196,13 @@ def _python_similarity(draft: Draft, text: str, row: dict[str, Any]) -> float:
     )
 
 
-def _trigram_on_path(conn: Connection) -> None:
+def _trigram_on_path(conn: Connection) -> str | None:
     """Put pg_trgm's schema on this transaction's search path (``similarity()`` lives
-    there, in ``public``, whatever schema the views use)."""
-    conn.exec_driver_sql(
-        "SELECT set_config('search_path', current_setting('search_path') || ', ' || "
-        "quote_ident(n.nspname), true) FROM pg_extension e "
+    there, in ``public``, whatever schema the views use); returns that schema when later
+    queries may name it instead (a plain lower-case name: no quoting to get wrong)."""
+    schema = conn.exec_driver_sql(
+        "SELECT n.nspname, set_config('search_path', current_setting('search_path') "
+        "|| ', ' || quote_ident(n.nspname), true) FROM pg_extension e "
         "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
-    )
+    ).scalar()
+    return schema if isinstance(schema, str) and _PLAIN_NAME.fullmatch(schema) else None
