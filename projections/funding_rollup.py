@@ -10,6 +10,7 @@ of each (month, street, community) a transaction touched, so they equal a rebuil
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, Integer, String, Table, func, select, tuple_
 
@@ -43,17 +44,29 @@ def refresh(conn: Connection, tables: ViewTables, keys: Iterable[Key]) -> None:
         chunk = wanted[i : i + 500]
         for table in (amounts, cases):
             conn.execute(table.delete().where(tuple_(*(table.c[k] for k in KEY)).in_(chunk)))
-        where = [p.counted.is_(True), tuple_(*(p[k] for k in KEY)).in_(chunk)]
-        keys_ = [p[k] for k in KEY]
-        by_kind = (
-            select(*keys_, p.party_kind, func.sum(p.amount_fen), func.count())
-            .where(*where)
-            .group_by(*keys_, p.party_kind)
-        )
-        conn.execute(amounts.insert().from_select([*KEY, "party_kind", "amount_fen", "pledges"],
-                                                  by_kind))  # fmt: skip
-        funded = select(*keys_, func.count(func.distinct(p.case_id))).where(*where).group_by(*keys_)
-        conn.execute(cases.insert().from_select([*KEY, "cases"], funded))
+        _recount(conn, tables, tuple_(*(p[k] for k in KEY)).in_(chunk))
+
+
+def recount_all(conn: Connection, tables: ViewTables) -> None:
+    """Count every rollup row into empty tables (a rebuild's, after all its pledges):
+    what ``refresh`` of every key gives, in two statements."""
+    _recount(conn, tables)
+
+
+def _recount(conn: Connection, tables: ViewTables, *where: Any) -> None:
+    """Insert the counts of the (counted) pledges matching ``where``, one row per key."""
+    amounts, cases, p = tables[funding_counts], tables[funded_cases], tables[pledges].c
+    keys_ = [p[k] for k in KEY]
+    counted = [p.counted.is_(True), *where]
+    by_kind = (
+        select(*keys_, p.party_kind, func.sum(p.amount_fen), func.count())
+        .where(*counted)
+        .group_by(*keys_, p.party_kind)
+    )
+    conn.execute(amounts.insert().from_select([*KEY, "party_kind", "amount_fen", "pledges"],
+                                              by_kind))  # fmt: skip
+    funded = select(*keys_, func.count(func.distinct(p.case_id))).where(*counted).group_by(*keys_)
+    conn.execute(cases.insert().from_select([*KEY, "cases"], funded))
 
 
 def touched_by_cases(conn: Connection, tables: ViewTables, case_ids: list[str]) -> set[Key]:

@@ -7,7 +7,10 @@ from their JSON (``rebuild_fold.StateFold``) and written to a rebuild's fresh ta
 ``per_transaction`` events: new rows by COPY on PostgreSQL and one executemany on SQLite,
 rows written earlier by executemany updates, as ``ledger.write`` does. The rollups are
 not written here: a rebuild starts from empty, so they are the sum of every case's final
-contribution, kept in memory (``Deltas``) and written once for all slices at the end.
+contribution, kept in memory (``Deltas``) and written once for all slices at the end;
+so are the ledger's totals per place and status (``case_totals``: a count of the slice's
+cases per key). The unit and funding rollups are recounted from the summons and pledges
+once all slices are written (``rebuild_partitions``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from uuid import UUID
 
 from sqlalchemy import Connection, Engine, Table, bindparam, select
 
-from projections.ledger import CASE_COLUMNS, Batch, _update_summons, mark_counted
+from projections import case_totals
+from projections.ledger import CASE_COLUMNS, Batch, _fill_delays, _update_summons, mark_counted
 from projections.ledger_tables import case_units, cases, pledges, summons
 from projections.rebuild_fold import StateFold, Stored, chunks, wanted_rows
 from projections.rollups import Deltas, contribution
@@ -43,10 +47,12 @@ class Slice:
 
 @dataclass
 class Folded:
-    """What a slice leaves for the merge: events applied and its rollup contribution."""
+    """What a slice leaves for the merge: events applied, its rollup contribution and
+    how many of its cases each (place, status) of ``case_totals`` lists."""
 
     applied: int = 0
     totals: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
+    listed: dict[case_totals.Key, int] = field(default_factory=dict)
 
 
 def fold_slice(
@@ -60,6 +66,7 @@ def fold_slice(
 ) -> Folded:
     """Fold one slice of the log into the fresh ``tables`` (committed as it goes)."""
     batch, totals, units = Batch(max_rows=MAX_ROWS), Deltas(), set[tuple[str, str]]()
+    listed: dict[case_totals.Key, int] = {}
     per_transaction = PER_TRANSACTION
     applied = 0
     with ThreadPoolExecutor(1, thread_name_prefix="chuishao-rebuild-read") as pool:
@@ -76,9 +83,9 @@ def fold_slice(
                     if progress:
                         progress(len(page))
                     page = next(pages, None)
-                flush(conn, batch, tables, totals, units)
+                flush(conn, batch, tables, totals, units, listed)
             applied += in_tx
-    return Folded(applied, totals.by_key)
+    return Folded(applied, totals.by_key, {k: n for k, n in listed.items() if n})
 
 
 def flush(
@@ -87,11 +94,19 @@ def flush(
     tables: ViewTables,
     totals: Deltas,
     units: set[tuple[str, str]],
+    listed: dict[case_totals.Key, int],
 ) -> None:
     """Store what the batch changed (``ledger.write`` for tables that start empty and
-    have no other writer); the rollup change goes to ``totals``, not to the tables."""
+    have no other writer); the rollup changes go to ``totals`` and ``listed``, not to
+    the tables."""
     counted = {case_id: contribution(b.rows[case_id]) for case_id in b.dirty}
     dirty = sorted(b.dirty)
+    for k in dirty:  # each case's one count moves from its stored key to its key now
+        was, now = b.listed.get(k), case_totals.listed(b.rows[k])
+        if was != now:
+            if was is not None:
+                listed[was] = listed.get(was, 0) - 1
+            listed[now] = listed.get(now, 0) + 1
     insert_rows(conn, tables[cases], [b.rows[k] for k in dirty if k not in b.stored])
     old = [b.rows[k] for k in dirty if k in b.stored]
     if old:
@@ -104,6 +119,7 @@ def flush(
             ],
         )
     mark_counted(b, counted)
+    _fill_delays(conn, b, tables[summons])  # report-ins to summons of an earlier flush
     insert_rows(conn, tables[summons], list(b.new_summons.values()))
     _update_summons(conn, b.summons_updates, tables[summons])
     recounted = [  # withdrawn or marked duplicate after an earlier flush
@@ -158,6 +174,7 @@ def _load(conn: Connection, b: Batch, wanted: list[str], tables: ViewTables) -> 
         for r in conn.execute(select(table).where(table.c.case_id.in_(chunk))):
             row = b.rows[r.case_id] = dict(r._mapping)
             b.stored[r.case_id] = contribution(row)
+            b.listed[r.case_id] = case_totals.listed(row)
 
 
 def _prefetched(

@@ -156,6 +156,7 @@ class StateFold:
                     "late": None,
                     "score": None,
                     "unanswered": False,
+                    "delay_us": None,  # set with the report-in (Changes.summons)
                     **place,
                 }
                 b.involved.add((case_id, unit_id))

@@ -3,8 +3,10 @@
 The head of the log is read first. Fresh tables are created without their indexes;
 ``workers`` processes each fold one slice of the cases up to that head into them
 (``rebuild_bulk.fold_slice``). A case's rows (its row, summons, pledges, units) come
-from its own events only, so the slices write disjoint rows; the rollups are sums over
-cases, so each slice's totals are added up here and written once. Then the indexes are
+from its own events only, so the slices write disjoint rows; the case rollups and the
+ledger's totals per place and status are sums over cases, so each slice's totals are
+added up here and written once; the unit and funding rollups, recounts per key of the
+summons and pledges, are counted once from all the slices' rows. Then the indexes are
 built, the fresh position is set to the head, what was appended since is applied the
 ordinary way, and the fresh tables are swapped in as ``rebuild.py`` does: readers see the
 old view until that commit. A worker that fails (or is killed) fails the rebuild: the
@@ -28,6 +30,7 @@ from eventsourcing.persistence import JSONTranscoder, Mapper
 from sqlalchemy import Connection, Engine
 
 from application.service import CaseService
+from projections import case_totals, funding_rollup, unit_rollup
 from projections.case_search import ensure_trigram_extension
 from projections.ledger import CaseLedger, LedgerView
 from projections.measures import COUNT_NAMES
@@ -88,12 +91,18 @@ def rebuild_ledger(
         live.tables.fresh(SUFFIX, indexes=False).metadata.create_all(live.engine)
         try:
             folded = _fold_slices(service, live, fresh.tables, head, workers, progress)
-            totals = Deltas()
+            totals, listed = Deltas(), dict[case_totals.Key, int]()
             for f in folded:
                 for key, counts in f.totals.items():
                     totals.add((key, tuple(counts)), 1)
+                for place, n in f.listed.items():  # a case is in one slice: a sum
+                    listed[place] = listed.get(place, 0) + n
             with live.engine.begin() as conn:
                 _write_rollups(conn, totals, fresh.tables)
+                _write_totals(conn, listed, fresh.tables)
+                # recounted from every slice's rows (what a refresh of every key gives)
+                unit_rollup.recount_all(conn, fresh.tables)
+                funding_rollup.recount_all(conn, fresh.tables)
                 if conn.dialect.name == "postgresql":  # the trigram indexes' operator class
                     ensure_trigram_extension(conn)
                 for table in fresh.tables.metadata.sorted_tables:
@@ -136,6 +145,19 @@ def _write_rollups(conn: Connection, totals: Deltas, tables: ViewTables) -> None
                 f'INSERT INTO "{tables[live].name}" ({keys}, {counts}) '
                 f'SELECT {keys}, {sums} FROM "{finest.name}" GROUP BY {keys}'
             )
+
+
+def _write_totals(conn: Connection, listed: dict[case_totals.Key, int], tables: ViewTables) -> None:
+    """The cases each (place, status) lists into the empty fresh ``case_totals``."""
+    insert_rows(
+        conn,
+        tables[case_totals.case_totals],
+        [
+            dict(zip(case_totals.KEY, key, strict=True)) | {"cases": n}
+            for key, n in sorted(listed.items())
+            if n
+        ],
+    )
 
 
 def _fold_slices(

@@ -60,21 +60,33 @@ def refresh(conn: Connection, tables: ViewTables, keys: Iterable[Key]) -> None:
     for i in range(0, len(wanted), 500):
         chunk = wanted[i : i + 500]
         conn.execute(table.delete().where(tuple_(*(table.c[k] for k in KEY)).in_(chunk)))
-        reported_in = s.reported_in_at.is_not(None)
-        counted = (
-            select(
-                *(s[k] for k in KEY),
-                func.count().label("whistles"),
-                func.count(s.reported_in_at).label("reported_in"),
-                _flag(and_(reported_in, s.late.is_(False))).label("on_time"),
-                _flag(s.unanswered.is_(True)).label("unanswered"),
-                func.count(s.score).label("scores"),
-                func.coalesce(func.sum(s.score), 0).label("score_sum"),
-            )
-            .where(s.counted.is_(True), tuple_(*(s[k] for k in KEY)).in_(chunk))
-            .group_by(*(s[k] for k in KEY))
+        conn.execute(_recount(tables, tuple_(*(s[k] for k in KEY)).in_(chunk)))
+
+
+def recount_all(conn: Connection, tables: ViewTables) -> None:
+    """Count every rollup row into an empty table (a rebuild's, after all its summons):
+    what ``refresh`` of every key gives, in one statement."""
+    conn.execute(_recount(tables))
+
+
+def _recount(tables: ViewTables, *where: Any) -> Any:
+    """Insert the counts of the (counted) summons matching ``where``, one row per key."""
+    s = tables[summons].c
+    reported_in = s.reported_in_at.is_not(None)
+    counted = (
+        select(
+            *(s[k] for k in KEY),
+            func.count().label("whistles"),
+            func.count(s.reported_in_at).label("reported_in"),
+            _flag(and_(reported_in, s.late.is_(False))).label("on_time"),
+            _flag(s.unanswered.is_(True)).label("unanswered"),
+            func.count(s.score).label("scores"),
+            func.coalesce(func.sum(s.score), 0).label("score_sum"),
         )
-        conn.execute(table.insert().from_select([*KEY, *SUMS], counted))
+        .where(s.counted.is_(True), *where)
+        .group_by(*(s[k] for k in KEY))
+    )
+    return tables[unit_counts].insert().from_select([*KEY, *SUMS], counted)
 
 
 def touched_by_cases(conn: Connection, tables: ViewTables, case_ids: list[str]) -> set[Key]:
