@@ -24,5 +24,6 @@ def test_serve_answers_with_the_demo_cases(served: tuple[str, dict[str, str]]) -
     listed = httpx.get(f"{base}/cases", headers=auth, timeout=5).json()
     assert listed["total"] == 6  # the five seed cases and a 12345 order
     health = httpx.get(f"{base}/healthz", timeout=5).json()
-    assert health["head"] == 57 and health["projections"]["ledger"]["lag"] == 0
+    # 57 case events, and the two 共驻共建服务 the demo's roster confirms into the fire-lane case
+    assert health["head"] == 59 and health["projections"]["ledger"]["lag"] == 0
     assert httpx.get(f"{base}/cases", timeout=5).status_code == 401
