@@ -14,6 +14,7 @@ and the old view stays live.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,7 +29,15 @@ from projections.runner import ANALYZE_AFTER, Projector
 from projections.view import SqlView, builds_table, tracking_table
 
 SUFFIX = "__rebuild"  # appears in no live table or index name
-SWAP_LOCK_TIMEOUT_MS = 2000  # the swap gives way to long readers and tries again
+# The swap first asks for every live table at once without waiting (NOWAIT), between
+# readers' transactions, for up to SWAP_NOWAIT_SECONDS; only then does it queue for them.
+# A swap that waited while holding some tables would deadlock a reader that holds another
+# and reads on (``/cases`` reads its total, then its rows), and PostgreSQL may pick the
+# reader as the victim: a 503 to a person who only looked.
+SWAP_NOWAIT_SECONDS = 30.0
+# When it does queue, it gives way before PostgreSQL's deadlock check (1 s by default)
+# would fire in a reader that started waiting after it.
+SWAP_LOCK_TIMEOUT_MS = 400
 SWAP_ATTEMPTS = 5
 
 
@@ -80,18 +89,32 @@ def _swap(live: SqlView, fresh: SqlView, application_name: str) -> None:
     """Drop the old tables and rename the fresh ones, position and build with them, in
     one transaction. On PostgreSQL the swap waits at most a moment for readers holding
     the old tables, then gives way and tries again (never deadlocking a reader)."""
+    if not _is_postgres(live.engine):  # SQLite: BEGIN IMMEDIATE holds the whole file
+        with live.engine.begin() as conn:
+            _swap_in(conn, live, fresh, application_name, wait=True)
+        return
+    deadline = time.monotonic() + SWAP_NOWAIT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            with live.engine.begin() as conn:
+                _swap_in(conn, live, fresh, application_name, wait=False)
+            return
+        except OperationalError:  # a reader had a table: try again between readers
+            time.sleep(random.uniform(0.005, 0.05))
     for attempt in range(1, SWAP_ATTEMPTS + 1):
         try:
             with live.engine.begin() as conn:
-                _swap_in(conn, live, fresh, application_name)
+                _swap_in(conn, live, fresh, application_name, wait=True)
             return
         except OperationalError:
-            if attempt == SWAP_ATTEMPTS or not _is_postgres(live.engine):
+            if attempt == SWAP_ATTEMPTS:
                 raise
             time.sleep(0.2 * attempt)
 
 
-def _swap_in(conn: Connection, live: SqlView, fresh: SqlView, application_name: str) -> None:
+def _swap_in(
+    conn: Connection, live: SqlView, fresh: SqlView, application_name: str, *, wait: bool
+) -> None:
     postgres = conn.dialect.name == "postgresql"
     if postgres:
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = {SWAP_LOCK_TIMEOUT_MS}")
@@ -100,6 +123,12 @@ def _swap_in(conn: Connection, live: SqlView, fresh: SqlView, application_name: 
     _position(conn, live.projection_name, application_name, lock=True)
     position = _position(conn, fresh.projection_name, application_name, lock=False)
     names = fresh.tables.live_names
+    if postgres:  # every live table at once, before the first is dropped
+        existing = [n for n in names if _exists(conn, n)]
+        if existing:
+            listed = ", ".join(f'"{n}"' for n in existing)
+            nowait = "" if wait else " NOWAIT"
+            conn.exec_driver_sql(f"LOCK TABLE {listed} IN ACCESS EXCLUSIVE MODE{nowait}")
     for name in reversed(names):
         conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
     for name in names:
@@ -188,6 +217,11 @@ def _only_rebuild(live: SqlView) -> Iterator[None]:
         finally:
             conn.execute(select(func.pg_advisory_unlock(key)))
             conn.commit()
+
+
+def _exists(conn: Connection, name: str) -> bool:
+    found = conn.execute(text("SELECT to_regclass(:name)"), {"name": f'"{name}"'}).scalar()
+    return found is not None
 
 
 def _is_postgres(engine: Engine) -> bool:

@@ -177,6 +177,7 @@ def test_a_reader_in_a_long_transaction_is_never_cut_off(
     truth = _totals(container)
     _falsify(container)
     postgres = container.engine.dialect.name == "postgresql"
+    monkeypatch.setattr(projections.rebuild, "SWAP_NOWAIT_SECONDS", 0.2)
     monkeypatch.setattr(projections.rebuild, "SWAP_LOCK_TIMEOUT_MS", 50)
     monkeypatch.setattr(projections.rebuild, "SWAP_ATTEMPTS", 2)
     count = text("SELECT count(*) FROM ledger_cases")
