@@ -34,6 +34,29 @@ T = TypeVar("T")
 PAGE = 1000
 ROSTER = "roster"
 ROSTER_LABEL = "双报到名册日志"  # its units, members, needs and hours
+CASES = "cases"
+CASES_LABEL = "案件日志"
+
+
+@dataclass(frozen=True)
+class LoggedCheckpoint:
+    """A checkpoint, adoption or rotation, with the log it belongs to: an anchor given to
+    the wrong log's check fails, so listings say whose each one is."""
+
+    log: str  # CASES | ROSTER
+    label: str  # what officials read: 案件日志 | 双报到名册日志
+    row: LogSignature
+
+
+def checkpoints_of_logs(
+    cases: list[LogSignature], others: list[SignedLog]
+) -> list[LoggedCheckpoint]:
+    """Every log's checkpoints, newest first within each log: the case log's first (as
+    they were listed before the roster log had any), then each other log's."""
+    listed = [LoggedCheckpoint(CASES, CASES_LABEL, r) for r in reversed(cases)]
+    for log in others:
+        listed += [LoggedCheckpoint(log.name, log.label, r) for r in reversed(log.checkpoints())]
+    return listed
 
 
 @dataclass

@@ -12,6 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from application.errors import CaseNotFound
+from application.signed_log import ROSTER
 from domain.errors import ChuishaoError
 from domain.values import Actor, Role
 from infrastructure.db_roles import role_separation
@@ -182,7 +183,7 @@ def verify(
     Needs no private key."""
     trusted = signing.read_trusted(public_key) if public_key else None
     anchor_row = signing.read_anchor(anchor) if anchor else None
-    roster_anchor_row = signing.read_anchor(roster_anchor) if roster_anchor else None
+    roster_anchor_row = signing.read_anchor(roster_anchor, ROSTER) if roster_anchor else None
     settings = settings_of(ctx)
     with (
         build_case_service(settings, signing=False) as service,

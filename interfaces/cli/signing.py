@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from application.log_chain import LogSignature, key_id_of
+from application.signed_log import CASES, CASES_LABEL, ROSTER, ROSTER_LABEL, checkpoints_of_logs
 from infrastructure.backup import FORMAT as BACKUP_FORMAT
 from infrastructure.db_roles import role_separation
 from infrastructure.signing_keys import (
@@ -141,7 +142,13 @@ def export(
                 log.close()
         else:
             row = service.checkpoint()
-    text = json.dumps(row.as_anchor(), ensure_ascii=False, indent=2)
+    # ``log`` says which log it anchors (from_anchor ignores it; read_anchor checks it).
+    whose = (
+        {"log": ROSTER, "log_label": ROSTER_LABEL}
+        if roster
+        else {"log": CASES, "log_label": CASES_LABEL}
+    )
+    text = json.dumps({**row.as_anchor(), **whose}, ensure_ascii=False, indent=2)
     if out is None:
         typer.echo(text)
     else:
@@ -151,14 +158,23 @@ def export(
 
 @checkpoints.command("list")
 def list_checkpoints(ctx: typer.Context) -> None:
-    """Every checkpoint, adoption and key rotation in the log."""
-    with build_case_service(settings_of(ctx), signing=False) as service:
-        rows = service.checkpoints()
-    table = Table(title="签名检查点")
-    for heading in ("序号", "类型", "日志位置", "签于", "密钥", "链头"):
+    """Every checkpoint, adoption and key rotation of both logs: the case log's, then the
+    双报到 roster log's (each newest first; 日志 says whose)."""
+    settings = settings_of(ctx)
+    with build_case_service(settings, signing=False) as service:
+        roster = build_roster_service(settings, service, separated=role_separation(settings))
+        try:
+            assert roster.signed_log is not None  # the composition root wires it
+            listed = checkpoints_of_logs(service.checkpoints(), [roster.signed_log])
+        finally:
+            roster.close()
+    table = Table(title="签名检查点（案件日志、双报到名册日志）")
+    for heading in ("日志", "序号", "类型", "日志位置", "签于", "密钥", "链头"):
         table.add_column(heading, no_wrap=True)
-    for r in rows:
+    for cp in listed:
+        r = cp.row
         table.add_row(
+            cp.label,
             str(r.seq),
             _KIND.get(r.kind, r.kind),
             str(r.position),
@@ -185,11 +201,19 @@ def read_trusted(files: list[Path]) -> dict[str, str]:
     return found
 
 
-def read_anchor(path: Path) -> LogSignature:
+def read_anchor(path: Path, log: str = CASES) -> LogSignature:
+    """An anchor of ``log`` (CASES or ROSTER): an exported or listed checkpoint, or a
+    backup's manifest (its signed row of that log). One marked for the other log is
+    refused by name rather than failing later as a head that does not match."""
     try:
         data = json.loads(path.read_text())
         if isinstance(data, dict) and data.get("format") == BACKUP_FORMAT:
             data = data["checkpoint"]  # a backup's manifest: its newest signed row
+        whose = data.get("log", log) if isinstance(data, dict) else log
+        if whose != log:
+            option = "--roster-anchor" if whose == ROSTER else "--anchor"
+            console.print(f"[red]锚点 {path} 属于{_LABEL.get(whose, whose)}，请用 {option}[/red]")
+            raise typer.Exit(2)
         anchor = LogSignature.from_anchor(data)
     except (OSError, ValueError, TypeError, KeyError) as e:
         console.print(f"[red]无法读取锚点 {path}：{e}[/red]")
@@ -197,3 +221,6 @@ def read_anchor(path: Path) -> LogSignature:
     if not check_signature(anchor.public_key, anchor.message(), anchor.signature):
         console.print(f"[yellow]锚点 {path} 的签名无效[/yellow]")
     return anchor
+
+
+_LABEL = {CASES: CASES_LABEL, ROSTER: ROSTER_LABEL}

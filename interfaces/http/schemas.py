@@ -563,6 +563,14 @@ class CheckpointPublic(BaseModel):
     endorsement: str
 
 
+class ListedCheckpointPublic(CheckpointPublic):
+    """A signed row with the log it anchors (`verify --anchor` takes the case log's,
+    `--roster-anchor` the roster log's)."""
+
+    log: str = Field(description="cases | roster: the log this row signs")
+    log_label: str = Field(description="案件日志 | 双报到名册日志")
+
+
 class LogVerifyResult(BaseModel):
     intact: bool
     signatures: int

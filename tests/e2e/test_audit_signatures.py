@@ -28,7 +28,7 @@ def test_verify_reports_the_signed_log_and_the_start_checkpoint(api: Api) -> Non
 def test_checkpoints_are_self_contained_anchors(api: Api) -> None:
     h.resolved_case(api)
     api.container.service.checkpoint()
-    listed = api.get("auditor", "/audit/checkpoints").json()
+    listed = [c for c in api.get("auditor", "/audit/checkpoints").json() if c["log"] == "cases"]
     assert [c["kind"] for c in listed] == ["checkpoint", "checkpoint"]
     newest = LogSignature.from_anchor(listed[0])
     assert newest.position == api.event_count()

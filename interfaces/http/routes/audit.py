@@ -14,6 +14,7 @@ from application.access import Action
 from application.errors import StorageUnavailable
 from application.log_audit import LogReport
 from application.log_chain import LogSignature
+from application.signed_log import checkpoints_of_logs
 from interfaces.bootstrap import Container
 from interfaces.http.deps import ContainerDep, CurrentUser
 from interfaces.http.schemas import (
@@ -22,6 +23,7 @@ from interfaces.http.schemas import (
     ContactReadPublic,
     ErasurePublic,
     Health,
+    ListedCheckpointPublic,
     LogProblemPublic,
     LogVerifyResult,
     ProjectionHealth,
@@ -98,12 +100,18 @@ def views_result(c: Container) -> ViewsVerifyResult:
     )
 
 
-@router.get("/audit/checkpoints", response_model=list[CheckpointPublic])
-def checkpoints(c: ContainerDep, user: CurrentUser) -> list[CheckpointPublic]:
-    """Every signed checkpoint, adoption and key rotation, newest first: each is a
-    self-contained anchor (`chuishao verify --anchor FILE` takes one)."""
+@router.get("/audit/checkpoints", response_model=list[ListedCheckpointPublic])
+def checkpoints(c: ContainerDep, user: CurrentUser) -> list[ListedCheckpointPublic]:
+    """Every signed checkpoint, adoption and key rotation of both logs, each newest first:
+    the case log's (``log: cases``) then the 双报到 roster log's (``log: roster``). Each is
+    a self-contained anchor (`chuishao verify --anchor FILE` takes a case log's,
+    `--roster-anchor FILE` a roster log's)."""
     c.policy.require(user, Action.AUDIT)
-    return [CheckpointPublic(**row.as_anchor()) for row in reversed(c.service.checkpoints())]
+    others = [c.roster.signed_log] if c.roster.signed_log is not None else []
+    return [
+        ListedCheckpointPublic(**cp.row.as_anchor(), log=cp.log, log_label=cp.label)
+        for cp in checkpoints_of_logs(c.service.checkpoints(), others)
+    ]
 
 
 def _public(row: LogSignature | None) -> CheckpointPublic | None:
