@@ -25,21 +25,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from psycopg.sql import SQL, Identifier
 
-from application.log_chain import FORMAT as ANCHOR_FORMAT
 from application.log_chain import Signer
 from domain.errors import ChuishaoError
-from infrastructure.append_only import EVENTS_TABLE
+from infrastructure.backup_heads import (
+    CASE_LOG,
+    ROSTER_LOG,
+    LogHead,
+    postgres_head,
+    sqlite_head,
+)
 from infrastructure.event_store import SQLITE_FILE, event_store_env, postgres_connect
-from infrastructure.log_signatures import TABLE as SIGNATURES
 from infrastructure.settings import Settings
 from infrastructure.signing_keys import check_signature
 
 FORMAT = "chuishao-backup/1"
 MANIFEST = "manifest.json"
-SQLITE_EVENTS = "stored_events"  # the library's name on SQLite
 DUMP = "chuishao.dump"
 FILES = "files"
 Progress = Callable[[str, int, int], None]  # (step, done, total)
@@ -69,10 +71,22 @@ class Manifest:
     key_id: str = ""
     public_key: str = ""
     signature: str = ""
+    # The 双报到 roster log's ``head_position`` and ``checkpoint``, as for the cases'.
+    # None only in a manifest written before the roster log was anchored.
+    roster: dict[str, Any] | None = None
 
     def signed_bytes(self) -> bytes:
         body = {k: v for k, v in asdict(self).items() if k not in _SIGNATURE_FIELDS}
+        if body["roster"] is None:
+            del body["roster"]  # as such manifests were signed
         return json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
+
+    @property
+    def roster_head(self) -> LogHead | None:
+        """The roster log's anchored head (None: an older manifest, it has none)."""
+        if self.roster is None:
+            return None
+        return LogHead(int(self.roster["head_position"]), self.roster.get("checkpoint"))
 
     def sign(self, signer: Signer) -> None:
         self.key_id, self.public_key = signer.key_id, signer.public_key
@@ -128,15 +142,16 @@ def take_backup(
         raise BackupRefused(f"备份目录不为空：{dest}", f"the backup directory is not empty: {dest}")
     dest.mkdir(parents=True, exist_ok=True)
     if settings.database_url:
-        head, checkpoint, db_file = _dump_postgres(settings, dest, progress)
+        cases, roster, db_file = _dump_postgres(settings, dest, progress)
     else:
-        head, checkpoint, db_file = _copy_sqlite(settings, dest, progress)
+        cases, roster, db_file = _copy_sqlite(settings, dest, progress)
     manifest = Manifest(
         backend=backend_of(settings),
         created_at=datetime.now(UTC).isoformat(),
-        head_position=head,
-        checkpoint=checkpoint,
+        head_position=cases.position,
+        checkpoint=cases.checkpoint,
         schema=_schema(settings) if settings.database_url else "",
+        roster=roster.as_manifest(),
     )
     # After the database: every file an event in the copy names was stored before it.
     if settings.file_store is None:
@@ -155,7 +170,7 @@ def take_backup(
 
 def _copy_sqlite(
     settings: Settings, dest: Path, progress: Progress
-) -> tuple[int, dict[str, Any] | None, Path]:
+) -> tuple[LogHead, LogHead, Path]:
     source = settings.data_dir / SQLITE_FILE
     if not source.exists():
         raise BackupRefused(f"没有数据库：{source}", f"no database at {source}")
@@ -170,26 +185,11 @@ def _copy_sqlite(
         src.backup(dst, pages=-1)
         progress("copy", 1, 1)
         dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal
-        head, checkpoint = _sqlite_head(dst)
+        cases, roster = sqlite_head(dst, CASE_LOG), sqlite_head(dst, ROSTER_LOG)
     finally:
         dst.close()
         src.close()
-    return head, checkpoint, target
-
-
-def _sqlite_head(conn: sqlite3.Connection) -> tuple[int, dict[str, Any] | None]:
-    head = conn.execute(f"SELECT coalesce(max(rowid), 0) FROM {SQLITE_EVENTS}").fetchone()
-    conn.row_factory = sqlite3.Row
-    try:
-        row = conn.execute(f"SELECT * FROM {SIGNATURES} ORDER BY seq DESC LIMIT 1").fetchone()
-    except sqlite3.OperationalError:  # an unsigned log (never served)
-        row = None
-    conn.row_factory = None
-    return int(head[0]), _anchor(dict(row)) if row is not None else None
-
-
-def _anchor(row: dict[str, Any]) -> dict[str, Any]:
-    return {"format": ANCHOR_FORMAT, **row}
+    return cases, roster, target
 
 
 def _copy_tree(src: Path, dest: Path, progress: Progress) -> None:
@@ -246,27 +246,17 @@ def _run(args: list[str], env: dict[str, str]) -> None:
 
 def _dump_postgres(
     settings: Settings, dest: Path, progress: Progress
-) -> tuple[int, dict[str, Any] | None, Path]:
+) -> tuple[LogHead, LogHead, Path]:
     pg_dump = _pg_tool("pg_dump")
     schema = _schema(settings)
     target = dest / DUMP
-    # The head and the signed row are read in the very snapshot pg_dump copies.
+    # Both logs' heads and signed rows are read in the very snapshot pg_dump copies.
     with postgres_connect(event_store_env(_owner(settings))) as conn:
         conn.autocommit = False
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         snapshot = str(conn.execute("SELECT pg_export_snapshot()").fetchone()[0])  # type: ignore[index]
-        head = conn.execute(
-            SQL("SELECT coalesce(max(notification_id), 0) FROM {}.{}").format(
-                Identifier(schema), Identifier(EVENTS_TABLE)
-            )
-        ).fetchone()
-        with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-            cur.execute(
-                SQL("SELECT * FROM {}.{} ORDER BY seq DESC LIMIT 1").format(
-                    Identifier(schema), Identifier(SIGNATURES)
-                )
-            )
-            row = cur.fetchone()
+        cases = postgres_head(conn, schema, CASE_LOG)
+        roster = postgres_head(conn, schema, ROSTER_LOG)
         progress("copy", 0, 1)
         _run(
             [
@@ -282,7 +272,7 @@ def _dump_postgres(
         )
         progress("copy", 1, 1)
         conn.rollback()
-    return int(str(head[0])) if head else 0, _anchor(dict(row)) if row else None, target
+    return cases, roster, target
 
 
 # ----- checking a backup -----------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Restore never swaps in a log it has not verified: the backup's files are re-hashed, the copy
 is staged beside the live database, its hash chains and signatures are checked against the
-manifest's signed row, and only then does it replace the live one. Erasures of residents'
+manifest's signed rows (the case log's and the 双报到 roster log's, each with its head), and
+only then does it replace the live one. Erasures of residents'
 contacts recorded in the replaced database after the backup was taken are applied again
 (with a new ResidentContactErased event each), so a restore never silently brings back
 personal data a resident had erased.
@@ -25,6 +26,8 @@ from rich.progress import Progress, TaskID
 from application.errors import CaseNotFound
 from application.log_chain import LogSignature
 from application.residents import Erasure
+from application.service import CaseService
+from application.signed_log import LogVerifyReport
 from domain.errors import ChuishaoError
 from domain.values import Actor, Role
 from infrastructure.backup import (
@@ -34,6 +37,7 @@ from infrastructure.backup import (
     check_backup,
     take_backup,
 )
+from infrastructure.backup_heads import LogHead
 from infrastructure.db_roles import role_separation
 from infrastructure.settings import Settings
 from infrastructure.signing_keys import KeyFileError, key_file, keyring, load_signer
@@ -91,6 +95,11 @@ def backup(
         )
     else:
         console.print("[yellow]日志尚无签名记录：恢复后只能校验哈希链[/yellow]")
+    roster = manifest.roster_head
+    if roster is not None and roster.checkpoint:
+        console.print(
+            f"双报到名册日志：位置 {roster.position}，最新签名记录第 {roster.checkpoint['seq']} 条"
+        )
     if not manifest.signature:
         console.print("[yellow]未找到签名密钥：备份清单未签名（恢复时会提示）[/yellow]")
     if manifest.evidence != "included":
@@ -191,7 +200,8 @@ def _erasures(settings: Settings) -> list[Erasure]:
 
 
 def _verify(staged: Settings, manifest: Manifest) -> bool:
-    """The staged copy's chains, events and signatures, and the manifest's signed row."""
+    """The staged copy's chains, events and signatures, and both logs' heads and signed
+    rows in the manifest (a roster log cut or edited in the copy is refused by them)."""
     anchor = LogSignature.from_anchor(manifest.checkpoint) if manifest.checkpoint else None
     with (
         build_case_service(staged, signing=False) as service,
@@ -202,22 +212,42 @@ def _verify(staged: Settings, manifest: Manifest) -> bool:
             lambda done, total: bar.update(task, completed=done, total=total), anchor=anchor
         )
         head = service.log_position()
-        # The 双报到 roster log: its chains and signatures (the manifest anchors the cases').
-        roster = build_roster_service(staged, service, separated=role_separation(staged))
-        try:
-            assert roster.signed_log is not None
-            roster_report = roster.signed_log.verify()
-        finally:
-            roster.close()
+        roster_report, roster_position = _verify_roster(staged, service, manifest.roster_head)
     console.print("【案件日志】")
     for line in verify_lines(report):
         console.print(line)
     for line in signed_log_lines(roster_report):
         console.print(line)
+    heads_agree = True
     if head != manifest.head_position:
         console.print(f"[red]日志位置 {head} 与备份清单的 {manifest.head_position} 不符[/red]")
-        return False
-    return report.intact and roster_report.intact
+        heads_agree = False
+    anchored = manifest.roster_head
+    if anchored is None:
+        console.print("[yellow]旧版备份清单未锚定双报到名册日志：只校验了其哈希链与签名[/yellow]")
+    elif roster_position != anchored.position:
+        console.print(
+            f"[red]双报到名册日志位置 {roster_position} 与备份清单的 {anchored.position} 不符"
+            "（事件被截断或增添）[/red]"
+        )
+        heads_agree = False
+    return heads_agree and report.intact and roster_report.intact
+
+
+def _verify_roster(
+    staged: Settings, service: CaseService, anchored: LogHead | None
+) -> tuple[LogVerifyReport, int]:
+    """The 双报到 roster log's chains and signatures, against the manifest's signed row of
+    it, and its head position."""
+    anchor = None
+    if anchored is not None and anchored.checkpoint:
+        anchor = LogSignature.from_anchor(anchored.checkpoint)
+    roster = build_roster_service(staged, service, separated=role_separation(staged))
+    try:
+        assert roster.signed_log is not None  # the composition root wires it
+        return roster.signed_log.verify(anchor=anchor), roster.signed_log.log_position()
+    finally:
+        roster.close()
 
 
 def _reapply_erasures(

@@ -208,14 +208,15 @@ def read_anchor(path: Path, log: str = CASES) -> LogSignature:
     try:
         data = json.loads(path.read_text())
         if isinstance(data, dict) and data.get("format") == BACKUP_FORMAT:
-            data = data["checkpoint"]  # a backup's manifest: its newest signed row
+            # A backup's manifest: its newest signed row of that log.
+            data = data["roster"]["checkpoint"] if log == ROSTER else data["checkpoint"]
         whose = data.get("log", log) if isinstance(data, dict) else log
         if whose != log:
             option = "--roster-anchor" if whose == ROSTER else "--anchor"
             console.print(f"[red]锚点 {path} 属于{_LABEL.get(whose, whose)}，请用 {option}[/red]")
             raise typer.Exit(2)
         anchor = LogSignature.from_anchor(data)
-    except (OSError, ValueError, TypeError, KeyError) as e:
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
         console.print(f"[red]无法读取锚点 {path}：{e}[/red]")
         raise typer.Exit(2) from None
     if not check_signature(anchor.public_key, anchor.message(), anchor.signature):
