@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from interfaces.http.routes import roster_exports
-from interfaces.web import roster_forms, roster_pages
+from interfaces.web import member_forms, roster_forms, roster_pages
 
 
 def install(app: FastAPI) -> None:
@@ -15,4 +15,5 @@ def install(app: FastAPI) -> None:
     templates.env.globals["roster_panel"] = roster_pages.roster_panel
     app.include_router(roster_pages.router)
     app.include_router(roster_forms.router)
+    app.include_router(member_forms.router)
     app.include_router(roster_exports.router)

@@ -18,6 +18,8 @@ from application.access import Forbidden, User
 from application.roster import member_id_of_user
 from application.roster_access import RosterNotFound, community_ids_seen
 from domain.errors import DomainError
+from domain.jurisdiction import Jurisdiction
+from domain.roster import Member
 from domain.times import BEIJING
 from domain.values import Assessment, ClaimantKind, NeedKind, NeedState, Role
 from interfaces.bootstrap import Container
@@ -284,17 +286,35 @@ def roster(
 
 
 @router.get("/members/{member_id}", response_class=HTMLResponse)
-def member_page(
+def member(
     request: Request,
     member_id: UUID,
     c: ContainerDep,
     user: PageUser,
     start: Annotated[str, Query(max_length=40)] = "",
     end: Annotated[str, Query(max_length=40)] = "",
+    done: Annotated[str, Query(max_length=20)] = "",
 ) -> HTMLResponse:
-    """活动记录: every need the member claimed, confirmed hours, the downloads."""
+    """活动记录: every need the member claimed, confirmed hours, the downloads; and the
+    forms a coordinator (or the member, or an administrator) uses on the member."""
+    return member_page(request, c, user, member_id, start=start, end=end, done=done)
+
+
+def member_page(
+    request: Request,
+    c: Container,
+    user: User,
+    member_id: UUID,
+    *,
+    start: str = "",
+    end: str = "",
+    errors: dict[str, dict[str, str]] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+    done: str = "",
+) -> HTMLResponse:
     require_roster_role(user)
-    c.roster.member(user, member_id)  # 404 when the caller may not see the member
+    member = c.roster.member(user, member_id)  # 404 when the caller may not see the member
     view = c.roster_view.refresh()
     if str(member_id) not in view.members:
         raise RosterNotFound("报到党员", member_id)
@@ -304,7 +324,7 @@ def member_page(
     j = c.service.jurisdiction
     today = datetime.now(UTC).astimezone(BEIJING).date()
     unit = j.units.get(record.member.unit_id or "")
-    return _render(
+    response = _render(
         request,
         "roster_record.html",
         user,
@@ -323,7 +343,45 @@ def member_page(
         NeedKind=NeedKind,
         NeedState=NeedState,
         Assessment=Assessment,
+        may=member_actions(c, user, member),
+        move_choices=_move_choices(j, member.community_id),
+        errors=errors or {},
+        values=values or {},
+        done=done,
+        form_key=forms.new_form_key,
     )
+    response.status_code = status_code
+    return response
+
+
+def _move_choices(j: Jurisdiction, current: str) -> list[tuple[str, str]]:
+    """Every other community of the jurisdiction, as 街道 · 社区 (a move may leave the
+    coordinator's street: the new community's coordinator takes the member over)."""
+    streets = {k: v.name for k, v in j.streets.items()}
+    return [
+        (k, f"{streets.get(v.street_id, v.street_id)} · {v.name}")
+        for k, v in j.communities.items()
+        if k != current
+    ]
+
+
+def member_rights(c: Container, user: User, member: Member) -> frozenset[str]:
+    """The member commands the caller's role and scope allow, as the roster service
+    decides them: the community's coordinator (or an administrator) moves and records
+    leaving, the member leaves themself, only an administrator erases."""
+    manages = c.roster.policy.manages(user, member.community_id)
+    own = user.role is Role.MEMBER and member.user_id == user.user_id
+    found = {"move", "leave"} if manages else {"leave"} if own else set()
+    if user.role is Role.ADMIN:
+        found.add("erase")
+    return frozenset(found)
+
+
+def member_actions(c: Container, user: User, member: Member) -> frozenset[str]:
+    """The member forms the caller gets: their rights, where the member's state still
+    takes the command (the service checks both again)."""
+    state = {"move": member.active, "leave": member.active, "erase": not member.contact_erased_at}
+    return frozenset(n for n in member_rights(c, user, member) if state[n])
 
 
 # ----- the measures panel beside the case dashboards ------------------------------------------
@@ -381,4 +439,3 @@ def _month(text: str, *, after: bool = False) -> datetime | None:
     if after:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return datetime(year, month, 1, tzinfo=BEIJING)
-
