@@ -141,7 +141,7 @@ def restore(
         if not manifest.signature:
             console.print(
                 "[bold yellow]备份清单未签名：其中的日志位置与检查点只有哈希保护，"
-                "请另用外部锚点校验：chuishao verify --anchor[/bold yellow]"
+                "请另用外部锚点校验：chuishao verify --anchor（案件日志）、--roster-anchor（双报到名册日志）[/bold yellow]"
             )
         occupied = target.occupied()
         if occupied and not force:
