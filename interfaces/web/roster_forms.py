@@ -13,7 +13,8 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
 from application.access import User
 from application.errors import ConcurrencyConflict, StaleVersion
@@ -129,25 +130,14 @@ def need_command(
 
 @router.post("/needs")
 def post_need(request: Request, c: ContainerDep, user: PageUser, _: Csrf, raw: Posted) -> Response:
-    fields = fields_of(raw)
-    values = {k: v for k, v in raw.items() if k not in forms.PLUMBING}
-    body, errors = forms.validate(NeedCreate, fields)
-    if body is None:
-        return needs_page(request, c, user, errors={"new": errors}, values={"new": values},
-                          status_code=422)  # fmt: skip
-
-    def call(ctx: CommandContext) -> WriteResult:
+    def call(body: Any, ctx: CommandContext) -> WriteResult:
         return c.roster.post_need(
             user, community_id=body.community_id, kind=body.kind, title=body.title,
             description=body.description, people=body.people, case_id=body.case_id, context=ctx,
         )  # fmt: skip
 
-    try:
-        _write(c, user, raw, request.url.path, fields, call)
-    except DomainError as e:
-        return needs_page(request, c, user, errors={"new": forms.domain_errors(e)},
-                          values={"new": values}, status_code=status_of(e))  # fmt: skip
-    return RedirectResponse("/ui/needs?done=post", status_code=303)
+    return _add(request, c, user, raw, fields_of(raw), NeedCreate, "new", needs_page, call,
+                "/ui/needs?done=post")  # fmt: skip
 
 
 # ----- roster -------------------------------------------------------------------------------
@@ -157,14 +147,7 @@ def post_need(request: Request, c: ContainerDep, user: PageUser, _: Csrf, raw: P
 def register_member(
     request: Request, c: ContainerDep, user: PageUser, _: Csrf, raw: Posted
 ) -> Response:
-    fields = fields_of(raw)
-    values = {k: v for k, v in raw.items() if k not in forms.PLUMBING}
-    body, errors = forms.validate(MemberCreate, fields)
-    if body is None:
-        return roster_page(request, c, user, errors={"member": errors},
-                           values={"member": values}, status_code=422)  # fmt: skip
-
-    def call(ctx: CommandContext) -> WriteResult:
+    def call(body: Any, ctx: CommandContext) -> WriteResult:
         if body.user_id is not None:
             _check_member_account(c, body.user_id, body.community_id)
         return c.roster.register_member(
@@ -173,12 +156,8 @@ def register_member(
             available=body.available, user_id=body.user_id, context=ctx,
         )  # fmt: skip
 
-    try:
-        _write(c, user, raw, request.url.path, fields, call)
-    except DomainError as e:
-        return roster_page(request, c, user, errors={"member": forms.domain_errors(e)},
-                           values={"member": values}, status_code=status_of(e))  # fmt: skip
-    return RedirectResponse("/ui/roster?done=member", status_code=303)
+    return _add(request, c, user, raw, fields_of(raw), MemberCreate, "member", roster_page, call,
+                "/ui/roster?done=member")  # fmt: skip
 
 
 @router.post("/roster/members/{member_id}/leave")
@@ -197,27 +176,39 @@ def join_council(
     place = str(fields.pop("place", ""))
     level, _sep, place_id = place.partition(":")
     fields |= {"level": level or Level.COMMUNITY.value, "place_id": place_id}
-    values = {k: v for k, v in raw.items() if k not in forms.PLUMBING}
-    body, errors = forms.validate(CouncilUnitCreate, fields)
-    if body is None:
-        for wrong in ("place_id", "level"):
-            if wrong in errors:
-                errors["place"] = errors.pop(wrong)
-        return roster_page(request, c, user, errors={"seat": errors}, values={"seat": values},
-                           status_code=422)  # fmt: skip
 
-    def call(ctx: CommandContext) -> WriteResult:
+    def call(body: Any, ctx: CommandContext) -> WriteResult:
         return c.roster.join_council(
             user, unit_id=body.unit_id, level=body.level, place_id=body.place_id,
             liaison=body.liaison, offers=body.offers, context=ctx,
         )  # fmt: skip
 
+    # the form's one place field stands for the level and the place
+    return _add(request, c, user, raw, fields, CouncilUnitCreate, "seat", roster_page, call,
+                "/ui/roster?done=seat", shown_as={"place_id": "place", "level": "place"})  # fmt: skip
+
+
+def _add(request: Request, c: Container, user: User, raw: Any, fields: dict[str, Any],
+         model: type[BaseModel], form: str, page: Callable[..., HTMLResponse],
+         call: Callable[[Any, CommandContext], WriteResult], done: str,
+         shown_as: dict[str, str] | None = None) -> Response:  # fmt: skip
+    """A form that adds a need, a member or a seat: refused input is shown beside the
+    form (``form``) on its page, kept; else back to the page with what was done.
+    ``shown_as``: a model field whose error shows at another form field."""
+    values = {k: v for k, v in raw.items() if k not in forms.PLUMBING}
+    body, errors = forms.validate(model, fields)
+    if body is None:
+        for wrong, shown in (shown_as or {}).items():
+            if wrong in errors:
+                errors[shown] = errors.pop(wrong)
+        return page(request, c, user, errors={form: errors}, values={form: values},
+                    status_code=422)  # fmt: skip
     try:
-        _write(c, user, raw, request.url.path, fields, call)
+        _write(c, user, raw, request.url.path, fields, lambda ctx: call(body, ctx))
     except DomainError as e:
-        return roster_page(request, c, user, errors={"seat": forms.domain_errors(e)},
-                           values={"seat": values}, status_code=status_of(e))  # fmt: skip
-    return RedirectResponse("/ui/roster?done=seat", status_code=303)
+        return page(request, c, user, errors={form: forms.domain_errors(e)},
+                    values={form: values}, status_code=status_of(e))  # fmt: skip
+    return RedirectResponse(done, status_code=303)
 
 
 @router.post("/roster/seats/{seat_id}/leave")
