@@ -388,18 +388,19 @@ class RosterService(Application[UUID]):
         """认领. A member claims for themself, a liaison for their unit's council seat; a
         coordinator may record a claim made by telephone for a member or a seat
         (``claimant_kind`` and ``claimant_id``) of their community."""
-        need = self.need(user, need_id)
-        self._check_version(need, expected_version)
-        kind, ref, unit_id = self._claimant(user, need, claimant_kind, claimant_id)
-        need.claim(
-            actor=user.actor,
-            at=self._at(need),
-            claimant_kind=kind,
-            claimant_id=ref,
-            unit_id=unit_id,
-            note=note,
-        )
-        return self._save(need, context)
+
+        def claim(need: Need, at: datetime) -> None:
+            kind, ref, unit_id = self._claimant(user, need, claimant_kind, claimant_id)
+            need.claim(
+                actor=user.actor,
+                at=at,
+                claimant_kind=kind,
+                claimant_id=ref,
+                unit_id=unit_id,
+                note=note,
+            )
+
+        return self._change_need(user, need_id, expected_version, context, claim)
 
     def release_need(
         self,
@@ -410,15 +411,18 @@ class RosterService(Application[UUID]):
         expected_version: int | None = None,
         context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
-        need = self.need(user, need_id)
-        self._check_version(need, expected_version)
-        need.release(
-            actor=user.actor,
-            at=self._at(need),
-            claimant_id=self._acting_for(user, need),
-            reason=reason,
+        return self._change_need(
+            user,
+            need_id,
+            expected_version,
+            context,
+            lambda need, at: need.release(
+                actor=user.actor,
+                at=at,
+                claimant_id=self._acting_for(user, need),
+                reason=reason,
+            ),
         )
-        return self._save(need, context)
 
     def complete_need(
         self,
@@ -431,17 +435,18 @@ class RosterService(Application[UUID]):
         context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
         """The claimant (or the community on their behalf) records hours and a result."""
-        need = self.need(user, need_id)
-        self._check_version(need, expected_version)
-        claimant = self._acting_for(user, need)
-        need.complete(
-            actor=user.actor,
-            at=self._at(need),
-            claimant_id=claimant if claimant is not None else need.claimant_id or "",
-            hours=hours,
-            result=result,
-        )
-        return self._save(need, context)
+
+        def complete(need: Need, at: datetime) -> None:
+            claimant = self._acting_for(user, need)
+            need.complete(
+                actor=user.actor,
+                at=at,
+                claimant_id=claimant if claimant is not None else need.claimant_id or "",
+                hours=hours,
+                result=result,
+            )
+
+        return self._change_need(user, need_id, expected_version, context, complete)
 
     def confirm_need(
         self,
@@ -456,9 +461,7 @@ class RosterService(Application[UUID]):
         """The community confirms the work. A need of a case then puts the work in the
         case's history (``CommunityServiceRecorded``); if that second write fails, sending
         the confirmation again completes it (``link_case``)."""
-        need = self.need(user, need_id)
-        self.policy.require_manager(user, need.community_id)
-        self._check_version(need, expected_version)
+        need = self._need_to_change(user, need_id, expected_version, managers_only=True)
         if need.confirmed_at is not None and need.case_id is not None:
             # A retry after the case write failed completes it; otherwise the need
             # refuses a second confirmation below.
@@ -500,10 +503,45 @@ class RosterService(Application[UUID]):
         expected_version: int | None = None,
         context: CommandContext = NO_CONTEXT,
     ) -> WriteResult:
+        return self._change_need(
+            user,
+            need_id,
+            expected_version,
+            context,
+            lambda need, at: need.cancel(actor=user.actor, at=at, reason=reason),
+            managers_only=True,
+        )
+
+    def _need_to_change(
+        self,
+        user: User,
+        need_id: UUID,
+        expected_version: int | None,
+        *,
+        managers_only: bool = False,
+    ) -> Need:
+        """The need a command will change: seen by the caller (else not found), managed by
+        them where only the community may act, and at the version the caller saw."""
         need = self.need(user, need_id)
-        self.policy.require_manager(user, need.community_id)
+        if managers_only:
+            self.policy.require_manager(user, need.community_id)
         self._check_version(need, expected_version)
-        need.cancel(actor=user.actor, at=self._at(need), reason=reason)
+        return need
+
+    def _change_need(
+        self,
+        user: User,
+        need_id: UUID,
+        expected_version: int | None,
+        context: CommandContext,
+        command: Callable[[Need, datetime], None],
+        *,
+        managers_only: bool = False,
+    ) -> WriteResult:
+        """Load, check, act and save: the shape of every need command (as
+        ``CaseService._change`` for cases); the command checks the rest itself."""
+        need = self._need_to_change(user, need_id, expected_version, managers_only=managers_only)
+        command(need, self._at(need))
         return self._save(need, context)
 
     def _claimant(

@@ -19,12 +19,13 @@ from eventsourcing.domain import Aggregate
 from domain.errors import InvalidValue, RuleViolation
 from domain.rules import (
     NOTE_MAX,
-    REASON_MAX,
     TEXT_MAX,
     TITLE_MAX,
     check_aware,
     check_enum,
+    check_reason,
     check_text,
+    record_event,
 )
 from domain.values import Actor, Assessment, ClaimantKind, NeedKind, NeedState
 
@@ -203,7 +204,8 @@ class Need(Aggregate):
                 f"the need is {self.state.value}; not claimable",
             )
         note = check_text(note, field="note", field_zh="认领说明", max_len=NOTE_MAX, required=False)
-        self._record(
+        record_event(
+            self,
             NeedClaimed,
             actor,
             at,
@@ -217,8 +219,8 @@ class Need(Aggregate):
         """The claimant gives the need back (``claimant_id``), or the community takes it
         back (None)."""
         self._check_claimed(claimant_id)
-        reason = check_text(reason, field="reason", field_zh="放弃原因", max_len=REASON_MAX)
-        self._record(NeedClaimReleased, actor, at, reason=reason)
+        reason = check_reason(reason, field_zh="放弃原因")
+        record_event(self, NeedClaimReleased, actor, at, reason=reason)
 
     def complete(
         self, *, actor: Actor, at: datetime, claimant_id: str, hours: float, result: str
@@ -227,7 +229,7 @@ class Need(Aggregate):
         assert self.claimant_kind is not None
         minutes = check_hours(hours, self.claimant_kind)
         result = check_text(result, field="result", field_zh="服务成效", max_len=NOTE_MAX)
-        self._record(NeedDone, actor, at, minutes=minutes, result=result)
+        record_event(self, NeedDone, actor, at, minutes=minutes, result=result)
 
     def confirm(
         self, *, actor: Actor, at: datetime, assessment: Assessment, comment: str = ""
@@ -236,7 +238,8 @@ class Need(Aggregate):
             raise RuleViolation(
                 f"需求{self.state.label}，不能确认", f"the need is {self.state.value}; not done"
             )
-        self._record(
+        record_event(
+            self,
             NeedConfirmed,
             actor,
             at,
@@ -251,8 +254,8 @@ class Need(Aggregate):
             raise RuleViolation(
                 f"需求{self.state.label}，不能取消", f"the need is {self.state.value}"
             )
-        reason = check_text(reason, field="reason", field_zh="取消原因", max_len=REASON_MAX)
-        self._record(NeedCancelled, actor, at, reason=reason)
+        reason = check_reason(reason, field_zh="取消原因")
+        record_event(self, NeedCancelled, actor, at, reason=reason)
 
     @property
     def hours(self) -> float:
@@ -266,16 +269,6 @@ class Need(Aggregate):
             )
         if claimant_id is not None and claimant_id != self.claimant_id:
             raise RuleViolation("只有认领方可以办理该需求", "only the claimant may do this")
-
-    def _record(
-        self, event_class: type[NeedEvent], actor: Actor, at: datetime, **data: Any
-    ) -> None:
-        check_aware(at)
-        if at < self.modified_on:
-            raise InvalidValue("操作时间不能早于上一条记录", "time must not precede the last event")
-        self.trigger_event(
-            event_class, timestamp=at, actor_id=actor.user_id, actor_role=actor.role.value, **data
-        )
 
 
 def check_hours(hours: float, kind: ClaimantKind) -> int:

@@ -17,7 +17,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidValue, RuleViolation
-from domain.rules import REASON_MAX, check_aware, check_text
+from domain.rules import check_aware, check_reason, check_text, record_event
 from domain.values import Actor, Level
 
 COUNCIL_LEVELS = (Level.COMMUNITY, Level.STREET)
@@ -128,8 +128,8 @@ class CouncilUnit(Aggregate):
     def leave(self, *, actor: Actor, at: datetime, reason: str) -> None:
         if not self.active:
             raise RuleViolation("该单位已退出本理事会", "the unit has already left this council")
-        reason = check_text(reason, field="reason", field_zh="退出原因", max_len=REASON_MAX)
-        _record(self, CouncilUnitLeft, actor, at, reason=reason)
+        reason = check_reason(reason, field_zh="退出原因")
+        record_event(self, CouncilUnitLeft, actor, at, reason=reason)
 
     def rejoin(
         self, *, actor: Actor, at: datetime, liaison: str = "", offers: Sequence[str] = ()
@@ -138,7 +138,7 @@ class CouncilUnit(Aggregate):
             raise RuleViolation(
                 "该单位已是本理事会成员单位", "the unit already sits on this council"
             )
-        _record(
+        record_event(
             self,
             CouncilUnitRejoined,
             actor,
@@ -281,7 +281,7 @@ class Member(Aggregate):
             raise RuleViolation(
                 "党员已在该社区报到", "the member already reports to that community"
             )
-        _record(
+        record_event(
             self,
             MemberMoved,
             actor,
@@ -293,14 +293,14 @@ class Member(Aggregate):
 
     def leave(self, *, actor: Actor, at: datetime, reason: str) -> None:
         self._check_active()
-        reason = check_text(reason, field="reason", field_zh="退出原因", max_len=REASON_MAX)
-        _record(self, MemberLeft, actor, at, reason=reason)
+        reason = check_reason(reason, field_zh="退出原因")
+        record_event(self, MemberLeft, actor, at, reason=reason)
 
     def erase_contact(self, *, actor: Actor, at: datetime, reason: str) -> None:
         if self.contact_erased_at is not None:
             raise RuleViolation("该党员的个人信息已删除", "the member's contact is already erased")
-        reason = check_text(reason, field="reason", field_zh="删除原因", max_len=REASON_MAX)
-        _record(self, MemberContactErased, actor, at, reason=reason)
+        reason = check_reason(reason, field_zh="删除原因")
+        record_event(self, MemberContactErased, actor, at, reason=reason)
 
     def _check_active(self) -> None:
         if not self.active:
@@ -325,14 +325,3 @@ def check_items(items: Sequence[str], *, field: str, field_zh: str) -> list[str]
             f"{field_zh}最多{SKILL_MAX}项", f"at most {SKILL_MAX} {field}", field=field
         )
     return out
-
-
-def _record(
-    aggregate: Aggregate, event_class: type[RosterEvent], actor: Actor, at: datetime, **data: Any
-) -> None:
-    check_aware(at)
-    if at < aggregate.modified_on:
-        raise InvalidValue("操作时间不能早于上一条记录", "time must not precede the last event")
-    aggregate.trigger_event(
-        event_class, timestamp=at, actor_id=actor.user_id, actor_role=actor.role.value, **data
-    )

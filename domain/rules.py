@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidValue, PersonalDataInText, RuleViolation
 from domain.personal_data import KIND_LABELS, personal_data_kind
 from domain.text import normalise_text
-from domain.values import Level
+from domain.values import Actor, Level
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -52,6 +54,12 @@ def check_text(
         )
     check_no_personal_data(value, field=field, field_zh=field_zh)
     return value
+
+
+def check_reason(reason: str, *, field_zh: str) -> str:
+    """The reason a command states (退出原因, 取消原因 …): required text, one paragraph's
+    worth (``REASON_MAX``)."""
+    return check_text(reason, field="reason", field_zh=field_zh, max_len=REASON_MAX)
 
 
 def check_no_personal_data(value: str, *, field: str, field_zh: str) -> None:
@@ -140,3 +148,20 @@ def check_enum(enum: type[E], value: object, *, field: str) -> E:
         raise InvalidValue(
             f"{field} 的取值无效：{value!r}", f"{field} must be one of {allowed}"
         ) from None
+
+
+def record_event(
+    aggregate: Aggregate,
+    event_class: type[Aggregate.Event],
+    actor: Actor,
+    at: datetime,
+    **data: Any,
+) -> None:
+    """An actor's event on a roster aggregate (need, seat, member) at ``at``: a real
+    instant, never before the aggregate's last event (its history stays in order)."""
+    check_aware(at)
+    if at < aggregate.modified_on:
+        raise InvalidValue("操作时间不能早于上一条记录", "time must not precede the last event")
+    aggregate.trigger_event(
+        event_class, timestamp=at, actor_id=actor.user_id, actor_role=actor.role.value, **data
+    )

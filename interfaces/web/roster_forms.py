@@ -9,11 +9,11 @@ input is shown beside the form, kept; what the caller may not see is a 404 page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from application.access import User
@@ -26,11 +26,9 @@ from domain.errors import DomainError
 from domain.values import Level
 from interfaces.bootstrap import Container
 from interfaces.http.deps import ContainerDep
+from interfaces.http.need_commands import NEED_COMMANDS, need_write
 from interfaces.http.problems import status_of
 from interfaces.http.roster_schemas import (
-    ClaimCreate,
-    CompletionCreate,
-    ConfirmationCreate,
     CouncilUnitCreate,
     LeaveCreate,
     MemberCreate,
@@ -82,47 +80,16 @@ def _write(
 
 # ----- needs --------------------------------------------------------------------------------
 
-NEED_FORMS: dict[str, type[BaseModel]] = {
-    "claim": ClaimCreate,
-    "claim_for": ClaimCreate,
-    "complete": CompletionCreate,
-    "confirm": ConfirmationCreate,
-    "release": LeaveCreate,
-    "cancel": LeaveCreate,
+# The console's need forms: the command each makes (need_commands.NEED_COMMANDS) and the
+# arguments it fixes. A claim for oneself names no claimant, whatever the form posted.
+NEED_FORMS: dict[str, tuple[str, dict[str, Any]]] = {
+    "claim": ("claims", {"claimant_kind": None, "claimant_id": None}),
+    "claim_for": ("claims", {}),
+    "complete": ("completion", {}),
+    "confirm": ("confirmation", {}),
+    "release": ("release", {}),
+    "cancel": ("cancellation", {}),
 }
-
-
-def _need_call(c: Container, user: User, name: str, need_id: UUID, body: Any,
-               version: int | None) -> Callable[[CommandContext], WriteResult]:  # fmt: skip
-    r = c.roster
-    match name:
-        case "claim":
-            return lambda ctx: r.claim_need(
-                user, need_id, note=body.note, expected_version=version, context=ctx
-            )
-        case "claim_for":
-            return lambda ctx: r.claim_need(
-                user, need_id, claimant_kind=body.claimant_kind,
-                claimant_id=None if body.claimant_id is None else str(body.claimant_id),
-                note=body.note, expected_version=version, context=ctx,
-            )  # fmt: skip
-        case "complete":
-            return lambda ctx: r.complete_need(
-                user, need_id, hours=body.hours, result=body.result,
-                expected_version=version, context=ctx,
-            )  # fmt: skip
-        case "confirm":
-            return lambda ctx: r.confirm_need(
-                user, need_id, assessment=body.assessment, comment=body.comment,
-                expected_version=version, context=ctx,
-            )  # fmt: skip
-        case "release":
-            return lambda ctx: r.release_need(
-                user, need_id, reason=body.reason, expected_version=version, context=ctx
-            )
-    return lambda ctx: r.cancel_need(
-        user, need_id, reason=body.reason, expected_version=version, context=ctx
-    )
 
 
 @router.post("/needs/{need_id}/{name}")
@@ -135,18 +102,19 @@ def need_command(
     _: Csrf,
     raw: Posted,
 ) -> Response:
-    model = NEED_FORMS.get(name)
-    if model is None:
+    form = NEED_FORMS.get(name)
+    if form is None:
         raise RosterNotFound("操作", name)
+    command, fixed = form
     c.roster.need(user, need_id)  # 404 before anything else when the need is not seen
     fields = fields_of(raw)
     values = {k: v for k, v in raw.items() if k not in forms.PLUMBING}
-    body, errors = forms.validate(model, fields)
+    body, errors = forms.validate(NEED_COMMANDS[command].schema, fields)
     key = str(need_id)
     if body is None:
         return needs_page(request, c, user, errors={key: errors}, values={key: values},
                           status_code=422)  # fmt: skip
-    call = _need_call(c, user, name, need_id, body, _version(raw))
+    call = need_write(c.roster, user, need_id, command, body, _version(raw), **fixed)
     try:
         _write(c, user, raw, request.url.path, fields, call)
     except (StaleVersion, ConcurrencyConflict):
@@ -162,25 +130,14 @@ def need_command(
 
 @router.post("/needs")
 def post_need(request: Request, c: ContainerDep, user: PageUser, _: Csrf, raw: Posted) -> Response:
-    fields = fields_of(raw)
-    values = {k: v for k, v in raw.items() if k not in forms.PLUMBING}
-    body, errors = forms.validate(NeedCreate, fields)
-    if body is None:
-        return needs_page(request, c, user, errors={"new": errors}, values={"new": values},
-                          status_code=422)  # fmt: skip
-
-    def call(ctx: CommandContext) -> WriteResult:
+    def call(body: Any, ctx: CommandContext) -> WriteResult:
         return c.roster.post_need(
             user, community_id=body.community_id, kind=body.kind, title=body.title,
             description=body.description, people=body.people, case_id=body.case_id, context=ctx,
         )  # fmt: skip
 
-    try:
-        _write(c, user, raw, request.url.path, fields, call)
-    except DomainError as e:
-        return needs_page(request, c, user, errors={"new": forms.domain_errors(e)},
-                          values={"new": values}, status_code=status_of(e))  # fmt: skip
-    return RedirectResponse("/ui/needs?done=post", status_code=303)
+    return _add(request, c, user, raw, fields_of(raw), NeedCreate, "new", needs_page, call,
+                "/ui/needs?done=post")  # fmt: skip
 
 
 # ----- roster -------------------------------------------------------------------------------
@@ -190,14 +147,7 @@ def post_need(request: Request, c: ContainerDep, user: PageUser, _: Csrf, raw: P
 def register_member(
     request: Request, c: ContainerDep, user: PageUser, _: Csrf, raw: Posted
 ) -> Response:
-    fields = fields_of(raw)
-    values = {k: v for k, v in raw.items() if k not in forms.PLUMBING}
-    body, errors = forms.validate(MemberCreate, fields)
-    if body is None:
-        return roster_page(request, c, user, errors={"member": errors},
-                           values={"member": values}, status_code=422)  # fmt: skip
-
-    def call(ctx: CommandContext) -> WriteResult:
+    def call(body: Any, ctx: CommandContext) -> WriteResult:
         if body.user_id is not None:
             _check_member_account(c, body.user_id, body.community_id)
         return c.roster.register_member(
@@ -206,12 +156,8 @@ def register_member(
             available=body.available, user_id=body.user_id, context=ctx,
         )  # fmt: skip
 
-    try:
-        _write(c, user, raw, request.url.path, fields, call)
-    except DomainError as e:
-        return roster_page(request, c, user, errors={"member": forms.domain_errors(e)},
-                           values={"member": values}, status_code=status_of(e))  # fmt: skip
-    return RedirectResponse("/ui/roster?done=member", status_code=303)
+    return _add(request, c, user, raw, fields_of(raw), MemberCreate, "member", roster_page, call,
+                "/ui/roster?done=member")  # fmt: skip
 
 
 @router.post("/roster/members/{member_id}/leave")
@@ -219,21 +165,7 @@ def leave_member(
     request: Request, member_id: UUID, c: ContainerDep, user: PageUser, _: Csrf, raw: Posted
 ) -> Response:
     c.roster.member(user, member_id)
-    fields = fields_of(raw)
-    body, errors = forms.validate(LeaveCreate, fields)
-    key = str(member_id)
-    if body is None:
-        return roster_page(request, c, user, errors={key: errors}, status_code=422)
-    try:
-        _write(c, user, raw, request.url.path, fields,
-               lambda ctx: c.roster.leave_member(user, member_id, reason=body.reason,
-                                                 context=ctx))  # fmt: skip
-    except RosterNotFound:
-        raise
-    except DomainError as e:
-        return roster_page(request, c, user, errors={key: forms.domain_errors(e)},
-                           status_code=status_of(e))  # fmt: skip
-    return RedirectResponse("/ui/roster?done=left", status_code=303)
+    return _leave(request, c, user, raw, member_id, c.roster.leave_member, "left")
 
 
 @router.post("/roster/seats")
@@ -244,27 +176,39 @@ def join_council(
     place = str(fields.pop("place", ""))
     level, _sep, place_id = place.partition(":")
     fields |= {"level": level or Level.COMMUNITY.value, "place_id": place_id}
-    values = {k: v for k, v in raw.items() if k not in forms.PLUMBING}
-    body, errors = forms.validate(CouncilUnitCreate, fields)
-    if body is None:
-        for wrong in ("place_id", "level"):
-            if wrong in errors:
-                errors["place"] = errors.pop(wrong)
-        return roster_page(request, c, user, errors={"seat": errors}, values={"seat": values},
-                           status_code=422)  # fmt: skip
 
-    def call(ctx: CommandContext) -> WriteResult:
+    def call(body: Any, ctx: CommandContext) -> WriteResult:
         return c.roster.join_council(
             user, unit_id=body.unit_id, level=body.level, place_id=body.place_id,
             liaison=body.liaison, offers=body.offers, context=ctx,
         )  # fmt: skip
 
+    # the form's one place field stands for the level and the place
+    return _add(request, c, user, raw, fields, CouncilUnitCreate, "seat", roster_page, call,
+                "/ui/roster?done=seat", shown_as={"place_id": "place", "level": "place"})  # fmt: skip
+
+
+def _add(request: Request, c: Container, user: User, raw: Any, fields: dict[str, Any],
+         model: type[BaseModel], form: str, page: Callable[..., HTMLResponse],
+         call: Callable[[Any, CommandContext], WriteResult], done: str,
+         shown_as: dict[str, str] | None = None) -> Response:  # fmt: skip
+    """A form that adds a need, a member or a seat: refused input is shown beside the
+    form (``form``) on its page, kept; else back to the page with what was done.
+    ``shown_as``: a model field whose error shows at another form field."""
+    values = {k: v for k, v in raw.items() if k not in forms.PLUMBING}
+    body, errors = forms.validate(model, fields)
+    if body is None:
+        for wrong, shown in (shown_as or {}).items():
+            if wrong in errors:
+                errors[shown] = errors.pop(wrong)
+        return page(request, c, user, errors={form: errors}, values={form: values},
+                    status_code=422)  # fmt: skip
     try:
-        _write(c, user, raw, request.url.path, fields, call)
+        _write(c, user, raw, request.url.path, fields, lambda ctx: call(body, ctx))
     except DomainError as e:
-        return roster_page(request, c, user, errors={"seat": forms.domain_errors(e)},
-                           values={"seat": values}, status_code=status_of(e))  # fmt: skip
-    return RedirectResponse("/ui/roster?done=seat", status_code=303)
+        return page(request, c, user, errors={form: forms.domain_errors(e)},
+                    values={form: values}, status_code=status_of(e))  # fmt: skip
+    return RedirectResponse(done, status_code=303)
 
 
 @router.post("/roster/seats/{seat_id}/leave")
@@ -272,18 +216,30 @@ def leave_council(
     request: Request, seat_id: UUID, c: ContainerDep, user: PageUser, _: Csrf, raw: Posted
 ) -> Response:
     c.roster.seat(user, seat_id)
+    return _leave(request, c, user, raw, seat_id, c.roster.leave_council, "seat_left")
+
+
+class _Leave(Protocol):
+    def __call__(
+        self, user: User, entry_id: UUID, /, *, reason: str, context: CommandContext
+    ) -> WriteResult: ...
+
+
+def _leave(request: Request, c: Container, user: User, raw: Any, entry_id: UUID,
+           leave: _Leave, done: str) -> Response:  # fmt: skip
+    """A member or a seat leaves the roster (the caller has been shown the entry):
+    refused input beside the entry's form, else back to the roster."""
     fields = fields_of(raw)
     body, errors = forms.validate(LeaveCreate, fields)
-    key = str(seat_id)
+    key = str(entry_id)
     if body is None:
         return roster_page(request, c, user, errors={key: errors}, status_code=422)
     try:
         _write(c, user, raw, request.url.path, fields,
-               lambda ctx: c.roster.leave_council(user, seat_id, reason=body.reason,
-                                                  context=ctx))  # fmt: skip
+               lambda ctx: leave(user, entry_id, reason=body.reason, context=ctx))  # fmt: skip
     except RosterNotFound:
         raise
     except DomainError as e:
         return roster_page(request, c, user, errors={key: forms.domain_errors(e)},
                            status_code=status_of(e))  # fmt: skip
-    return RedirectResponse("/ui/roster?done=seat_left", status_code=303)
+    return RedirectResponse(f"/ui/roster?done={done}", status_code=303)

@@ -24,12 +24,14 @@ from domain.times import BEIJING
 from domain.values import Assessment, ClaimantKind, NeedKind, NeedState, Role
 from interfaces.bootstrap import Container
 from interfaces.http.deps import ContainerDep
+from interfaces.http.need_commands import claimed_by, liaison_sees
+from interfaces.http.routes.roster import measures_seen
 from interfaces.roster_documents import period_bound
 from interfaces.web import forms
 from interfaces.web.session import PageUser
 from projections import roster_reads as reads
 from projections.roster import NeedRow, RosterView
-from projections.roster_measures import PlaceMeasures, roster_measures
+from projections.roster_measures import PlaceMeasures
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 ROSTER_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN, Role.AUDITOR, Role.LIAISON, Role.MEMBER})
@@ -42,6 +44,33 @@ def _render(request: Request, name: str, user: User, **context: Any) -> HTMLResp
     from interfaces.web.pages import render  # the page renderer lives with the other pages
 
     return render(request, name, user, **context)
+
+
+def _form_page(
+    request: Request,
+    name: str,
+    user: User,
+    status_code: int,
+    *,
+    errors: dict[str, dict[str, str]] | None,
+    values: dict[str, Any] | None,
+    done: str,
+    **context: Any,
+) -> HTMLResponse:
+    """A page of forms: each form's refused input and kept values, their one-time keys,
+    and the note of what was just done."""
+    response = _render(
+        request,
+        name,
+        user,
+        errors=errors or {},
+        values=values or {},
+        done=done,
+        form_key=forms.new_form_key,
+        **context,
+    )
+    response.status_code = status_code
+    return response
 
 
 def require_roster_role(user: User) -> None:
@@ -57,36 +86,14 @@ def require_roster_role(user: User) -> None:
 def visible_needs(c: Container, user: User, view: RosterView) -> list[NeedRow]:
     """The needs the caller may see, as GET /needs answers them."""
     if user.role is Role.LIAISON:
-        return [n for n in reads.needs(view) if _liaison_sees(view, user, n)]
+        return [n for n in reads.needs(view) if liaison_sees(view, user, n)]
     return reads.needs(view, communities=community_ids_seen(user, c.roster.policy))
-
-
-def _liaison_sees(view: RosterView, user: User, n: NeedRow) -> bool:
-    if user.unit_id is None:
-        return False
-    if n.claimant_unit_id == user.unit_id:
-        return True
-    return any(
-        s.active
-        and s.unit_id == user.unit_id
-        and (s.place_id == n.community_id if s.level == "community" else s.place_id == n.street_id)
-        for s in view.seats.values()
-    )
-
-
-def own_claimant_id(c: Container, user: User, n: NeedRow, view: RosterView) -> bool:
-    """Whether the caller is the need's claimant (a member, or the liaison's unit)."""
-    if user.role is Role.MEMBER:
-        return n.claimant_id == str(member_id_of_user(user.user_id))
-    if user.role is Role.LIAISON:
-        return n.claimant_kind == ClaimantKind.UNIT.value and n.claimant_unit_id == user.unit_id
-    return False
 
 
 def actions_for(c: Container, user: User, n: NeedRow, view: RosterView) -> list[str]:
     """The forms to offer on a need: the service still checks each."""
     manages = c.roster.policy.manages(user, n.community_id)
-    mine = own_claimant_id(c, user, n, view)
+    mine = claimed_by(user, n)
     out = []
     if n.state == NeedState.POSTED.value and user.role in (Role.MEMBER, Role.LIAISON):
         out.append("claim")
@@ -148,7 +155,7 @@ def needs_page(
         rows = [n for n in rows if n.state == state]
     if community:
         rows = [n for n in rows if n.community_id == community]
-    mine = [n for n in rows if own_claimant_id(c, user, n, view)]
+    mine = [n for n in rows if claimed_by(user, n)]
     member_ids = {
         UUID(n.claimant_id)
         for n in rows
@@ -161,10 +168,14 @@ def needs_page(
         k: claimant_choices(c, view, k)
         for k in {n.community_id for n in rows if "claim_for" in actions_for(c, user, n, view)}
     }
-    response = _render(
+    return _form_page(
         request,
         "roster_needs.html",
         user,
+        status_code,
+        errors=errors,
+        values=values,
+        done=done,
         needs=rows,
         mine={n.need_id for n in mine},
         actions={n.need_id: actions_for(c, user, n, view) for n in rows},
@@ -180,14 +191,8 @@ def needs_page(
         NeedKind=NeedKind,
         NeedState=NeedState,
         Assessment=Assessment,
-        errors=errors or {},
-        values=values or {},
-        done=done,
-        form_key=forms.new_form_key,
         me=member_id_of_user(user.user_id) if user.role is Role.MEMBER else None,
     )
-    response.status_code = status_code
-    return response
 
 
 @router.get("/needs", response_class=HTMLResponse)
@@ -247,10 +252,14 @@ def roster_page(
         (f"street:{k}", f"街道：{n}") for k, n in streets
     ]
     today = datetime.now(UTC).astimezone(BEIJING).date()
-    response = _render(
+    return _form_page(
         request,
         "roster_members.html",
         user,
+        status_code,
+        errors=errors,
+        values=values,
+        done=done,
         members=members,
         seats=seats,
         names={m.member_id: names.get(UUID(m.member_id)) for m in members},
@@ -262,15 +271,9 @@ def roster_page(
         places=places,
         manages=bool(managed),
         contribution=contribution,
-        errors=errors or {},
-        values=values or {},
-        done=done,
-        form_key=forms.new_form_key,
         month_start=today.replace(day=1).isoformat(),
         today=today.isoformat(),
     )
-    response.status_code = status_code
-    return response
 
 
 @router.get("/roster", response_class=HTMLResponse)
@@ -404,14 +407,7 @@ def roster_panel(request: Request, user: User | None, from_month: str, to_month:
     if end <= start:
         return None
     j = c.service.jurisdiction
-    got = roster_measures(
-        c.roster_view.refresh(),
-        start=start,
-        end=end,
-        as_of=at,
-        street_of={k: v.street_id for k, v in j.communities.items()},
-        communities=community_ids_seen(user, c.roster.policy),
-    )
+    got = measures_seen(c, user, start=start, end=end, as_of=at)
 
     def row(p: PlaceMeasures, name: str) -> dict[str, Any]:
         return {"name": name, "m": p}

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from interfaces.bootstrap import Container, build_container
 from interfaces.cli.users import add_user
 from interfaces.http.app import create_app
 from tests.reliability.throwaway_pg import ThrowawayCluster
+from tests.support.acked_writers import AckedWriters
 
 CASE = {"grid_id": "binhewan", "category_id": "ebike", "title": "数据库故障测试"}
 
@@ -59,26 +58,8 @@ def test_database_restart_answers_503_then_recovers_losing_nothing(
 ) -> None:
     client, container, token = app
     headers = {"Authorization": f"Bearer {token}"}
-    acked: list[tuple[str, int]] = []
-    statuses: list[int] = []
-    stop = threading.Event()
-
-    def writer() -> None:
-        while not stop.is_set():
-            r = client.post(
-                "/cases", json=CASE, headers=headers | {"Idempotency-Key": str(uuid.uuid4())}
-            )
-            statuses.append(r.status_code)
-            if r.status_code == 201:
-                acked.append((r.json()["case_id"], r.json()["version"]))
-            else:
-                assert r.status_code == 503, r.text
-                assert r.headers["content-type"].startswith("application/problem+json")
-                time.sleep(0.05)
-
-    threads = [threading.Thread(target=writer) for _ in range(3)]
-    for t in threads:
-        t.start()
+    writers = AckedWriters(client, headers, CASE, count=3, problem_json=True).start()
+    acked, statuses = writers.acked, writers.statuses
     time.sleep(1.0)
     cluster.stop()
     time.sleep(1.5)
@@ -86,9 +67,7 @@ def test_database_restart_answers_503_then_recovers_losing_nothing(
     health = client.get("/healthz")
     cluster.start()
     time.sleep(2.0)
-    stop.set()
-    for t in threads:
-        t.join(timeout=60)
+    writers.stop()
 
     assert down.status_code == 503 and health.status_code == 503
     assert 503 in statuses, "no request met the database while it was down"

@@ -5,9 +5,7 @@ verify, and writes and views carry on. Throwaway clusters only."""
 
 from __future__ import annotations
 
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from interfaces.cli.users import add_user
 from interfaces.http.app import create_app
 from projections.queries import CaseFilter, Scope
 from tests.reliability.standby_pair import StandbyPair, require_root
+from tests.support.acked_writers import AckedWriters
 from tests.support.tcp_proxy import TcpProxy
 
 CASE = {"grid_id": "binhewan", "category_id": "ebike", "title": "主备切换测试"}
@@ -63,34 +62,15 @@ def test_after_failover_the_service_reconnects_losing_no_acknowledged_write(
         TestClient(create_app(c), raise_server_exceptions=False) as client,
     ):
         headers = {"Authorization": f"Bearer {add_user(c, 'admin', 'admin', Role.ADMIN, [])}"}
-        acked: list[tuple[str, int]] = []
-        statuses: list[int] = []
-        stop = threading.Event()
-
-        def writer() -> None:
-            while not stop.is_set():
-                r = client.post(
-                    "/cases", json=CASE, headers=headers | {"Idempotency-Key": str(uuid.uuid4())}
-                )
-                statuses.append(r.status_code)
-                if r.status_code == 201:
-                    acked.append((r.json()["case_id"], r.json()["version"]))
-                else:
-                    assert r.status_code == 503, r.text
-                    time.sleep(0.05)
-
-        threads = [threading.Thread(target=writer) for _ in range(2)]
-        for t in threads:
-            t.start()
+        writers = AckedWriters(client, headers, CASE, count=2).start()
+        acked, statuses = writers.acked, writers.statuses
         _until(lambda: len(acked) >= 10, "no writes before the failover")
         pair.primary.stop()  # a crash: immediate, no checkpoint
         before = len(acked)
         pair.standby.promote()
         vip.move(pair.standby.port)  # what Patroni + a VIP (or HAProxy's check) do
         _until(lambda: len(acked) >= before + 10, "no writes after the failover")
-        stop.set()
-        for t in threads:
-            t.join(timeout=60)
+        writers.stop()
 
         assert 500 not in statuses, statuses
         assert pair.sql(pair.standby, "SELECT pg_is_in_recovery()") == [(False,)]

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query
+from pydantic import BaseModel
 
 from application.access import Forbidden, User
 from application.idempotency import run_once
@@ -23,6 +24,7 @@ from domain.values import Level, NeedKind, NeedState, Role
 from interfaces.bootstrap import Container
 from interfaces.http.deps import ContainerDep, CurrentUser, expected_version, request_hash
 from interfaces.http.json_response import FastJSONResponse
+from interfaces.http.need_commands import claimed_by, liaison_sees, need_write
 from interfaces.http.roster_schemas import (
     ClaimCreate,
     CompletionCreate,
@@ -43,7 +45,7 @@ from interfaces.http.roster_schemas import (
 )
 from projections import roster_reads as reads
 from projections.roster import MemberRow, NeedRow, SeatRow
-from projections.roster_measures import PlaceMeasures, roster_measures
+from projections.roster_measures import PlaceMeasures, RosterMeasures, roster_measures
 
 router = APIRouter(tags=["双报到 roster and needs"])
 WRITE: dict[str, Any] = {"status_code": 201, "response_model": RosterWriteAccepted}
@@ -78,6 +80,11 @@ class RosterCommands:
         ).model_dump(mode="json")
         headers = {"Location": location.format(id=result.case_id), "ETag": f'"{result.version}"'}
         return FastJSONResponse(body, status_code=201, headers=headers)
+
+    def need(self, need_id: UUID, name: str, body: BaseModel) -> FastJSONResponse:
+        """The need command ``name`` (need_commands.NEED_COMMANDS) with its If-Match."""
+        write = need_write(self.c.roster, self.user, need_id, name, body, self.version)
+        return self.run(write, "/needs/{id}")
 
 
 RosterCommandsDep = Annotated[RosterCommands, Depends(RosterCommands)]
@@ -335,13 +342,13 @@ def list_needs(
     liaison's seats' communities (and what its unit claimed); ``mine``: claimed by me."""
     view = c.roster_view.refresh()
     if user.role is Role.LIAISON:
-        seen = frozenset(n.community_id for n in view.needs.values() if _liaison_sees(c, user, n))
+        seen = frozenset(n.community_id for n in view.needs.values() if liaison_sees(view, user, n))
     else:
         _require_reader(user, member_ok=True)
         seen = community_ids_seen(user, c.roster.policy)  # type: ignore[assignment]
     rows = reads.needs(view, communities=_narrow(seen, community_id), state=state, case_id=case_id)
     if mine:
-        rows = [n for n in rows if _claimed_by(c, user, n)]
+        rows = [n for n in rows if claimed_by(user, n)]
     return [need_public(n) for n in rows]
 
 
@@ -358,29 +365,13 @@ def read_need(need_id: UUID, c: ContainerDep, user: CurrentUser) -> NeedPublic:
 def claim_need(need_id: UUID, body: ClaimCreate, cmd: RosterCommandsDep) -> FastJSONResponse:
     """认领: a member for themself (their community only), a liaison for their unit's
     council seat, a coordinator on behalf of a member or seat."""
-    return cmd.run(
-        lambda ctx: cmd.c.roster.claim_need(
-            cmd.user,
-            need_id,
-            claimant_kind=body.claimant_kind,
-            claimant_id=None if body.claimant_id is None else str(body.claimant_id),
-            note=body.note,
-            expected_version=cmd.version,
-            context=ctx,
-        ),
-        "/needs/{id}",
-    )
+    return cmd.need(need_id, "claims", body)
 
 
 @router.post("/needs/{need_id}/release", **WRITE)
 def release_need(need_id: UUID, body: LeaveCreate, cmd: RosterCommandsDep) -> FastJSONResponse:
     """The claimant gives the need back (or the community takes it back): posted again."""
-    return cmd.run(
-        lambda ctx: cmd.c.roster.release_need(
-            cmd.user, need_id, reason=body.reason, expected_version=cmd.version, context=ctx
-        ),
-        "/needs/{id}",
-    )
+    return cmd.need(need_id, "release", body)
 
 
 @router.post("/needs/{need_id}/completion", **WRITE)
@@ -388,17 +379,7 @@ def complete_need(
     need_id: UUID, body: CompletionCreate, cmd: RosterCommandsDep
 ) -> FastJSONResponse:
     """The claimant records hours and a short result; the need awaits confirmation."""
-    return cmd.run(
-        lambda ctx: cmd.c.roster.complete_need(
-            cmd.user,
-            need_id,
-            hours=body.hours,
-            result=body.result,
-            expected_version=cmd.version,
-            context=ctx,
-        ),
-        "/needs/{id}",
-    )
+    return cmd.need(need_id, "completion", body)
 
 
 @router.post("/needs/{need_id}/confirmation", **WRITE)
@@ -407,27 +388,12 @@ def confirm_need(
 ) -> FastJSONResponse:
     """The community confirms the work with its assessment; a need of a case then shows
     in the case's timeline (共驻共建服务)."""
-    return cmd.run(
-        lambda ctx: cmd.c.roster.confirm_need(
-            cmd.user,
-            need_id,
-            assessment=body.assessment,
-            comment=body.comment,
-            expected_version=cmd.version,
-            context=ctx,
-        ),
-        "/needs/{id}",
-    )
+    return cmd.need(need_id, "confirmation", body)
 
 
 @router.post("/needs/{need_id}/cancellation", **WRITE)
 def cancel_need(need_id: UUID, body: LeaveCreate, cmd: RosterCommandsDep) -> FastJSONResponse:
-    return cmd.run(
-        lambda ctx: cmd.c.roster.cancel_need(
-            cmd.user, need_id, reason=body.reason, expected_version=cmd.version, context=ctx
-        ),
-        "/needs/{id}",
-    )
+    return cmd.need(need_id, "cancellation", body)
 
 
 # ----- measures ----------------------------------------------------------------------------
@@ -449,14 +415,7 @@ def measures(
         raise InvalidValue("结束时间须晚于开始时间", "end must be after start", field="end")
     at = _instant(as_of, "as_of") or c.roster.clock()
     j = c.service.jurisdiction
-    got = roster_measures(
-        c.roster_view.refresh(),
-        start=begin,
-        end=until,
-        as_of=at,
-        street_of={k: v.street_id for k, v in j.communities.items()},
-        communities=community_ids_seen(user, c.roster.policy),
-    )
+    got = measures_seen(c, user, start=begin, end=until, as_of=at)
 
     def place(p: PlaceMeasures, names: dict[str, Any]) -> dict[str, Any]:
         found = names.get(p.place_id)
@@ -488,6 +447,22 @@ def measures(
             "total": place(got.total, {}),
             "unit_hours": got.unit_hours,
         }
+    )
+
+
+def measures_seen(
+    c: Container, user: User, *, start: datetime, end: datetime, as_of: datetime
+) -> RosterMeasures:
+    """The measures over the communities the caller sees (this route's, and the console
+    panel's beside the case dashboards)."""
+    j = c.service.jurisdiction
+    return roster_measures(
+        c.roster_view.refresh(),
+        start=start,
+        end=end,
+        as_of=as_of,
+        street_of={k: v.street_id for k, v in j.communities.items()},
+        communities=community_ids_seen(user, c.roster.policy),
     )
 
 
@@ -564,27 +539,6 @@ def _narrow(seen: frozenset[str] | None, community_id: str | None) -> frozenset[
     if seen is not None and community_id not in seen:
         return frozenset()  # outside the caller's scope: an empty list, like an unknown id
     return frozenset({community_id})
-
-
-def _liaison_sees(c: Container, user: User, n: NeedRow) -> bool:
-    if user.unit_id is None:
-        return False
-    if n.claimant_unit_id == user.unit_id:
-        return True
-    return any(
-        s.active
-        and s.unit_id == user.unit_id
-        and (s.place_id == n.community_id if s.level == "community" else s.place_id == n.street_id)
-        for s in c.roster_view.seats.values()
-    )
-
-
-def _claimed_by(c: Container, user: User, n: NeedRow) -> bool:
-    if user.role is Role.MEMBER:
-        return n.claimant_id == str(member_id_of_user(user.user_id))
-    if user.role is Role.LIAISON:
-        return n.claimant_unit_id == user.unit_id and n.claimant_kind == "unit"
-    return False
 
 
 def _check_member_account(c: Container, user_id: str, community_id: str) -> None:

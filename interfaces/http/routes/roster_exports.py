@@ -31,6 +31,7 @@ from interfaces.roster_documents import (
 )
 from interfaces.roster_pdf import PDF_MEDIA_TYPE, font_path, pdf_bytes
 from interfaces.roster_xlsx import xlsx_bytes
+from projections.roster import RosterView
 
 router = APIRouter(tags=["双报到 roster and needs"])
 Format = Literal["xlsx", "pdf"]
@@ -68,6 +69,20 @@ def names(c: Container) -> Callable[[list[UUID]], dict[UUID, str | None]]:
     return lambda ids: c.roster.member_names(ids)
 
 
+def member_file(
+    c: Container,
+    member_id: UUID,
+    fmt: Format,
+    build: Callable[[RosterView, dict[UUID, str | None]], Document],
+) -> Response:
+    """A member's document as a file, once the caller's access is checked: the member
+    must be in the view (404 else), their name comes from the contact store."""
+    view = c.roster_view.refresh()
+    if str(member_id) not in view.members:
+        raise RosterNotFound("报到党员", member_id)
+    return file_response(c, build(view, c.roster.member_names([member_id])), fmt)
+
+
 @router.get("/members/{member_id}/record.{fmt}", response_class=Response, responses=FILES)
 def record_file(
     member_id: UUID,
@@ -79,18 +94,19 @@ def record_file(
 ) -> Response:
     """活动记录 as a file: every need the member claimed (in the period, if given)."""
     c.roster.member(user, member_id)  # access: 404 when the caller may not see the member
-    view = c.roster_view.refresh()
-    if str(member_id) not in view.members:
-        raise RosterNotFound("报到党员", member_id)
-    doc = member_record(
-        view,
+    return member_file(
+        c,
         member_id,
-        c.roster.member_names([member_id]),
-        c.service.jurisdiction,
-        start=period_bound(start, "start"),
-        end=period_bound(end, "end", end=True),
+        fmt,
+        lambda view, names: member_record(
+            view,
+            member_id,
+            names,
+            c.service.jurisdiction,
+            start=period_bound(start, "start"),
+            end=period_bound(end, "end", end=True),
+        ),
     )
-    return file_response(c, doc, fmt)
 
 
 @router.get("/members/{member_id}/feedback.{fmt}", response_class=Response, responses=FILES)
@@ -106,18 +122,14 @@ def feedback_file(
     community's assessments."""
     c.roster.member(user, member_id)
     begin, until = required_period(start, end)
-    view = c.roster_view.refresh()
-    if str(member_id) not in view.members:
-        raise RosterNotFound("报到党员", member_id)
-    doc = member_feedback(
-        view,
+    return member_file(
+        c,
         member_id,
-        c.roster.member_names([member_id]),
-        c.service.jurisdiction,
-        start=begin,
-        end=until,
+        fmt,
+        lambda view, names: member_feedback(
+            view, member_id, names, c.service.jurisdiction, start=begin, end=until
+        ),
     )
-    return file_response(c, doc, fmt)
 
 
 def require_unit_reader(c: Container, user: User, unit_id: str) -> None:
