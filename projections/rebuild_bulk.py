@@ -18,11 +18,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, Table, bindparam, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    TypeDecorator,
+    bindparam,
+    select,
+)
 
 from projections import case_totals
 from projections.ledger import CASE_COLUMNS, Batch, _fill_delays, _update_summons, mark_counted
@@ -101,8 +116,9 @@ def flush(
     the tables."""
     counted = {case_id: contribution(b.rows[case_id]) for case_id in b.dirty}
     dirty = sorted(b.dirty)
-    for k in dirty:  # each case's one count moves from its stored key to its key now
-        was, now = b.listed.get(k), case_totals.listed(b.rows[k])
+    listed_now = {k: case_totals.listed(b.rows[k]) for k in dirty}
+    for k, now in listed_now.items():  # each case's one count moves from its stored key
+        was = b.listed.get(k)
         if was != now:
             if was is not None:
                 listed[was] = listed.get(was, 0) - 1
@@ -140,7 +156,7 @@ def flush(
     insert_rows(conn, tables[case_units], [{"case_id": c, "unit_id": u} for c, u in involved])
     for case_id, after in counted.items():
         totals.change(b.stored.get(case_id), after)
-    b.written(counted)
+    b.written(counted, listed_now)
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -159,12 +175,48 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     names = ", ".join(f'"{c}"' for c in columns)
     raw: Any = conn.connection.dbapi_connection
     values = itemgetter(*columns)  # a row with every column, the usual case
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+    types = binary_types(table)
+    binary = " (FORMAT BINARY)" if types else ""
+    sql = f'COPY "{table.name}" ({names}) FROM STDIN{binary}'
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        if types:
+            copy.set_types(types)
         for row in rows:
             if len(row) == len(columns) > 1:  # (one column: itemgetter gives no tuple)
                 copy.write_row(values(row))
             else:
                 copy.write_row([row[c] if c in row else defaults.get(c) for c in columns])
+
+
+# PostgreSQL's binary COPY formats by column type: the wire type must be the column's.
+BINARY_TYPES: tuple[tuple[type[Any], str], ...] = (
+    (BigInteger, "int8"),  # before Integer, its parent
+    (SmallInteger, "int2"),
+    (Integer, "int4"),
+    (Float, "float8"),  # FLOAT without a precision is double precision
+    (Boolean, "bool"),
+    (String, "text"),  # varchar and text share their binary form
+)
+
+
+@cache
+def binary_types(table: Table) -> list[str] | None:
+    """The PostgreSQL type of each column for a binary COPY (None: a column of another
+    type; the table is copied as text). Binary spares formatting and parsing every
+    timestamp as text: a fifth of the Python CPU of a text COPY, less on the server."""
+    found = []
+    for column in table.columns:
+        kind = column.type
+        if isinstance(kind, TypeDecorator):
+            kind = kind.impl_instance
+        if isinstance(kind, DateTime):
+            found.append("timestamptz" if kind.timezone else "timestamp")
+            continue
+        name = next((n for cls, n in BINARY_TYPES if isinstance(kind, cls)), None)
+        if name is None:
+            return None
+        found.append(name)
+    return found
 
 
 def _load(conn: Connection, b: Batch, wanted: list[str], tables: ViewTables) -> None:
@@ -218,7 +270,9 @@ def _page_reader(
         extra = (part.parts, part.part) if sliced else ()
 
         def read_pg(start: int, stop: int) -> list[Stored]:
-            with raw.cursor() as cursor:
+            # binary results: the state arrives as its bytes, not as hex text that the
+            # server encodes and psycopg decodes again (half the reading CPU)
+            with raw.cursor(binary=True) as cursor:
                 cursor.execute(sql, (start, stop, *extra), prepare=True)
                 rows: list[Stored] = cursor.fetchall()
             raw.rollback()  # no transaction left open between pages

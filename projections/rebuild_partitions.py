@@ -24,6 +24,7 @@ import multiprocessing
 import queue
 import traceback
 from collections.abc import Callable
+from operator import add
 from typing import Any, cast
 
 from eventsourcing.persistence import JSONTranscoder, Mapper
@@ -93,8 +94,9 @@ def rebuild_ledger(
             folded = _fold_slices(service, live, fresh.tables, head, workers, progress)
             totals, listed = Deltas(), dict[case_totals.Key, int]()
             for f in folded:
-                for key, counts in f.totals.items():
-                    totals.add((key, tuple(counts)), 1)
+                for key, counts in f.totals.items():  # a sum of every slice's counts
+                    was = totals.by_key.get(key)
+                    totals.by_key[key] = counts if was is None else list(map(add, was, counts))
                 for place, n in f.listed.items():  # a case is in one slice: a sum
                     listed[place] = listed.get(place, 0) + n
             with live.engine.begin() as conn:
