@@ -44,7 +44,7 @@ from projections.rebuild import (
     _swap,
     fresh_view,
 )
-from projections.rebuild_bulk import Folded, Slice, fold_slice, insert_rows
+from projections.rebuild_bulk import Folded, Slice, fold_slice, insert_rows, no_cyclic_gc
 from projections.rebuild_fold import StateFold
 from projections.rebuild_indexes import BUILDERS, start_index_builds
 from projections.rollups import GRAINS, KEY, Deltas
@@ -70,7 +70,8 @@ def rebuild_views(projector: Projector, progress: Progress = None, *, workers: i
     service, done = projector.service, 0
     for projection in projector.projections:
         if isinstance(projection, CaseLedger) and folds_stored(service.mapper):
-            done += rebuild_ledger(service, projection, workers=workers, progress=progress)
+            with no_cyclic_gc():  # the rollups' merge and writes too, not only the fold
+                done += rebuild_ledger(service, projection, workers=workers, progress=progress)
         else:
             done += _rebuild(service, projection, progress)
     return done
