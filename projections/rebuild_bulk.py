@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
@@ -230,7 +230,7 @@ BINARY_TYPES: tuple[tuple[type[Any], str], ...] = (
 )
 
 
-@cache
+@lru_cache(maxsize=64)  # each rebuild's fresh tables are new Table objects: bounded
 def binary_types(table: Table) -> list[str] | None:
     """The PostgreSQL type of each column for a binary COPY (None: a column of another
     type; the table is copied as text). Binary spares formatting and parsing every
