@@ -88,10 +88,17 @@ class Batch(Changes):
                 self.stored[r.case_id] = contribution(row)
                 self.listed[r.case_id] = case_totals.listed(row)
 
-    def written(self, counted: dict[str, Contribution | None]) -> None:
-        """The pending changes are stored: start the next write from here."""
+    def written(
+        self,
+        counted: dict[str, Contribution | None],
+        listed: dict[str, case_totals.Key] | None = None,
+    ) -> None:
+        """The pending changes are stored: start the next write from here (``listed``:
+        each dirty case's ``case_totals.listed``, if the caller has it already)."""
         self.stored.update(counted)
-        self.listed.update((k, case_totals.listed(self.rows[k])) for k in self.dirty)
+        if listed is None:
+            listed = {k: case_totals.listed(self.rows[k]) for k in self.dirty}
+        self.listed.update(listed)
         self.dirty.clear()
         self.new_summons, self.summons_updates = {}, {}
         self.new_pledges, self.involved = [], set()

@@ -12,13 +12,14 @@ cannot drift, and a test rebuilds the same history both ways and compares every 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import Transcoding
+from eventsourcing.persistence import DatetimeAsISO, Transcoding
 from eventsourcing.utils import resolve_topic
 
 from domain import events as ev
@@ -65,6 +66,7 @@ class Kind:
     first_response: bool
     status: str | None  # the status it always sets (domain.events.SETS_STATUS)
     status_rule: str  # "note": ProgressNoted's rule; "return": WorkOrderReturnDecided's
+    version: int  # the class's class_version: stored states below it are upcast
 
 
 @cache
@@ -86,6 +88,7 @@ def kind_of(topic: str) -> Kind:
         first_response=issubclass(cls, ev.FIRST_RESPONSES),
         status=fixed.value if fixed is not None else None,
         status_rule=rule,
+        version=getattr(cls, "class_version", 1),
     )
 
 
@@ -94,14 +97,15 @@ class StateFold:
 
     def __init__(self, transcodings: dict[str, Transcoding]) -> None:
         self.transcodings = transcodings
+        # each type's decode, looked up once (this runs for every event of the log)
+        self.decoders = {name: _decoder(t) for name, t in transcodings.items()}
 
     def state(self, kind: Kind, data: bytes) -> dict[str, Any]:
         """The event's fields as stored, upcast to the class's version (datetimes and
         other typed values still as their JSON markers)."""
         state: dict[str, Any] = orjson.loads(_inner(data))
         version = state.pop("class_version", 1)
-        target = getattr(kind.cls, "class_version", 1)
-        while version < target:  # the event class's own upcasts, in order
+        while version < kind.version:  # the event class's own upcasts, in order
             getattr(kind.cls, f"upcast_v{version}_v{version + 1}")(state)
             version += 1
         return state
@@ -109,14 +113,16 @@ class StateFold:
     def value(self, v: Any) -> Any:
         """A stored value with its type marker decoded (a datetime, mostly)."""
         if type(v) is dict and len(v) == 2 and "_type_" in v and "_data_" in v:
-            return self.transcodings[v["_type_"]].decode(v["_data_"])
+            return self.decoders[v["_type_"]](v["_data_"])
         return v
 
     def fold(self, b: Batch, case_id: str, version: int, topic: str, data: bytes) -> None:
         """Change the batch's rows by one stored event, as ``ledger.fold`` does."""
         kind = kind_of(topic)
         s = self.state(kind, data)
-        at = self.value(s["timestamp"])
+        at = s["timestamp"]
+        if type(at) is dict:  # its marker, always: an event's time is a datetime
+            at = self.value(at)
         b.dirty.add(case_id)
         if kind.report:
             row = b.rows[case_id] = self.new_row(kind, s, case_id, at)
@@ -253,6 +259,14 @@ class StateFold:
             "work_order_id": s["order_id"] if kind.work_order else None,
             "original_resolution_due": None,
         }
+
+
+def _decoder(transcoding: Transcoding) -> Callable[[Any], Any]:
+    """The library's ISO datetimes decode by ``datetime.fromisoformat`` behind an assert
+    and a method call: called directly (most values a fold decodes are these)."""
+    if type(transcoding) is DatetimeAsISO:
+        return datetime.fromisoformat
+    return transcoding.decode
 
 
 def wanted_rows(page: Iterable[Stored], rows: Any) -> list[str]:

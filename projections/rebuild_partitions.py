@@ -24,6 +24,8 @@ import multiprocessing
 import queue
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from operator import add
 from typing import Any, cast
 
 from eventsourcing.persistence import JSONTranscoder, Mapper
@@ -31,7 +33,6 @@ from sqlalchemy import Connection, Engine
 
 from application.service import CaseService
 from projections import case_totals, funding_rollup, unit_rollup
-from projections.case_search import ensure_trigram_extension
 from projections.ledger import CaseLedger, LedgerView
 from projections.measures import COUNT_NAMES
 from projections.rebuild import (
@@ -43,8 +44,9 @@ from projections.rebuild import (
     _swap,
     fresh_view,
 )
-from projections.rebuild_bulk import Folded, Slice, fold_slice, insert_rows
+from projections.rebuild_bulk import Folded, Slice, fold_slice, insert_rows, no_cyclic_gc
 from projections.rebuild_fold import StateFold
+from projections.rebuild_indexes import BUILDERS, start_index_builds
 from projections.rollups import GRAINS, KEY, Deltas
 from projections.rollups import TABLES as ROLLUPS
 from projections.runner import ANALYZE_AFTER, Projector
@@ -68,7 +70,8 @@ def rebuild_views(projector: Projector, progress: Progress = None, *, workers: i
     service, done = projector.service, 0
     for projection in projector.projections:
         if isinstance(projection, CaseLedger) and folds_stored(service.mapper):
-            done += rebuild_ledger(service, projection, workers=workers, progress=progress)
+            with no_cyclic_gc():  # the rollups' merge and writes too, not only the fold
+                done += rebuild_ledger(service, projection, workers=workers, progress=progress)
         else:
             done += _rebuild(service, projection, progress)
     return done
@@ -88,26 +91,30 @@ def rebuild_ledger(
     with _only_rebuild(live):
         _drop(fresh)  # left behind by a rebuild that was killed
         # no indexes while the rows go in: built once afterwards, not kept row by row
-        live.tables.fresh(SUFFIX, indexes=False).metadata.create_all(live.engine)
+        # (none of them exists now: no need to ask for each first)
+        live.tables.fresh(SUFFIX, indexes=False).metadata.create_all(live.engine, checkfirst=False)
         try:
             folded = _fold_slices(service, live, fresh.tables, head, workers, progress)
             totals, listed = Deltas(), dict[case_totals.Key, int]()
             for f in folded:
-                for key, counts in f.totals.items():
-                    totals.add((key, tuple(counts)), 1)
+                for key, counts in f.totals.items():  # a sum of every slice's counts
+                    was = totals.by_key.get(key)
+                    totals.by_key[key] = counts if was is None else list(map(add, was, counts))
                 for place, n in f.listed.items():  # a case is in one slice: a sum
                     listed[place] = listed.get(place, 0) + n
-            with live.engine.begin() as conn:
+            # the indexes are built by other connections while the rollups are written
+            with (
+                ThreadPoolExecutor(BUILDERS, thread_name_prefix="chuishao-rebuild-index") as pool,
+                live.engine.begin() as conn,
+            ):
+                built = start_index_builds(pool, live.engine, fresh.tables)
                 _write_rollups(conn, totals, fresh.tables)
                 _write_totals(conn, listed, fresh.tables)
                 # recounted from every slice's rows (what a refresh of every key gives)
                 unit_rollup.recount_all(conn, fresh.tables)
                 funding_rollup.recount_all(conn, fresh.tables)
-                if conn.dialect.name == "postgresql":  # the trigram indexes' operator class
-                    ensure_trigram_extension(conn)
-                for table in fresh.tables.metadata.sorted_tables:
-                    for index in table.indexes:  # none on SQLite: the swap creates them
-                        index.create(conn)
+                for future in built:
+                    future.result()  # raises what a builder raised
                 _set_position(conn, fresh.projection_name, service.name, head)
             applied = sum(f.applied for f in folded)
             # what was appended since the head was read, the ordinary way
