@@ -1,0 +1,101 @@
+"""Fresh dashboard answers timed in-process: wall time and CPU per request, by endpoint.
+
+``python -m bench.dash_cpu load --cases N``: a history of N cases loaded as the benchmark
+loads it (bench/history.py), the views rebuilt; prints the schema (kept, reuse it).
+
+``python -m bench.dash_cpu time --schema S [--reps 100]``: every dashboard path asked
+``reps`` times with ``Cache-Control: no-cache`` through the app (Starlette's TestClient,
+no sockets, no projector running): p50 / p99 wall ms, and CPU ms per request of this
+process (``time.process_time``: the app and the test client) and of the PostgreSQL
+backends serving it (``/proc/<pid>/stat``). Run it on the database's machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from bench import db, district
+from bench.children import median, percentile
+from bench.cpu_split import _backend_seconds, _own_ports
+from bench.dashboards import DASHBOARD_PATHS
+
+
+def load(url: str, cases: int) -> str:
+    from bench import history
+    from bench.harness import SIZES, Harness
+    from interfaces.bootstrap import build_container
+    from projections.rebuild_partitions import rebuild_views
+
+    out = Path(tempfile.mkdtemp(prefix="chuishao-dash-"))
+    h = Harness(SIZES["small"], url, out, Console(), keep=True)
+    schema = h.schema("dash")
+    s = h.settings(schema, pool_size=h.size.load_threads, max_overflow=4)
+    h.admin_token(s)  # creates every table
+    history.load(h, s, 0, cases)
+    with build_container(h.settings(schema)) as c:
+        t0 = time.perf_counter()
+        n = rebuild_views(c.projector, workers=1)
+        h.log(f"rebuilt {n:,} events in {time.perf_counter() - t0:.1f}s")
+    return schema
+
+
+def timed(url: str, schema: str, reps: int, paths: list[str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from domain.values import Role
+    from interfaces.bootstrap import build_container
+    from interfaces.cli.users import add_user
+    from interfaces.http.app import create_app
+
+    out = Path(tempfile.mkdtemp(prefix="chuishao-dash-"))
+    jurisdiction, _ = district.write(out / "district.toml")
+    s = db.settings_for(url, schema, jurisdiction, data_dir=out / "data")
+    c = build_container(s)
+    token = add_user(c, f"dash-cpu-{os.getpid()}", "计时", Role.ADMIN, [])
+    app = create_app(c, run_projections=False, run_checkpoints=False, owns_container=True)
+    headers = {"Authorization": f"Bearer {token}", "Cache-Control": "no-cache"}
+    with TestClient(app) as http:
+        for path in paths:
+            for _ in range(5):  # warm-up: plans, caches, pool
+                r = http.get(path, headers=headers)
+                assert r.status_code == 200, (path, r.status_code, r.text[:300])
+            ports = _own_ports()
+            lat: list[float] = []
+            b0, c0 = _backend_seconds(url, ports), time.process_time()
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                http.get(path, headers=headers)
+                lat.append(time.perf_counter() - t0)
+            c1, b1 = time.process_time(), _backend_seconds(url, ports)
+            print(
+                f"{path:22} wall p50 {median(lat) * 1000:6.1f} p99 {percentile(lat, 0.99) * 1000:6.1f} ms"
+                f"  CPU/request: python {(c1 - c0) / reps * 1000:5.1f} ms,"
+                f" postgres {(b1 - b0) / reps * 1000:5.1f} ms  {len(r.content):,} bytes",
+                flush=True,
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.dash_cpu")
+    parser.add_argument("what", choices=("load", "time"))
+    parser.add_argument("--cases", type=int, default=5_000)
+    parser.add_argument("--schema")
+    parser.add_argument("--reps", type=int, default=100)
+    parser.add_argument("--path", action="append", help="only these paths (repeatable)")
+    parser.add_argument("--database-url", default=db.bench_url())
+    args = parser.parse_args()
+    db.ensure_database(args.database_url)
+    if args.what == "load":
+        print(load(args.database_url, args.cases))
+    else:
+        timed(args.database_url, args.schema, args.reps, args.path or DASHBOARD_PATHS)
+
+
+if __name__ == "__main__":
+    main()
