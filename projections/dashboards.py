@@ -38,6 +38,10 @@ GROUPS = {
 }
 
 
+# What the grid shares are made of (小事不出网格, 大事不出社区; dashboard_reads.grids).
+GRID_SHARES = ("reported", "resolved", "resolved_in_grid", "resolved_in_community", "left_grid")
+
+
 @dataclass(frozen=True)
 class Period:
     """Cohort by month of reporting (Beijing time), inclusive; None = open-ended."""
@@ -159,6 +163,24 @@ class Dashboards:
             (key[0], key[1]): n
             for key, n in self._counts_by([first, second], period, scope, as_of).items()
         }
+
+    def grid_shares(self, period: Period, scope: Scope) -> list[tuple[Any, ...]]:
+        """Per (community, grid): the counts of ``GRID_SHARES``, in one query over the
+        smallest rollup that has both keys. None of them depends on the instant (each is
+        of cases reported or resolved), so no deadline is read."""
+        table = self._source(period, scope, "community_id", "grid_id")
+        if table is cases:
+            sums = [COUNT_COLUMNS[name] for name in GRID_SHARES]
+        else:
+            sums = [func.coalesce(func.sum(table.c[name]), 0) for name in GRID_SHARES]
+        keys = [table.c.community_id, table.c.grid_id]
+        query = (
+            select(*keys, *sums)
+            .where(*period.conditions(table), *scope_conditions(scope, table))
+            .group_by(*keys)
+        )
+        with self._connect() as conn:
+            return [tuple(row) for row in conn.execute(query)]
 
     def total(self, period: Period, scope: Scope, as_of: datetime) -> Counts:
         return self._counts_by([], period, scope, as_of).get((), Counts())

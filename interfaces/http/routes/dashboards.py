@@ -12,7 +12,6 @@ from fastapi import APIRouter, Query, Request, Response
 from domain.errors import InvalidValue
 from interfaces.http.answers import kept
 from interfaces.http.dashboard_context import Ctx, Limit, Offset
-from interfaces.http.lean_json import encoder
 from interfaces.http.dashboard_schemas import (
     CasesLeftAnswerPublic,
     FundingAnswerPublic,
@@ -22,6 +21,7 @@ from interfaces.http.dashboard_schemas import (
     RatesAnswerPublic,
     UnitsAnswerPublic,
 )
+from interfaces.http.lean_json import encoder
 from interfaces.http.schemas import ID_PATTERN
 from projections.dashboard_reads import LISTED, DashboardReads
 
