@@ -109,20 +109,29 @@ class Dashboards:
     @contextmanager
     def one_connection(self) -> Iterator[None]:
         """Every query of one answer on one connection: one pool checkout and one
-        transaction instead of one per query (a fresh answer asks several)."""
-        if getattr(self._held, "conn", None) is not None:
+        transaction instead of one per query (a fresh answer asks several). Checked out
+        at the first query, so a block that asks none (an answer served from memory)
+        costs nothing."""
+        if getattr(self._held, "within", False):
             yield
             return
-        with self.engine.connect() as conn:
-            self._held.conn = conn
-            try:
-                yield
-            finally:
-                self._held.conn = None
+        self._held.within = True
+        try:
+            yield
+        finally:
+            conn, self._held.conn, self._held.within = (
+                getattr(self._held, "conn", None),
+                None,
+                False,
+            )
+            if conn is not None:
+                conn.close()
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
         held: Connection | None = getattr(self._held, "conn", None)
+        if held is None and getattr(self._held, "within", False):
+            held = self._held.conn = self.engine.connect()
         if held is not None:
             yield held
             return

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import enum
 import operator
+import re
 import types
 import typing
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 from uuid import UUID
@@ -92,13 +93,28 @@ def _convert(annotation: Any) -> Convert:
             return None
         if issubclass(annotation, enum.Enum):
             kind = annotation
-            return lambda v: kind(v).value
+            values = {m.value: m.value for m in kind} | {m: m.value for m in kind}
+            return lambda v: values[v] if v in values else kind(v).value
         if issubclass(annotation, datetime):
-            return in_utc
+            return _in_utc
         if issubclass(annotation, UUID):
-            return lambda v: str(v if isinstance(v, UUID) else UUID(v))
+            return _uuid_text
         if issubclass(annotation, float):
             return float
         if issubclass(annotation, int | str):
             return None
     raise TypeError(f"no lean form for {annotation!r}")
+
+
+def _in_utc(at: datetime) -> datetime:
+    return at if at.tzinfo is UTC else in_utc(at)  # the views read back UTC already
+
+
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _uuid_text(value: Any) -> str:
+    """The id as pydantic writes a UUID: lower-case hex with hyphens."""
+    if type(value) is str and _CANONICAL_UUID.fullmatch(value):
+        return value
+    return str(value if isinstance(value, UUID) else UUID(value))

@@ -45,22 +45,19 @@ def _kept(
     if ctx.as_of.asked:  # a named instant: the answer changes only with events
         question = (*question, ctx.at)
     now = None if ctx.as_of.asked else ctx.at
-    dashboards = ctx.dashboards
-
-    def on_one_connection() -> bytes:
-        with dashboards.one_connection():
-            return compute()
-
-    return kept(
-        request,
-        ctx.c,
-        ctx.user,
-        ctx.scope,
-        (*question, ctx.period),
-        on_one_connection,
-        now=now,
-        reading=None if ctx.as_of.past else ctx.reading,
-    )
+    # The next deadline crossing (read before computing) and the answer's queries share
+    # one checkout and one transaction, taken only if the answer is not served from memory.
+    with ctx.dashboards.one_connection():
+        return kept(
+            request,
+            ctx.c,
+            ctx.user,
+            ctx.scope,
+            (*question, ctx.period),
+            compute,
+            now=now,
+            reading=None if ctx.as_of.past else ctx.reading,
+        )
 
 
 @router.get("/rates", response_model=RatesAnswerPublic)
