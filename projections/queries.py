@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,10 +43,17 @@ class LedgerQueries:
         self.engine = engine
 
     def list_cases(
-        self, f: CaseFilter, scope: Scope, *, limit: int, offset: int
+        self,
+        f: CaseFilter,
+        scope: Scope,
+        *,
+        limit: int,
+        offset: int,
+        columns: Sequence[Any] = (),
     ) -> tuple[list[dict[str, Any]], int]:
+        """A page of case rows (every column, or only ``columns``) and how many match."""
         conditions = [*self._filters(f), *scope_conditions(scope)]
-        query = select(cases).where(*conditions)
+        query = (select(*columns) if columns else select(cases)).where(*conditions)
         with self.engine.connect() as conn:
             total = conn.execute(self._total(f, scope, conditions)).scalar_one()
             rows = conn.execute(
