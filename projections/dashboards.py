@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, func, select, true
+from sqlalchemy import Connection, Engine, Table, and_, any_, func, select, true
 from sqlalchemy.dialects import postgresql
 
 from infrastructure.sql_types import UtcDateTime
@@ -503,8 +503,13 @@ class Dashboards:
             .order_by(pledges.c.case_id)
             .limit(limit)
             .offset(offset)
-            .subquery()
         )
+        if self.engine.dialect.name == "postgresql":
+            # the page's ids as one array: their pledges are then read off the primary key
+            # (an IN over the subquery was planned as a hash join over every pledge)
+            in_page: Any = pledges.c.case_id == any_(func.array(page.scalar_subquery()))
+        else:
+            in_page = pledges.c.case_id.in_(page)
         query = (
             select(
                 pledges.c.case_id,
@@ -513,7 +518,7 @@ class Dashboards:
                 func.sum(pledges.c.amount_fen).label("amount_fen"),
             )
             .join(cases, cases.c.case_id == pledges.c.case_id)
-            .where(pledges.c.case_id.in_(select(page.c.case_id)), *where)
+            .where(in_page, *where)
             .group_by(pledges.c.case_id, cases.c.title, pledges.c.party_kind)
             .order_by(pledges.c.case_id, pledges.c.party_kind)
         )
