@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 
 from infrastructure.sql_types import UtcDateTime
 from projections import due, funding_rollup, rollups, unit_rollup
-from projections.due import NotDue, not_due_by
+from projections.due import not_due_query
 from projections.ledger_tables import (
     IS_OPEN,
     LEFT_GRID,
@@ -26,7 +26,7 @@ from projections.ledger_tables import (
     pledges,
     summons,
 )
-from projections.measures import COUNT_COLUMNS, Counts, counted
+from projections.measures import COUNT_COLUMNS, COUNT_NAMES, Counts, counted
 from projections.queries import Scope, scope_columns, scope_conditions
 
 GROUPS = {
@@ -198,23 +198,40 @@ class Dashboards:
         self, groups: list[str], period: Period, scope: Scope, as_of: datetime
     ) -> dict[tuple[str, ...], Counts]:
         """The kept counts (a rollup, or the ledger for a unit's scope) summed per
-        ``groups``, joined with the open cases not yet due at ``as_of`` (due.py)."""
+        ``groups``, joined with the open cases not yet due at ``as_of`` (due.py), in one
+        query (one round trip). The key columns are NOT NULL, so equality joins them."""
         names = [GROUPS[g].name for g in groups]
         table = self._source(period, scope, *names)
         keys = [table.c[name] for name in names]
-        query = select(*keys, *self._counts(table)).where(
+        kept = select(*keys, *self._counts(table)).where(
             *period.conditions(table), *scope_conditions(scope, table)
         )
         if keys:
-            query = query.group_by(*keys)
+            kept = kept.group_by(*keys)
+        k = kept.subquery("kept")
+        p = not_due_query(names, [*period.conditions(), *scope_conditions(scope)], as_of).subquery(
+            "not_due"
+        )
+        on = and_(true(), *(k.c[name] == p.c[name] for name in names))
+        query = select(
+            k, p.c.open_not_due, p.c.unanswered_not_due, p.c.next_res, p.c.next_resp
+        ).select_from(k.outerjoin(p, on))
+        n, due_at = len(keys), len(keys) + len(COUNT_NAMES)
+        out = {}
         with self._connect() as conn:
-            out = {}
             for row in conn.execute(query):
-                out[tuple(row[: len(keys)])] = Counts.of(row, len(keys))
-            not_due = not_due_by(
-                conn, names, [*period.conditions(), *scope_conditions(scope)], as_of
-            )
-        return {key: _with_not_due(counts, not_due.get(key)) for key, counts in out.items()}
+                counts = Counts.of(row, n)
+                open_not_due, unanswered_not_due, next_res, next_resp = row[due_at:]
+                if open_not_due is not None:  # a key with cases not yet due
+                    counts = replace(
+                        counts,
+                        open_not_due=int(open_not_due),
+                        unanswered_not_due=int(unanswered_not_due or 0),
+                        next_resolution_due=next_res,
+                        next_response_due=next_resp,
+                    )
+                out[tuple(row[:n])] = counts
+        return out
 
     def _source(self, period: Period, scope: Scope, *group: str) -> Table:
         """The smallest rollup that can answer, or the ledger itself for a unit's scope
@@ -535,18 +552,6 @@ class Dashboards:
                 for r in conn.execute(query)
             ]
             return rows, int(conn.execute(total).scalar_one())
-
-
-def _with_not_due(counts: Counts, not_due: NotDue | None) -> Counts:
-    if not_due is None:
-        return counts
-    return replace(
-        counts,
-        open_not_due=not_due.open_not_due,
-        unanswered_not_due=not_due.unanswered_not_due,
-        next_resolution_due=not_due.next_resolution_due,
-        next_response_due=not_due.next_response_due,
-    )
 
 
 def _medians(conn: Connection, conditions: list[Any]) -> dict[str, float]:
