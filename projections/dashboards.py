@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, and_, any_, func, select, true
 from sqlalchemy.dialects import postgresql
 
+from infrastructure.sql import AutocommitReads
 from infrastructure.sql_types import UtcDateTime
 from projections import due, funding_rollup, rollups, unit_rollup
 from projections.due import not_due_query
@@ -105,6 +106,9 @@ class Dashboards:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._held = threading.local()  # the connection of the answer this thread builds
+        # No transaction of their own (PostgreSQL): under READ COMMITTED each statement
+        # takes its own snapshot anyway; this saves a BEGIN and a ROLLBACK per answer.
+        self._reads = AutocommitReads()
 
     @contextmanager
     def one_connection(self) -> Iterator[None]:
@@ -130,12 +134,13 @@ class Dashboards:
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
         held: Connection | None = getattr(self._held, "conn", None)
+        reads = self._reads.of(self.engine)
         if held is None and getattr(self._held, "within", False):
-            held = self._held.conn = self.engine.connect()
+            held = self._held.conn = reads.connect()
         if held is not None:
             yield held
             return
-        with self.engine.connect() as conn:
+        with reads.connect() as conn:
             yield conn
 
     def horizon(self) -> datetime | None:
