@@ -17,12 +17,14 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from rich.console import Console
 
 from bench import db, district
 from bench.children import median, percentile
-from bench.cpu_split import _backend_seconds, _own_ports
+from bench.cpu_split import TICK, _own_ports
 from bench.dashboards import DASHBOARD_PATHS
 
 
@@ -45,6 +47,26 @@ def load(url: str, cases: int) -> str:
     return schema
 
 
+def _backend_seconds(watch: psycopg.Connection[Any], ports: set[int]) -> float:
+    """CPU seconds of the PostgreSQL backends serving ``ports`` (read on one connection
+    kept open: a busy server may refuse a new one)."""
+    pids = [
+        r[0]
+        for r in watch.execute(
+            "SELECT pid FROM pg_stat_activity WHERE client_port = ANY(%s)", (list(ports),)
+        ).fetchall()
+    ]
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime + stime
+        except OSError:
+            pass
+    return ticks / TICK
+
+
 def timed(url: str, schema: str, reps: int, paths: list[str]) -> None:
     from fastapi.testclient import TestClient
 
@@ -60,25 +82,36 @@ def timed(url: str, schema: str, reps: int, paths: list[str]) -> None:
     token = add_user(c, f"dash-cpu-{os.getpid()}", "计时", Role.ADMIN, [])
     app = create_app(c, run_projections=False, run_checkpoints=False, owns_container=True)
     headers = {"Authorization": f"Bearer {token}", "Cache-Control": "no-cache"}
-    with TestClient(app) as http:
+    watch = psycopg.connect(url, autocommit=True)
+    own = {watch.info.backend_pid}
+    with TestClient(app) as http, watch:
         for path in paths:
             for _ in range(5):  # warm-up: plans, caches, pool
                 r = http.get(path, headers=headers)
                 assert r.status_code == 200, (path, r.status_code, r.text[:300])
-            ports = _own_ports()
+            ports = _own_ports() - _ports_of(watch, own)
             lat: list[float] = []
-            b0, c0 = _backend_seconds(url, ports), time.process_time()
+            b0, c0 = _backend_seconds(watch, ports), time.process_time()
+            failed = 0
             for _ in range(reps):
                 t0 = time.perf_counter()
-                http.get(path, headers=headers)
+                failed += http.get(path, headers=headers).status_code != 200
                 lat.append(time.perf_counter() - t0)
-            c1, b1 = time.process_time(), _backend_seconds(url, ports)
+            c1, b1 = time.process_time(), _backend_seconds(watch, ports)
             print(
                 f"{path:22} wall p50 {median(lat) * 1000:6.1f} p99 {percentile(lat, 0.99) * 1000:6.1f} ms"
                 f"  CPU/request: python {(c1 - c0) / reps * 1000:5.1f} ms,"
-                f" postgres {(b1 - b0) / reps * 1000:5.1f} ms  {len(r.content):,} bytes",
+                f" postgres {(b1 - b0) / reps * 1000:5.1f} ms  {len(r.content):,} bytes"
+                + (f"  {failed} not 200" if failed else ""),
                 flush=True,
             )
+
+
+def _ports_of(watch: psycopg.Connection[Any], pids: set[int]) -> set[int]:
+    rows = watch.execute(
+        "SELECT client_port FROM pg_stat_activity WHERE pid = ANY(%s)", (list(pids),)
+    ).fetchall()
+    return {r[0] for r in rows if r[0] is not None}
 
 
 def main() -> None:
