@@ -3,6 +3,10 @@
 ``python -m bench.dash_cpu load --cases N``: a history of N cases loaded as the benchmark
 loads it (bench/history.py), the views rebuilt; prints the schema (kept, reuse it).
 
+``python -m bench.dash_cpu answers --schema S [--reps 40]``: each answer computed in this
+process on one connection as its route does (the next deadline crossing included) and
+written as its route writes it, no HTTP: CPU and wall ms, min and p50.
+
 ``python -m bench.dash_cpu time --schema S [--reps 100]``: every dashboard path asked
 ``reps`` times with ``Cache-Control: no-cache`` through the app (Starlette's TestClient,
 no sockets, no projector running): p50 / p99 wall ms, and CPU ms per request of this
@@ -16,7 +20,10 @@ import argparse
 import os
 import tempfile
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import psycopg
@@ -114,9 +121,73 @@ def _ports_of(watch: psycopg.Connection[Any], pids: set[int]) -> set[int]:
     return {r[0] for r in rows if r[0] is not None}
 
 
+def answers(url: str, schema: str, reps: int) -> None:
+    from application.access import User
+    from domain.values import Role
+    from interfaces.bootstrap import build_container
+    from interfaces.http import dashboard_schemas as s
+    from interfaces.http.lean_json import encoder
+    from interfaces.http.ledger_schemas import LedgerPage
+    from projections.dashboard_reads import DashboardReads, Question
+    from projections.dashboards import Period
+    from projections.ledger_readable import COLUMNS, READ, readable
+    from projections.queries import CaseFilter, Scope
+
+    out = Path(tempfile.mkdtemp(prefix="chuishao-dash-"))
+    jurisdiction, _ = district.write(out / "district.toml")
+    c = build_container(db.settings_for(url, schema, jurisdiction, data_dir=out / "data"))
+    user, everything = User("bench", "计时", Role.ADMIN), Scope(everything=True)
+    models: dict[str, type[Any]] = {
+        "rates": s.RatesAnswerPublic,
+        "rankings": s.RankingsAnswerPublic,
+        "grids": s.GridsAnswerPublic,
+        "units": s.UnitsAnswerPublic,
+        "funding": s.FundingAnswerPublic,
+    }
+
+    def dashboard(name: str) -> Callable[[], bytes]:
+        encode = encoder(models[name])
+
+        def one() -> bytes:
+            at = datetime.now(UTC)
+            question = Question(user, everything, Period(), at)
+            reads = DashboardReads(c.dashboards, c.policy, c.weights, question)
+            with c.dashboards.one_connection():
+                c.dashboards.next_crossing(at)
+                return encode(getattr(reads, name)())
+
+        return one
+
+    page = encoder(LedgerPage)
+
+    def ledger() -> bytes:
+        rows, total = c.ledger.list_cases(
+            CaseFilter(), everything, limit=100, offset=0, columns=READ
+        )
+        lines = [readable(r, c.service.jurisdiction) for r in rows]
+        return page(SimpleNamespace(columns=dict(COLUMNS), total=total, limit=100, offset=0,
+                                    items=lines))  # fmt: skip
+
+    for name, answer in [*((n, dashboard(n)) for n in models), ("ledger", ledger)]:
+        for _ in range(3):
+            answer()
+        cpu, wall = [], []
+        for _ in range(reps):
+            c0, w0 = time.process_time(), time.perf_counter()
+            answer()
+            cpu.append(time.process_time() - c0)
+            wall.append(time.perf_counter() - w0)
+        print(
+            f"{name:9} CPU min {min(cpu) * 1000:5.1f} p50 {median(cpu) * 1000:5.1f} ms"
+            f"   wall min {min(wall) * 1000:5.1f} p50 {median(wall) * 1000:5.1f} ms",
+            flush=True,
+        )
+    c.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.dash_cpu")
-    parser.add_argument("what", choices=("load", "time"))
+    parser.add_argument("what", choices=("load", "answers", "time"))
     parser.add_argument("--cases", type=int, default=5_000)
     parser.add_argument("--schema")
     parser.add_argument("--reps", type=int, default=100)
@@ -126,6 +197,8 @@ def main() -> None:
     db.ensure_database(args.database_url)
     if args.what == "load":
         print(load(args.database_url, args.cases))
+    elif args.what == "answers":
+        answers(args.database_url, args.schema, args.reps)
     else:
         timed(args.database_url, args.schema, args.reps, args.path or DASHBOARD_PATHS)
 
