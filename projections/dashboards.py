@@ -9,9 +9,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, any_, func, select, true
+from sqlalchemy import Connection, Engine, Table, and_, any_, bindparam, func, select, true
 from sqlalchemy.dialects import postgresql
 
 from infrastructure.sql import AutocommitReads
@@ -204,27 +205,13 @@ class Dashboards:
     ) -> dict[tuple[str, ...], Counts]:
         """The kept counts (a rollup, or the ledger for a unit's scope) summed per
         ``groups``, joined with the open cases not yet due at ``as_of`` (due.py), in one
-        query (one round trip). The key columns are NOT NULL, so equality joins them."""
-        names = [GROUPS[g].name for g in groups]
-        table = self._source(period, scope, *names)
-        keys = [table.c[name] for name in names]
-        kept = select(*keys, *self._counts(table)).where(
-            *period.conditions(table), *scope_conditions(scope, table)
-        )
-        if keys:
-            kept = kept.group_by(*keys)
-        k = kept.subquery("kept")
-        p = not_due_query(names, [*period.conditions(), *scope_conditions(scope)], as_of).subquery(
-            "not_due"
-        )
-        on = and_(true(), *(k.c[name] == p.c[name] for name in names))
-        query = select(
-            k, p.c.open_not_due, p.c.unanswered_not_due, p.c.next_res, p.c.next_resp
-        ).select_from(k.outerjoin(p, on))
-        n, due_at = len(keys), len(keys) + len(COUNT_NAMES)
+        query (one round trip)."""
+        names = tuple(GROUPS[g].name for g in groups)
+        query = _counts_query(names, self._source(period, scope, *names), period, scope)
+        n, due_at = len(names), len(names) + len(COUNT_NAMES)
         out = {}
         with self._connect() as conn:
-            for row in conn.execute(query):
+            for row in conn.execute(query, {"as_of": as_of}):
                 counts = Counts.of(row, n)
                 open_not_due, unanswered_not_due, next_res, next_resp = row[due_at:]
                 if open_not_due is not None:  # a key with cases not yet due
@@ -557,6 +544,30 @@ class Dashboards:
                 for r in conn.execute(query)
             ]
             return rows, int(conn.execute(total).scalar_one())
+
+
+AS_OF = bindparam("as_of", type_=UtcDateTime())  # the instant, bound when a query runs
+
+
+@lru_cache(maxsize=256)
+def _counts_query(names: tuple[str, ...], table: Table, period: Period, scope: Scope) -> Any:
+    """``Dashboards._counts_by``'s statement, built once per question and reused (building
+    and keying it was a fair part of a fresh answer's Python): the kept counts summed per
+    ``names``, left-joined with what is not yet due at ``:as_of``. The key columns are
+    NOT NULL, so equality joins them."""
+    keys = [table.c[name] for name in names]
+    kept = select(*keys, *Dashboards._counts(table)).where(
+        *period.conditions(table), *scope_conditions(scope, table)
+    )
+    if keys:
+        kept = kept.group_by(*keys)
+    k = kept.subquery("kept")
+    conditions = [*period.conditions(), *scope_conditions(scope)]
+    p = not_due_query(list(names), conditions, AS_OF).subquery("not_due")
+    on = and_(true(), *(k.c[name] == p.c[name] for name in names))
+    return select(
+        k, p.c.open_not_due, p.c.unanswered_not_due, p.c.next_res, p.c.next_resp
+    ).select_from(k.outerjoin(p, on))
 
 
 def _medians(conn: Connection, conditions: list[Any]) -> dict[str, float]:

@@ -33,11 +33,11 @@ class NotDue:
     next_response_due: datetime | None = None
 
 
-def _resolution_pending(as_of: datetime) -> Any:
+def _resolution_pending(as_of: Any) -> Any:
     return c.resolution_due >= as_of
 
 
-def _response_pending(as_of: datetime) -> Any:
+def _response_pending(as_of: Any) -> Any:
     # A case with no first action is open (every action but a pledge is a response).
     return and_(c.first_response_at.is_(None), c.response_due >= as_of)
 
@@ -58,9 +58,10 @@ def not_due_by(
     }
 
 
-def not_due_query(keys: list[str], conditions: list[Any], as_of: datetime) -> Select[Any]:
+def not_due_query(keys: list[str], conditions: list[Any], as_of: Any) -> Select[Any]:
     """``not_due_by`` as a query: the ``keys`` columns, then open_not_due,
     unanswered_not_due, next_res and next_resp (a caller may join it to its counts).
+    ``as_of``: an instant, or a bound parameter that will hold one.
 
     Two branches, each a range on its own partial deadline index (an OR of the two would
     walk every open case): the cost is the cases not yet due, not the cases open."""
