@@ -113,10 +113,9 @@ class Dashboards:
 
     @contextmanager
     def one_connection(self) -> Iterator[None]:
-        """Every query of one answer on one connection: one pool checkout and one
-        transaction instead of one per query (a fresh answer asks several). Checked out
-        at the first query, so a block that asks none (an answer served from memory)
-        costs nothing."""
+        """Every query of one answer on one connection: one pool checkout instead of one
+        per query (a fresh answer asks several). Checked out at the first query, so a
+        block that asks none (an answer served from memory) costs nothing."""
         if getattr(self._held, "within", False):
             yield
             return
@@ -124,11 +123,8 @@ class Dashboards:
         try:
             yield
         finally:
-            conn, self._held.conn, self._held.within = (
-                getattr(self._held, "conn", None),
-                None,
-                False,
-            )
+            conn = getattr(self._held, "conn", None)
+            self._held.conn, self._held.within = None, False
             if conn is not None:
                 conn.close()
 
