@@ -9,6 +9,8 @@ from typing import Any
 from domain.values import PartyKind
 from projections.dashboard_results import CaseFunding, CommunityFunding, Named
 
+_NONE_PLEDGED = {k.value: 0 for k in PartyKind}  # every party kind, in the enum's order
+
 
 def community_funding(
     rows: Iterable[Mapping[str, Any]], named: Callable[[str], Named]
@@ -17,7 +19,9 @@ def community_funding(
     pledged) and the total. ``rows``: community_id, party_kind, amount_fen."""
     totals: dict[str, dict[str, int]] = {}
     for r in rows:
-        by_kind = totals.setdefault(r["community_id"], {k.value: 0 for k in PartyKind})
+        by_kind = totals.get(r["community_id"])
+        if by_kind is None:  # a copy of the zeros: the enum is not walked once per row
+            by_kind = totals[r["community_id"]] = dict(_NONE_PLEDGED)
         by_kind[r["party_kind"]] += r["amount_fen"]
     return [
         CommunityFunding(

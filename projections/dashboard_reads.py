@@ -4,6 +4,7 @@ so the two never disagree."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property, lru_cache
@@ -37,8 +38,8 @@ from projections.dashboard_results import (
     UnitRow,
     UnitsAnswer,
 )
-from projections.dashboards import Dashboards, Period
-from projections.measures import COUNT_NAMES, RATE_LABELS, Counts, Weights
+from projections.dashboards import GRID_SHARES, Dashboards, Period
+from projections.measures import COUNT_NAMES, RATE_LABELS, Counts, Weights, ratio
 from projections.queries import Scope
 from projections.row_labels import RowLabels
 
@@ -146,37 +147,44 @@ class DashboardReads:
         that left each grid — listed when the answer covers at most ``LISTED_GRIDS`` grids;
         for more, ``cases_left`` is None and ``cases_left_page`` links to them."""
         q, d = self.q, self.d
-        # one query for both tables: the grids' rows summed per grid and per community
-        pairs = d.counts_by_pair("community", "grid", q.period, q.scope, q.at)
-        by_grid, by_community = _sum_by(pairs, 1), _sum_by(pairs, 0)
+        # one query for both tables: the five counts per (community, grid), summed here
+        # per grid and per community (each case has one of each)
+        by_grid: dict[str, list[int]] = {}
+        by_community: dict[str, list[int]] = {}
+        for community, grid, *counts in d.grid_shares(q.period, q.scope):
+            _add(by_grid, grid, counts)
+            _add(by_community, community, counts)
         listed = len(by_grid) <= LISTED_GRIDS
-        wanted = [k for k, n in by_grid.items() if n.left_grid] if listed else []
+        wanted = [k for k, n in by_grid.items() if n[LEFT]] if listed else []
         left = d.left_grid(wanted, q.period, q.scope, LISTED)
+        rest = self._linker("cases-left", "grid")
         grid_rows = []
-        for key, counts in sorted(by_grid.items()):
+        for key, (reported, resolved, in_grid, _, left_grid) in sorted(by_grid.items()):
             cases_left = [LeftCase(**c) for c in left.get(key, [])] if listed else None
+            shown = len(cases_left or ())
             grid_rows.append(GridRow(
-                key=key,
-                **_fields(self._named("grid", key)),
-                reported=counts.reported,
-                resolved=counts.resolved,
-                resolved_in_grid=counts.resolved_in_grid,
-                grid_rate=counts.grid_rate,
-                left_grid=counts.left_grid,
+                key,
+                *_row(self._named("grid", key)),
+                reported=reported,
+                resolved=resolved,
+                resolved_in_grid=in_grid,
+                grid_rate=ratio(in_grid, resolved),
+                left_grid=left_grid,
                 cases_left=cases_left,
-                cases_left_page=self._page("cases-left", counts.left_grid, 0,
-                                           len(cases_left or []), grid=key),
+                cases_left_page=Page(left_grid, 0, shown,
+                                     rest(key, shown) if shown < left_grid else None),
             ))  # fmt: skip
-        communities = []
-        for key, counts in sorted(by_community.items()):
-            communities.append(CommunityRow(
-                key=key,
-                **_fields(self._named("community", key)),
-                resolved=counts.resolved,
-                resolved_in_community=counts.resolved_in_community,
-                community_rate=counts.community_rate,
-                grid_rate=counts.grid_rate,
-            ))  # fmt: skip
+        communities = [
+            CommunityRow(
+                key,
+                *_row(self._named("community", key)),
+                resolved=resolved,
+                resolved_in_community=in_community,
+                community_rate=ratio(in_community, resolved),
+                grid_rate=ratio(in_grid, resolved),
+            )
+            for key, (_, resolved, in_grid, in_community, _) in sorted(by_community.items())
+        ]
         return GridsAnswer(q.at, self.labels.view(), grid_rows, communities)
 
     def cases_left(self, grid_id: str, offset: int = 0, limit: int = LISTED) -> CasesLeftAnswer:
@@ -256,6 +264,16 @@ class DashboardReads:
         }
         return {k: None if v is None else urlencode({k: v}) for k, v in query.items()}
 
+    def _linker(self, listing: str, name: str, at: str = "offset") -> Callable[[Any, int], str]:
+        """``link`` to ``listing`` with ``name`` and ``at`` for many values of them, the
+        rest of the question encoded once (an answer links hundreds of rows)."""
+        parts = dict(self._asked)
+        parts[name], parts[at] = "\0", "\1"  # where the two go (no encoded value has them)
+        whole = "&".join(p for p in parts.values() if p is not None)
+        head, _, tail = f"{self.links}/{listing}?{whole}".partition("\0")
+        middle, _, end = tail.partition("\1")
+        return lambda value, start: f"{head}{name}={_quoted(str(value))}{middle}{at}={start}{end}"
+
     def _page(
         self, listing: str, total: int, offset: int, shown: int, at: str = "offset", **params: Any
     ) -> Page:
@@ -297,12 +315,22 @@ def ranked(places: list[RankedPlace]) -> list[RankedPlace]:
 _quoted = lru_cache(maxsize=8192)(quote_plus)  # keys and names recur in every answer
 
 
-def _sum_by(pairs: dict[tuple[str, str], Counts], i: int) -> dict[str, Counts]:
-    """The counts per pair summed to the ``i``-th key of the pair alone."""
-    parts: dict[str, list[Counts]] = {}
-    for key, counts in pairs.items():
-        parts.setdefault(key[i], []).append(counts)
-    return {k: v[0] if len(v) == 1 else Counts.sum(v) for k, v in parts.items()}
+LEFT = GRID_SHARES.index("left_grid")
+
+
+def _add(totals: dict[str, list[int]], key: str, counts: list[Any]) -> None:
+    """Add ``counts`` (of GRID_SHARES) to ``key``'s totals."""
+    kept = totals.get(key)
+    if kept is None:
+        totals[key] = [int(n) for n in counts]
+    else:
+        for i, n in enumerate(counts):
+            kept[i] += int(n)
+
+
+def _row(named: Named) -> tuple[str, str, bool]:
+    """A row's name, label and scope part, in the order the rows declare them."""
+    return named.name, named.label, named.scope_part
 
 
 def _fields(value: Any) -> dict[str, Any]:

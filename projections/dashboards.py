@@ -9,14 +9,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, func, select, true
+from sqlalchemy import Connection, Engine, Table, and_, any_, bindparam, func, select, true
 from sqlalchemy.dialects import postgresql
 
+from infrastructure.sql import AutocommitReads
 from infrastructure.sql_types import UtcDateTime
 from projections import due, funding_rollup, rollups, unit_rollup
-from projections.due import NotDue, not_due_by
+from projections.due import not_due_query
 from projections.ledger_tables import (
     IS_OPEN,
     LEFT_GRID,
@@ -26,7 +28,7 @@ from projections.ledger_tables import (
     pledges,
     summons,
 )
-from projections.measures import COUNT_COLUMNS, Counts, counted
+from projections.measures import COUNT_COLUMNS, COUNT_NAMES, Counts, counted
 from projections.queries import Scope, scope_columns, scope_conditions
 
 GROUPS = {
@@ -36,6 +38,10 @@ GROUPS = {
     "category": cases.c.category_id,
     "month": cases.c.reported_month,
 }
+
+
+# What the grid shares are made of (小事不出网格, 大事不出社区; dashboard_reads.grids).
+GRID_SHARES = ("reported", "resolved", "resolved_in_grid", "resolved_in_community", "left_grid")
 
 
 @dataclass(frozen=True)
@@ -101,28 +107,37 @@ class Dashboards:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._held = threading.local()  # the connection of the answer this thread builds
+        # No transaction of their own (PostgreSQL): under READ COMMITTED each statement
+        # takes its own snapshot anyway; this saves a BEGIN and a ROLLBACK per answer.
+        self._reads = AutocommitReads()
 
     @contextmanager
     def one_connection(self) -> Iterator[None]:
-        """Every query of one answer on one connection: one pool checkout and one
-        transaction instead of one per query (a fresh answer asks several)."""
-        if getattr(self._held, "conn", None) is not None:
+        """Every query of one answer on one connection: one pool checkout instead of one
+        per query (a fresh answer asks several). Checked out at the first query, so a
+        block that asks none (an answer served from memory) costs nothing."""
+        if getattr(self._held, "within", False):
             yield
             return
-        with self.engine.connect() as conn:
-            self._held.conn = conn
-            try:
-                yield
-            finally:
-                self._held.conn = None
+        self._held.within = True
+        try:
+            yield
+        finally:
+            conn = getattr(self._held, "conn", None)
+            self._held.conn, self._held.within = None, False
+            if conn is not None:
+                conn.close()
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
         held: Connection | None = getattr(self._held, "conn", None)
+        reads = self._reads.of(self.engine)
+        if held is None and getattr(self._held, "within", False):
+            held = self._held.conn = reads.connect()
         if held is not None:
             yield held
             return
-        with self.engine.connect() as conn:
+        with reads.connect() as conn:
             yield conn
 
     def horizon(self) -> datetime | None:
@@ -160,6 +175,24 @@ class Dashboards:
             for key, n in self._counts_by([first, second], period, scope, as_of).items()
         }
 
+    def grid_shares(self, period: Period, scope: Scope) -> list[tuple[Any, ...]]:
+        """Per (community, grid): the counts of ``GRID_SHARES``, in one query over the
+        smallest rollup that has both keys. None of them depends on the instant (each is
+        of cases reported or resolved), so no deadline is read."""
+        table = self._source(period, scope, "community_id", "grid_id")
+        if table is cases:
+            sums = [COUNT_COLUMNS[name] for name in GRID_SHARES]
+        else:
+            sums = [func.coalesce(func.sum(table.c[name]), 0) for name in GRID_SHARES]
+        keys = [table.c.community_id, table.c.grid_id]
+        query = (
+            select(*keys, *sums)
+            .where(*period.conditions(table), *scope_conditions(scope, table))
+            .group_by(*keys)
+        )
+        with self._connect() as conn:
+            return [tuple(row) for row in conn.execute(query)]
+
     def total(self, period: Period, scope: Scope, as_of: datetime) -> Counts:
         return self._counts_by([], period, scope, as_of).get((), Counts())
 
@@ -167,23 +200,26 @@ class Dashboards:
         self, groups: list[str], period: Period, scope: Scope, as_of: datetime
     ) -> dict[tuple[str, ...], Counts]:
         """The kept counts (a rollup, or the ledger for a unit's scope) summed per
-        ``groups``, joined with the open cases not yet due at ``as_of`` (due.py)."""
-        names = [GROUPS[g].name for g in groups]
-        table = self._source(period, scope, *names)
-        keys = [table.c[name] for name in names]
-        query = select(*keys, *self._counts(table)).where(
-            *period.conditions(table), *scope_conditions(scope, table)
-        )
-        if keys:
-            query = query.group_by(*keys)
+        ``groups``, joined with the open cases not yet due at ``as_of`` (due.py), in one
+        query (one round trip)."""
+        names = tuple(GROUPS[g].name for g in groups)
+        query = _counts_query(names, self._source(period, scope, *names), period, scope)
+        n, due_at = len(names), len(names) + len(COUNT_NAMES)
+        out = {}
         with self._connect() as conn:
-            out = {}
-            for row in conn.execute(query):
-                out[tuple(row[: len(keys)])] = Counts.of(row, len(keys))
-            not_due = not_due_by(
-                conn, names, [*period.conditions(), *scope_conditions(scope)], as_of
-            )
-        return {key: _with_not_due(counts, not_due.get(key)) for key, counts in out.items()}
+            for row in conn.execute(query, {"as_of": as_of}):
+                counts = Counts.of(row, n)
+                open_not_due, unanswered_not_due, next_res, next_resp = row[due_at:]
+                if open_not_due is not None:  # a key with cases not yet due
+                    counts = replace(
+                        counts,
+                        open_not_due=int(open_not_due),
+                        unanswered_not_due=int(unanswered_not_due or 0),
+                        next_resolution_due=next_res,
+                        next_response_due=next_resp,
+                    )
+                out[tuple(row[:n])] = counts
+        return out
 
     def _source(self, period: Period, scope: Scope, *group: str) -> Table:
         """The smallest rollup that can answer, or the ledger itself for a unit's scope
@@ -472,8 +508,13 @@ class Dashboards:
             .order_by(pledges.c.case_id)
             .limit(limit)
             .offset(offset)
-            .subquery()
         )
+        if self.engine.dialect.name == "postgresql":
+            # the page's ids as one array: their pledges are then read off the primary key
+            # (an IN over the subquery was planned as a hash join over every pledge)
+            in_page: Any = pledges.c.case_id == any_(func.array(page.scalar_subquery()))
+        else:
+            in_page = pledges.c.case_id.in_(page)
         query = (
             select(
                 pledges.c.case_id,
@@ -482,7 +523,7 @@ class Dashboards:
                 func.sum(pledges.c.amount_fen).label("amount_fen"),
             )
             .join(cases, cases.c.case_id == pledges.c.case_id)
-            .where(pledges.c.case_id.in_(select(page.c.case_id)), *where)
+            .where(in_page, *where)
             .group_by(pledges.c.case_id, cases.c.title, pledges.c.party_kind)
             .order_by(pledges.c.case_id, pledges.c.party_kind)
         )
@@ -501,16 +542,28 @@ class Dashboards:
             return rows, int(conn.execute(total).scalar_one())
 
 
-def _with_not_due(counts: Counts, not_due: NotDue | None) -> Counts:
-    if not_due is None:
-        return counts
-    return replace(
-        counts,
-        open_not_due=not_due.open_not_due,
-        unanswered_not_due=not_due.unanswered_not_due,
-        next_resolution_due=not_due.next_resolution_due,
-        next_response_due=not_due.next_response_due,
+AS_OF = bindparam("as_of", type_=UtcDateTime())  # the instant, bound when a query runs
+
+
+@lru_cache(maxsize=256)
+def _counts_query(names: tuple[str, ...], table: Table, period: Period, scope: Scope) -> Any:
+    """``Dashboards._counts_by``'s statement, built once per question and reused (building
+    and keying it was a fair part of a fresh answer's Python): the kept counts summed per
+    ``names``, left-joined with what is not yet due at ``:as_of``. The key columns are
+    NOT NULL, so equality joins them."""
+    keys = [table.c[name] for name in names]
+    kept = select(*keys, *Dashboards._counts(table)).where(
+        *period.conditions(table), *scope_conditions(scope, table)
     )
+    if keys:
+        kept = kept.group_by(*keys)
+    k = kept.subquery("kept")
+    conditions = [*period.conditions(), *scope_conditions(scope)]
+    p = not_due_query(list(names), conditions, AS_OF).subquery("not_due")
+    on = and_(true(), *(k.c[name] == p.c[name] for name in names))
+    return select(
+        k, p.c.open_not_due, p.c.unanswered_not_due, p.c.next_res, p.c.next_resp
+    ).select_from(k.outerjoin(p, on))
 
 
 def _medians(conn: Connection, conditions: list[Any]) -> dict[str, float]:

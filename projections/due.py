@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, literal_column, null, select, union_all
+from sqlalchemy import Connection, Select, and_, func, literal_column, null, select, union_all
 
 from infrastructure.sql_types import UtcDateTime
 from projections.ledger_tables import IS_OPEN, cases, summons
@@ -33,11 +33,11 @@ class NotDue:
     next_response_due: datetime | None = None
 
 
-def _resolution_pending(as_of: datetime) -> Any:
+def _resolution_pending(as_of: Any) -> Any:
     return c.resolution_due >= as_of
 
 
-def _response_pending(as_of: datetime) -> Any:
+def _response_pending(as_of: Any) -> Any:
     # A case with no first action is open (every action but a pledge is a response).
     return and_(c.first_response_at.is_(None), c.response_due >= as_of)
 
@@ -46,7 +46,22 @@ def not_due_by(
     conn: Connection, keys: list[str], conditions: list[Any], as_of: datetime
 ) -> dict[tuple[Any, ...], NotDue]:
     """The open cases not yet due at ``as_of``, per value of the ``keys`` columns, among
-    the ledger rows matching ``conditions``.
+    the ledger rows matching ``conditions``."""
+    return {
+        tuple(row[: len(keys)]): NotDue(
+            int(row.open_not_due or 0),
+            int(row.unanswered_not_due or 0),
+            row.next_res,
+            row.next_resp,
+        )
+        for row in conn.execute(not_due_query(keys, conditions, as_of))
+    }
+
+
+def not_due_query(keys: list[str], conditions: list[Any], as_of: Any) -> Select[Any]:
+    """``not_due_by`` as a query: the ``keys`` columns, then open_not_due,
+    unanswered_not_due, next_res and next_resp (a caller may join it to its counts).
+    ``as_of``: an instant, or a bound parameter that will hold one.
 
     Two branches, each a range on its own partial deadline index (an OR of the two would
     walk every open case): the cost is the cases not yet due, not the cases open."""
@@ -66,22 +81,13 @@ def not_due_by(
     )
     u = union_all(pending_resolution, pending_response).subquery("pending")
     grouped = [u.c[k] for k in keys]
-    query = select(
+    return select(
         *grouped,
         func.sum(u.c.res).label("open_not_due"),
         func.sum(u.c.resp).label("unanswered_not_due"),
         func.min(u.c.res_due, type_=UtcDateTime()).label("next_res"),
         func.min(u.c.resp_due, type_=UtcDateTime()).label("next_resp"),
     ).group_by(*grouped)
-    return {
-        tuple(row[: len(keys)]): NotDue(
-            int(row.open_not_due or 0),
-            int(row.unanswered_not_due or 0),
-            row.next_res,
-            row.next_resp,
-        )
-        for row in conn.execute(query)
-    }
 
 
 def next_crossing(conn: Connection, as_of: datetime) -> datetime | None:

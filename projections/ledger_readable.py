@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 
 from domain.jurisdiction import Jurisdiction
 from domain.times import BEIJING, beijing_minutes, beijing_readable
 from domain.values import (
     Channel,
+    Labelled,
     Level,
     Satisfaction,
     Solved,
@@ -20,6 +22,7 @@ from domain.values import (
     fen_to_yuan,
     fen_to_yuan_text,
 )
+from projections.ledger_tables import cases
 from projections.queries import CaseFilter, LedgerQueries, Scope
 
 EXPORT_LIMIT = 100_000
@@ -114,22 +117,56 @@ def readable(r: Mapping[str, Any], j: Jurisdiction, *, for_screen: bool = False)
         community=name(j.communities, r["community_id"]),
         grid=name(j.grids, r["grid_id"]),
         category=name(j.categories, r["category_id"]),
-        channel=Channel(r["channel"]).label,
-        urgency=Urgency(r["urgency"]).label,
-        status=Status(r["status"]).label,
-        level=Level(r["level"]).label,
+        channel=_label(Channel, r["channel"]),
+        urgency=_label(Urgency, r["urgency"]),
+        status=_label(Status, r["status"]),
+        level=_label(Level, r["level"]),
         reported_at=when(r["reported_at"]),
         first_response_at=when(r["first_response_at"]),
         resolved_at=when(r["resolved_at"]),
-        resolved_level=Level(r["resolved_level"]).label if r["resolved_level"] else "",
+        resolved_level=_label(Level, r["resolved_level"]) if r["resolved_level"] else "",
         closed_at=when(r["closed_at"]),
         whistles=r["whistles"],
         pledged_yuan=fen_to_yuan_text(r["pledged_fen"]),
-        solved=Solved(r["solved"]).label if r["solved"] else "",
-        satisfaction=Satisfaction(r["satisfaction"]).label if r["satisfaction"] else "",
+        solved=_label(Solved, r["solved"]) if r["solved"] else "",
+        satisfaction=_label(Satisfaction, r["satisfaction"]) if r["satisfaction"] else "",
         callers=r["callers"],
         merged_into=r["duplicate_of"] or "",
     )
+
+
+@cache  # a page repeats a few values; a value no kind has raises, and is not kept
+def _label(kind: type[Labelled], value: str) -> str:
+    return kind(value).label
+
+
+# The ledger columns ``readable`` and ``sheet_cells`` read (a case row has more).
+READ = [
+    cases.c[name]
+    for name in (
+        "case_id",
+        "title",
+        "street_id",
+        "community_id",
+        "grid_id",
+        "category_id",
+        "channel",
+        "urgency",
+        "status",
+        "level",
+        "reported_at",
+        "first_response_at",
+        "resolved_at",
+        "resolved_level",
+        "closed_at",
+        "whistles",
+        "pledged_fen",
+        "solved",
+        "satisfaction",
+        "callers",
+        "duplicate_of",
+    )
+]
 
 
 def sheet_cells(r: Mapping[str, Any], j: Jurisdiction) -> list[Any]:
@@ -152,7 +189,9 @@ def _rows(
 ) -> Iterator[Mapping[str, Any]]:
     offset = 0
     while offset < limit:
-        page, _ = ledger.list_cases(f, scope, limit=min(PAGE, limit - offset), offset=offset)
+        page, _ = ledger.list_cases(
+            f, scope, limit=min(PAGE, limit - offset), offset=offset, columns=READ
+        )
         yield from page
         if len(page) < PAGE:
             return

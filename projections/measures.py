@@ -157,12 +157,12 @@ class Counts:
     @property
     def grid_rate(self) -> float | None:
         """小事不出网格率 (the grid dashboard reads it alone, per grid)."""
-        return _ratio(self.resolved_in_grid, self.resolved)
+        return ratio(self.resolved_in_grid, self.resolved)
 
     @property
     def community_rate(self) -> float | None:
         """大事不出社区率."""
-        return _ratio(self.resolved_in_community, self.resolved)
+        return ratio(self.resolved_in_community, self.resolved)
 
     @property
     def due_for_resolution(self) -> int:
@@ -175,9 +175,9 @@ class Counts:
         return self.reported - self.unanswered_not_due
 
     def rates(self, w: Weights) -> Rates:
-        response = _ratio(self.responded_on_time, self.due_for_response)
-        solved = _ratio(self.solved, self.callbacks)
-        satisfaction = _ratio(
+        response = ratio(self.responded_on_time, self.due_for_response)
+        solved = ratio(self.solved, self.callbacks)
+        satisfaction = ratio(
             self.satisfied + w.basically_satisfied * self.basically_satisfied, self.callbacks
         )
         composite = None
@@ -186,21 +186,21 @@ class Counts:
                 w.response * response + w.solved * solved + w.satisfaction * satisfaction, 4
             )
         return Rates(
-            resolution_rate=_ratio(self.resolved, self.due_for_resolution),
-            on_time_rate=_ratio(self.resolved_on_time, self.due_for_resolution),
+            resolution_rate=ratio(self.resolved, self.due_for_resolution),
+            on_time_rate=ratio(self.resolved_on_time, self.due_for_resolution),
             response_rate=response,
             solved_rate=solved,
-            partly_solved_rate=_ratio(self.partly_solved, self.callbacks),
+            partly_solved_rate=ratio(self.partly_solved, self.callbacks),
             satisfaction_rate=satisfaction,
-            unsatisfied_rate=_ratio(self.unsatisfied, self.callbacks),
-            whistle_rate=_ratio(self.whistled, self.reported),
+            unsatisfied_rate=ratio(self.unsatisfied, self.callbacks),
+            whistle_rate=ratio(self.whistled, self.reported),
             grid_rate=self.grid_rate,
             community_rate=self.community_rate,
             composite=composite,
         )
 
 
-def _ratio(part: float, whole: int) -> float | None:
+def ratio(part: float, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, false, func, or_, select
 
 from domain.values import FINAL_STATUSES
+from infrastructure.sql import AutocommitReads
 from projections import case_totals
 from projections.case_search import keyword_condition
 from projections.ledger_tables import case_units, cases, summons
@@ -40,13 +42,23 @@ class Scope:
 class LedgerQueries:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reads = AutocommitReads()
 
     def list_cases(
-        self, f: CaseFilter, scope: Scope, *, limit: int, offset: int
+        self,
+        f: CaseFilter,
+        scope: Scope,
+        *,
+        limit: int,
+        offset: int,
+        columns: Sequence[Any] = (),
     ) -> tuple[list[dict[str, Any]], int]:
+        """A page of case rows (every column, or only ``columns``) and how many match."""
         conditions = [*self._filters(f), *scope_conditions(scope)]
-        query = select(cases).where(*conditions)
-        with self.engine.connect() as conn:
+        query = (select(*columns) if columns else select(cases)).where(*conditions)
+        # two statements, no transaction (PostgreSQL): under READ COMMITTED each takes its
+        # own snapshot anyway, and a BEGIN and a ROLLBACK would be two more round trips
+        with self._reads.of(self.engine).connect() as conn:
             total = conn.execute(self._total(f, scope, conditions)).scalar_one()
             rows = conn.execute(
                 query.order_by(cases.c.reported_at.desc(), cases.c.case_id)

@@ -24,12 +24,20 @@ class RowLabels:
 
     def __init__(self, user: User, policy: AccessPolicy) -> None:
         self.user, self.policy = user, policy
-        self.j = policy.jurisdiction
+        self.j = j = policy.jurisdiction
+        self.everything = user.sees_everything  # asked once: an answer labels hundreds of rows
+        self._tables: dict[str, dict[str, Any]] = {
+            "street": j.streets,
+            "community": j.communities,
+            "grid": j.grids,
+            "category": j.categories,
+            "unit": j.units,
+        }
 
     def covers_whole(self, group: str, key: str) -> bool:
         """Whether the reader's figures for this row are all of it (what anyone sees)."""
         user = self.user
-        if user.sees_everything:
+        if self.everything:
             return True
         if user.role is Role.LIAISON:  # its own unit's row counts all of the unit's summons
             return group == "unit" and key == user.unit_id
@@ -54,14 +62,7 @@ class RowLabels:
 
     def name(self, group: str, key: str) -> str:
         """The place's, category's or unit's own name (its id if the jurisdiction has none)."""
-        tables: dict[str, dict[str, Any]] = {
-            "street": self.j.streets,
-            "community": self.j.communities,
-            "grid": self.j.grids,
-            "category": self.j.categories,
-            "unit": self.j.units,
-        }
-        item = tables.get(group, {}).get(key)
+        item = self._tables.get(group, {}).get(key)
         return item.name if item is not None else key
 
     def view(self) -> ViewLabel:

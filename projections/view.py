@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import quoted_name
 
+from infrastructure.sql import AutocommitReads
+
 tracking_metadata = MetaData()
 tracking_table = Table(
     "chuishao_projection_tracking",
@@ -124,6 +126,7 @@ class SqlView(TrackingRecorder):
     ) -> None:
         self.engine = engine
         self.reader = reader or engine  # SQLite: an engine whose reads take no write lock
+        self._reads = AutocommitReads()  # one-statement reads: no BEGIN, no ROLLBACK
         self._ensured: set[str] = set()
         self.projection_name = projection_name
         if tables is None:  # the live tables, created or migrated here
@@ -256,8 +259,9 @@ class SqlView(TrackingRecorder):
     def mark(self, application_name: str) -> tuple[int, int]:
         """(build, position), read together: what the view's rows are a function of.
         A rebuild may swap in tables at the position the old ones had, so the position
-        alone does not say the rows are the same."""
-        with self.reader.connect() as conn:
+        alone does not say the rows are the same. One statement, so no transaction of
+        its own (every dashboard request, a kept answer too, asks this first)."""
+        with self._reads.of(self.reader).connect() as conn:
             return self.mark_on(conn, application_name)
 
     def mark_on(self, conn: Connection, application_name: str) -> tuple[int, int]:

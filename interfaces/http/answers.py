@@ -67,7 +67,8 @@ class AnswerCache:
                     return _response(kept[2], hit=True)
             self.misses += 1
         valid_until = until()
-        body = _json.dump_json(compute())
+        answer = compute()  # bytes: already written (lean_json.py)
+        body = answer if isinstance(answer, bytes) else _json.dump_json(answer)
         self._keep(key, position, valid_until, body)
         return _response(body, hit=False)
 
