@@ -28,6 +28,7 @@ from application.errors import (
 )
 from application.evidence import EvidenceFiles, EvidenceNotFound
 from application.integrity import ChainedEventStore, ChainMapper
+from application.kept_cases import DEFAULT_SIZE, KeptCases
 from application.log_chain import SignatureCheck, Signer
 from application.requests import NO_CONTEXT, CommandContext, KeyedWrite
 from application.residents import ResidentRegistry, check_contact
@@ -96,11 +97,14 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
         calendar: WorkingDayCalendar | None = None,
         separate_callback: bool = True,
         files: EvidenceFiles | None = None,
+        kept_cases: int = DEFAULT_SIZE,
     ) -> None:
         """``batch_writes`` wraps the recorder on the write path (group commit);
         ``residents`` keeps contact details outside the event log; ``calendar`` says which
         days are working days (for limits in working days); ``separate_callback`` makes
-        the 回访 someone else's than the resolver's; ``files`` keeps evidence files."""
+        the 回访 someone else's than the resolver's; ``files`` keeps evidence files;
+        ``kept_cases``: how many just-written cases to keep for the next command on them
+        (``kept_cases.py``; 0: none)."""
         self.jurisdiction = jurisdiction
         self.clock = clock
         self.calendar = calendar
@@ -112,6 +116,7 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
         self.trusted_keys = trusted_keys or {}
         self.files = files
         self._batch_writes = batch_writes
+        self.kept: KeptCases[Case] = KeptCases(kept_cases)
         super().__init__(env)
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -160,11 +165,14 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
             location=location,
         )
         if not (name or phone):
-            return self._save(case, context)
-        if self.residents is None:
+            result = self._save(case, context)
+        elif self.residents is None:
             raise InvalidValue("本部署未配置居民信息存储", "no contact store is configured")
-        # Stored by the recorder in the event's own transaction: both or neither.
-        return self._save(case, context, contacts=[self.residents.seal(case.id, name, phone)])
+        else:
+            # Stored by the recorder in the event's own transaction: both or neither.
+            result = self._save(case, context, contacts=[self.residents.seal(case.id, name, phone)])
+        self.kept.keep(case)
+        return result
 
     def add_note(
         self,
@@ -651,7 +659,7 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
         context: CommandContext,
         command: Callable[[Case, datetime], Outcome | None],
     ) -> WriteResult:
-        case = self._load(case_id)
+        case = self._load_for_change(case_id)
         if context.guard is not None:
             context.guard(case)
         if expected_version is not None and case.version != expected_version:
@@ -660,7 +668,21 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
         # Server clocks can disagree by a little; a case's own time never runs backwards.
         outcome = command(case, max(self.clock(), case.modified_on)) or NO_OUTCOME
         result = self._save(case, context)
+        self.kept.keep(case)  # saved: it is the case as the log now has it
         return replace(result, whistle_id=outcome.whistle_id, late=outcome.late)
+
+    def _load_for_change(self, case_id: UUID) -> Case:
+        """The case for a command: a kept one brought up to date with the events written
+        after it (by other processes; normally none), else loaded from all its events."""
+        kept = self.kept.take(case_id)
+        if kept is None:
+            return self._load(case_id)
+        try:
+            later = self._guard(lambda: list(self.events.get(case_id, gt=kept.version)))
+            case: Case = fold(kept, later)
+            return case
+        except (ValueError, KeyError, TypeError, AttributeError, TopicError) as e:
+            raise CaseUnreadable(case_id, f"{type(e).__name__}: {e}"[:200]) from None
 
     def _only_passive_since(self, case_id: UUID, expected: int, current: int) -> bool:
         """The events after ``expected`` are all passive (``domain.events.PASSIVE``)."""
