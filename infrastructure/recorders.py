@@ -185,6 +185,16 @@ class IdempotentPostgresRecorder(_StorageErrors, _Signing, PostgresApplicationRe
             ).as_bytes(None),
         ]
         self._select_shapes: dict[tuple[bool, bool, bool, bool], bytes] = {}
+        # One event (a command alone in its batch): plain parameters, which psycopg dumps
+        # in C, instead of the library's array of composites, which it dumps in Python.
+        self._insert_one = (
+            SQL(
+                "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
+                "VALUES (%s, %s, %s, %s) RETURNING notification_id"
+            )
+            .format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+            .as_bytes(None)
+        )
         self.insert_events_statement = cast(Composed, self.insert_events_statement.as_bytes(None))
         self.commit_listener: CommitListener | None = None
         self.commits = CommitSignal(remote=self._listen_for_commits)
@@ -220,6 +230,20 @@ class IdempotentPostgresRecorder(_StorageErrors, _Signing, PostgresApplicationRe
                 )
                 for row in curs.fetchall()
             ]
+
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        if len(stored_events) != 1:
+            super()._insert_stored_events(curs, stored_events, **kwargs)
+            return
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        (event,) = stored_events
+        curs.execute(
+            self._insert_one,
+            (event.originator_id, event.originator_version, event.topic, event.state),
+        )
 
     def _notify_channel(self, curs: Any) -> None:
         """Sent with the writer lock (``lock_table_statements``)."""
