@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
     Mapper,
+    Recording,
 )
 from eventsourcing.utils import TopicError
 
@@ -125,6 +127,23 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
     def construct_event_store(self) -> EventStore[UUID]:
         writer = self._batch_writes(self.recorder) if self._batch_writes else self.recorder
         return ChainedEventStore(mapper=self.mapper, recorder=writer)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's ``save`` for aggregates alone, without its two runtime-protocol
+        ``isinstance`` checks per object (≈ 50 µs, a thirtieth of a command's CPU); the
+        same steps in the same order. Anything else goes to the library's."""
+        if not objs or not all(isinstance(obj, Aggregate) for obj in objs):
+            return super().save(*objs, **kwargs)
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in objs:
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # deprecated hook, called as the library does
+        return recordings
 
     # ----- commands ------------------------------------------------------------------
 
