@@ -126,7 +126,10 @@ class ChainMapper(Mapper[UUID]):
     """Reads events out of their envelope; writing is sealed by ``ChainedEventStore``."""
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        inner = open_envelope(stored_event.state).inner
+        return self.from_inner(stored_event, open_envelope(stored_event.state).inner)
+
+    def from_inner(self, stored_event: StoredEvent, inner: bytes) -> DomainEventProtocol[UUID]:
+        """The event whose envelope the caller has opened already (``inner``: its bytes)."""
         return super().to_domain_event(
             StoredEvent(
                 stored_event.originator_id,
@@ -170,10 +173,17 @@ class ChainedEventStore(EventStore[UUID]):
         return self._recordings(domain_events, sealed, notification_ids)
 
     def get(self, originator_id: UUID, **kwargs: Any) -> Any:
+        mapper = self.mapper
+        # Each envelope opened once: for the head cache and for the event inside it.
+        decode = (
+            mapper.from_inner
+            if isinstance(mapper, ChainMapper)
+            else lambda stored, _: mapper.to_domain_event(stored)
+        )
         for stored in self.recorder.select_events(originator_id=originator_id, **kwargs):
             link = open_envelope(stored.state)
             self._remember(stored.originator_id, stored.originator_version, link.hash)
-            yield self.mapper.to_domain_event(stored)
+            yield decode(stored, link.inner)
 
     def _head_before(self, stored: StoredEvent) -> str:
         if stored.originator_version == 1:

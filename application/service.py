@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
     Mapper,
+    Recording,
 )
 from eventsourcing.utils import TopicError
 
@@ -28,6 +30,7 @@ from application.errors import (
 )
 from application.evidence import EvidenceFiles, EvidenceNotFound
 from application.integrity import ChainedEventStore, ChainMapper
+from application.kept_cases import DEFAULT_SIZE, KeptCases
 from application.log_chain import SignatureCheck, Signer
 from application.requests import NO_CONTEXT, CommandContext, KeyedWrite
 from application.residents import ResidentRegistry, check_contact
@@ -96,11 +99,14 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
         calendar: WorkingDayCalendar | None = None,
         separate_callback: bool = True,
         files: EvidenceFiles | None = None,
+        kept_cases: int = DEFAULT_SIZE,
     ) -> None:
         """``batch_writes`` wraps the recorder on the write path (group commit);
         ``residents`` keeps contact details outside the event log; ``calendar`` says which
         days are working days (for limits in working days); ``separate_callback`` makes
-        the 回访 someone else's than the resolver's; ``files`` keeps evidence files."""
+        the 回访 someone else's than the resolver's; ``files`` keeps evidence files;
+        ``kept_cases``: how many just-written cases to keep for the next command on them
+        (``kept_cases.py``; 0: none)."""
         self.jurisdiction = jurisdiction
         self.clock = clock
         self.calendar = calendar
@@ -112,6 +118,7 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
         self.trusted_keys = trusted_keys or {}
         self.files = files
         self._batch_writes = batch_writes
+        self.kept: KeptCases[Case] = KeptCases(kept_cases)
         super().__init__(env)
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -120,6 +127,23 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
     def construct_event_store(self) -> EventStore[UUID]:
         writer = self._batch_writes(self.recorder) if self._batch_writes else self.recorder
         return ChainedEventStore(mapper=self.mapper, recorder=writer)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's ``save`` for aggregates alone, without its two runtime-protocol
+        ``isinstance`` checks per object (≈ 50 µs, a thirtieth of a command's CPU); the
+        same steps in the same order. Anything else goes to the library's."""
+        if not objs or not all(isinstance(obj, Aggregate) for obj in objs):
+            return super().save(*objs, **kwargs)
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in objs:
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # deprecated hook, called as the library does
+        return recordings
 
     # ----- commands ------------------------------------------------------------------
 
@@ -160,11 +184,14 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
             location=location,
         )
         if not (name or phone):
-            return self._save(case, context)
-        if self.residents is None:
+            result = self._save(case, context)
+        elif self.residents is None:
             raise InvalidValue("本部署未配置居民信息存储", "no contact store is configured")
-        # Stored by the recorder in the event's own transaction: both or neither.
-        return self._save(case, context, contacts=[self.residents.seal(case.id, name, phone)])
+        else:
+            # Stored by the recorder in the event's own transaction: both or neither.
+            result = self._save(case, context, contacts=[self.residents.seal(case.id, name, phone)])
+        self.kept.keep(case)
+        return result
 
     def add_note(
         self,
@@ -651,7 +678,7 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
         context: CommandContext,
         command: Callable[[Case, datetime], Outcome | None],
     ) -> WriteResult:
-        case = self._load(case_id)
+        case = self._load_for_change(case_id)
         if context.guard is not None:
             context.guard(case)
         if expected_version is not None and case.version != expected_version:
@@ -660,7 +687,21 @@ class CaseService(WorkOrdersMixin, ContactsMixin, AuditMixin, Application[UUID])
         # Server clocks can disagree by a little; a case's own time never runs backwards.
         outcome = command(case, max(self.clock(), case.modified_on)) or NO_OUTCOME
         result = self._save(case, context)
+        self.kept.keep(case)  # saved: it is the case as the log now has it
         return replace(result, whistle_id=outcome.whistle_id, late=outcome.late)
+
+    def _load_for_change(self, case_id: UUID) -> Case:
+        """The case for a command: a kept one brought up to date with the events written
+        after it (by other processes; normally none), else loaded from all its events."""
+        kept = self.kept.take(case_id)
+        if kept is None:
+            return self._load(case_id)
+        try:
+            later = self._guard(lambda: list(self.events.get(case_id, gt=kept.version)))
+            case: Case = fold(kept, later)
+            return case
+        except (ValueError, KeyError, TypeError, AttributeError, TopicError) as e:
+            raise CaseUnreadable(case_id, f"{type(e).__name__}: {e}"[:200]) from None
 
     def _only_passive_since(self, case_id: UUID, expected: int, current: int) -> bool:
         """The events after ``expected`` are all passive (``domain.events.PASSIVE``)."""

@@ -48,8 +48,11 @@ def write_sqlite(c: Any, kwargs: Mapping[str, Any]) -> None:
 
 
 def write_postgres(curs: Any, schema: str, kwargs: Mapping[str, Any]) -> None:
-    names = _names(schema)
     sealed = kwargs.get("contacts") or ()
+    erased = list(kwargs.get("erase_contacts") or ())
+    if not (sealed or erased):
+        return  # every command without contacts: compose nothing
+    names = _names(schema)
     if sealed:
         curs.executemany(
             SQL("INSERT INTO {keys} VALUES (%s,%s)").format(**names),
@@ -59,7 +62,6 @@ def write_postgres(curs: Any, schema: str, kwargs: Mapping[str, Any]) -> None:
             SQL("INSERT INTO {sealed} VALUES (%s,%s)").format(**names),
             [(s.case_id, s.ciphertext) for s in sealed],
         )
-    erased = list(kwargs.get("erase_contacts") or ())
     if erased:
         curs.execute(SQL("DELETE FROM {keys} WHERE case_id = ANY(%s)").format(**names), (erased,))
         curs.execute(SQL("DELETE FROM {sealed} WHERE case_id = ANY(%s)").format(**names), (erased,))

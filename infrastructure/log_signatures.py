@@ -61,8 +61,13 @@ def writer_lock_key(schema: str, table: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def writer_lock(schema: str, table: str) -> Composed:
-    return SQL("SELECT pg_advisory_xact_lock({})").format(Literal(writer_lock_key(schema, table)))
+def writer_lock(schema: str, table: str, *, notify: str | None = None) -> Composed:
+    """The lock statement; ``notify``: also queue a NOTIFY on that channel (as ``NOTIFY
+    channel`` would: sent at commit, with an empty payload), saving a statement."""
+    lock = SQL("pg_advisory_xact_lock({})").format(Literal(writer_lock_key(schema, table)))
+    if notify is None:
+        return SQL("SELECT {}").format(lock)
+    return SQL("SELECT {}, pg_notify({}, '')").format(lock, Literal(notify))
 
 
 _UNREAD: Any = object()  # the last signed row was not read by the caller
@@ -96,13 +101,15 @@ class _Dialect:
             table = SQL("{}.{}").format(schema, Identifier(name))
             events = SQL("{}.{}").format(schema, Identifier(recorder.events_table_name))
             self.create: Composable | str = SQL(_POSTGRES_CREATE).format(table=table)
-            self.last: Composable | str = SQL("SELECT * FROM {} ORDER BY seq DESC LIMIT 1").format(
-                table
+            # The two statements of every commit's signing, rendered once: psycopg renders
+            # a composed statement again on each execute.
+            self.last: Composable | str | bytes = (
+                SQL("SELECT * FROM {} ORDER BY seq DESC LIMIT 1").format(table).as_bytes(None)
             )
             self.all: Composable | str = SQL("SELECT * FROM {} ORDER BY seq").format(table)
             marks = ",".join(["%s"] * len(_COLUMNS))
-            self.insert: Composable | str = SQL("INSERT INTO {} VALUES (" + marks + ")").format(
-                table
+            self.insert: Composable | str | bytes = (
+                SQL("INSERT INTO {} VALUES (" + marks + ")").format(table).as_bytes(None)
             )
             self.between: Composable | str = SQL(
                 "SELECT notification_id AS position, originator_id, originator_version, topic, "

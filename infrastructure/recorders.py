@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, cast
+from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -57,6 +58,19 @@ def _positions(
         position = ids[where[(case_id, version)]] if ids else 0
         out.append((user_id, key, request_hash, case_id, version, position, created_at))
     return out
+
+
+def _render_select(base: Composed, gt: bool, lte: bool, desc: bool, limit: bool) -> bytes:
+    """The library's ``select_events`` statement for one shape of call, as bytes."""
+    statement = base
+    if gt:
+        statement += SQL(" AND originator_version > %s")
+    if lte:
+        statement += SQL(" AND originator_version <= %s")
+    statement += SQL(" ORDER BY originator_version") + SQL(" DESC" if desc else " ASC")
+    if limit:
+        statement += SQL(" LIMIT %s")
+    return statement.as_bytes(None)
 
 
 class _Signing:
@@ -150,16 +164,89 @@ class IdempotentPostgresRecorder(_StorageErrors, _Signing, PostgresApplicationRe
         )
         self.sql_create_statements.extend(contact_rows.postgres_ddl(self.datastore.schema))
         self.sql_create_statements.extend(log_signatures.create_statements(self))
-        # PostgreSQL grants the library's EXCLUSIVE table lock only with UPDATE, DELETE or
-        # TRUNCATE, which the service role behind `chuishao db setup` does not have.
-        self.lock_table_statements = [
-            self.lock_table_statements[0],  # SET LOCAL lock_timeout
-            log_signatures.writer_lock(self.datastore.schema, self.events_table_name),
-        ]
+        self._insert_keys = (
+            SQL("INSERT INTO {keys} VALUES (%s,%s,%s,%s,%s,%s,%s)")
+            .format(keys=self._keys)
+            .as_bytes(None)
+        )
         # The library's channel is the table's name alone: one per database.
         self.channel_name = f"{self.datastore.schema}.{self.events_table_name}"[:63]
+        # PostgreSQL grants the library's EXCLUSIVE table lock only with UPDATE, DELETE or
+        # TRUNCATE, which the service role behind `chuishao db setup` does not have. The
+        # NOTIFY rides in the lock's statement (``_notify_channel`` sends nothing): one
+        # statement fewer per commit, and it is delivered at commit as before.
+        # Every commit's statements are rendered once (psycopg renders a composed statement
+        # again on each execute; the library's are composed).
+        lock_timeout = cast(Composed, self.lock_table_statements[0])  # SET LOCAL lock_timeout
+        self.lock_table_statements = [
+            lock_timeout.as_bytes(None),
+            log_signatures.writer_lock(
+                self.datastore.schema, self.events_table_name, notify=self.channel_name
+            ).as_bytes(None),
+        ]
+        self._select_shapes: dict[tuple[bool, bool, bool, bool], bytes] = {}
+        # One event (a command alone in its batch): plain parameters, which psycopg dumps
+        # in C, instead of the library's array of composites, which it dumps in Python.
+        self._insert_one = (
+            SQL(
+                "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
+                "VALUES (%s, %s, %s, %s) RETURNING notification_id"
+            )
+            .format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+            .as_bytes(None)
+        )
+        self.insert_events_statement = cast(Composed, self.insert_events_statement.as_bytes(None))
         self.commit_listener: CommitListener | None = None
         self.commits = CommitSignal(remote=self._listen_for_commits)
+
+    @storage_errors()
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's select, its statement rendered once per shape (the library
+        composes and psycopg renders it again on every call: every command reads)."""
+        shape = (gt is not None, lte is not None, desc, limit is not None)
+        statement = self._select_shapes.get(shape)
+        if statement is None:
+            statement = self._select_shapes[shape] = _render_select(
+                self.select_events_statement, *shape
+            )
+        params = [originator_id, *(p for p in (gt, lte, limit) if p is not None)]
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params, prepare=True)
+            return [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        if len(stored_events) != 1:
+            super()._insert_stored_events(curs, stored_events, **kwargs)
+            return
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        (event,) = stored_events
+        curs.execute(
+            self._insert_one,
+            (event.originator_id, event.originator_version, event.topic, event.state),
+        )
+
+    def _notify_channel(self, curs: Any) -> None:
+        """Sent with the writer lock (``lock_table_statements``)."""
 
     def _listen_for_commits(self, on_commit: Callback) -> Callback:
         listener = CommitListener(postgres_connect(self.datastore), self.channel_name, on_commit)
@@ -196,7 +283,7 @@ class IdempotentPostgresRecorder(_StorageErrors, _Signing, PostgresApplicationRe
                     with conn.cursor() as curs, conn.cursor() as last_curs:
                         try:
                             self._insert_stored_events(curs, stored_events, **kwargs)
-                            last_curs.execute(cast(Composed, signer.dialect.last), prepare=True)
+                            last_curs.execute(cast(bytes, signer.dialect.last), prepare=True)
                             pipeline.sync()  # one round trip: lock, NOTIFY, INSERT, last row
                             ids = self._fetch_ids_after_insert_events(curs, stored_events)
                             last = last_curs.fetchone()
@@ -228,8 +315,5 @@ class IdempotentPostgresRecorder(_StorageErrors, _Signing, PostgresApplicationRe
         """The rows that go in the events' transaction (pipelined: no round trip)."""
         rows = _positions(stored_events, ids, kwargs.get("idempotency") or ())
         if rows:
-            curs.executemany(
-                SQL("INSERT INTO {keys} VALUES (%s,%s,%s,%s,%s,%s,%s)").format(keys=self._keys),
-                rows,
-            )
+            curs.executemany(self._insert_keys, rows)
         contact_rows.write_postgres(curs, self.datastore.schema, kwargs)

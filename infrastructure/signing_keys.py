@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -47,11 +48,12 @@ class FileSigner:
     private: Ed25519PrivateKey
     path: Path
 
-    @property
+    # Read on every commit batch's signature: derived once (the private key never changes).
+    @cached_property
     def public_key(self) -> str:
         return public_hex(self.private.public_key())
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         return key_id_of(self.public_key)
 
