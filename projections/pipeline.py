@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -25,6 +26,9 @@ from sqlalchemy import Connection
 from sqlalchemy.sql.expression import ClauseElement
 
 _KEY = "chuishao.pipeline"
+# Set around the opening of a transaction that should queue (``queue_next``): the view's
+# ``locked`` takes it, so callers (and tests wrapping ``locked``) keep its signature.
+_WISH: ContextVar[bool] = ContextVar("chuishao_queue_next", default=False)
 
 
 class _Queue:
@@ -90,6 +94,25 @@ def commit_in_one_trip(conn: Connection, *, queue_now: bool = False) -> Iterator
         conn.info.pop(_KEY, None)
 
 
+@contextmanager
+def queue_next() -> Iterator[None]:
+    """The next transaction opened in this block by ``SqlView.locked`` queues from the
+    start (``commit_in_one_trip(queue_now=True)``)."""
+    token = _WISH.set(True)
+    try:
+        yield
+    finally:
+        _WISH.reset(token)
+
+
+def take_queue_wish() -> bool:
+    """Whether ``queue_next`` asked for this transaction (then later ones do not)."""
+    wished = _WISH.get()
+    if wished:
+        _WISH.set(False)
+    return wished
+
+
 def writes_follow(conn: Connection) -> None:
     """Nothing reads on ``conn`` until the next ``reads_follow`` or the commit: queue."""
     queue: _Queue | None = conn.info.get(_KEY)
@@ -127,4 +150,12 @@ def reads_follow(conn: Connection) -> None:
         queue.leave()
 
 
-__all__ = ["NOT_QUEUED", "commit_in_one_trip", "fetch_queued", "reads_follow", "writes_follow"]
+__all__ = [
+    "NOT_QUEUED",
+    "commit_in_one_trip",
+    "fetch_queued",
+    "queue_next",
+    "reads_follow",
+    "take_queue_wish",
+    "writes_follow",
+]

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
 
-from projections.pipeline import writes_follow
+from projections.pipeline import queue_next, writes_follow
 from projections.view import Locked, SqlView
 
 Items = Sequence[tuple[Any, Tracking]]
@@ -79,7 +79,7 @@ def apply_pages(
         for view, _ in members:  # a row to lock, made before the transaction
             view.ensure_tracking_row(name)
         # The first view's ``locked`` opens the transaction; the others join it.
-        with members[order[0]][0].locked(name, queued=True) as first:
+        with queue_next(), members[order[0]][0].locked(name) as first:
             held = {order[0]: first}
             for i in order[1:]:
                 held[i] = members[i][0].hold(first.conn, name)

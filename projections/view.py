@@ -37,6 +37,7 @@ from projections.pipeline import (
     commit_in_one_trip,
     fetch_queued,
     reads_follow,
+    take_queue_wish,
     writes_follow,
 )
 
@@ -183,12 +184,13 @@ class SqlView(TrackingRecorder):
             tx.advance(last.notification_id)
 
     @contextmanager
-    def locked(self, application_name: str, *, queued: bool = False) -> Iterator[Locked]:
+    def locked(self, application_name: str) -> Iterator[Locked]:
         """A transaction holding this view's position row (other projectors wait): the
         caller writes rows after ``position`` and says how far with ``advance``.
-        ``queued``: on PostgreSQL the BEGIN and the lock go out in one round trip, and the
-        writes with the COMMIT in another; the caller then reads on the connection only
-        after ``pipeline.reads_follow`` (projections/pipeline.py)."""
+        Opened inside ``pipeline.queue_next()``: on PostgreSQL the BEGIN and the lock go
+        out in one round trip, and the writes with the COMMIT in another; the caller then
+        reads on the connection only after ``pipeline.reads_follow``."""
+        queued = take_queue_wish()
         self.ensure_tracking_row(application_name)
         with self.engine.begin() as conn:
             with commit_in_one_trip(conn, queue_now=True) if queued else nullcontext():
