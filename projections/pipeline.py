@@ -82,9 +82,9 @@ def commit_in_one_trip(conn: Connection, *, queue_now: bool = False) -> Iterator
         yield
         return
     queue = conn.info[_KEY] = _Queue(driver)
-    if queue_now:
-        queue.enter()
     try:
+        if queue_now:
+            queue.enter()
         yield
         queue.commit()
     except BaseException as e:
