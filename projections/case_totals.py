@@ -9,6 +9,7 @@ Each changed case moves its one count from its stored (place, status) to its new
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Column, Connection, Integer, String, Table, bindparam
@@ -47,20 +48,22 @@ def write(conn: Connection, tables: ViewTables, moves: list[tuple[Key | None, Ke
     ]
     if not changed:
         return
+    upsert, delete = _statements(tables, conn.dialect.name)
+    conn.execute(upsert, changed)
+    emptied = [row for row in changed if row["n"] < 0]
+    if emptied:
+        conn.execute(delete, [{f"k_{k}": row[k] for k in KEY} for row in emptied])
+
+
+@lru_cache(maxsize=8)
+def _statements(tables: ViewTables, dialect: str) -> tuple[Any, Any]:
+    """The upsert of the counts and the delete of emptied rows, built once per tables."""
     table = tables[case_totals]
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     upsert = insert.values({**{k: bindparam(k) for k in KEY}, "cases": bindparam("n")})
-    conn.execute(
+    return (
         upsert.on_conflict_do_update(
             index_elements=list(KEY), set_={"cases": table.c.cases + upsert.excluded.cases}
         ),
-        changed,
+        table.delete().where(table.c.cases == 0, *(table.c[k] == bindparam(f"k_{k}") for k in KEY)),
     )
-    emptied = [row for row in changed if row["n"] < 0]
-    if emptied:
-        conn.execute(
-            table.delete().where(
-                table.c.cases == 0, *(table.c[k] == bindparam(f"k_{k}") for k in KEY)
-            ),
-            [{f"k_{k}": row[k] for k in KEY} for row in emptied],
-        )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import singledispatchmethod
+from functools import lru_cache, singledispatchmethod
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -32,6 +32,7 @@ from projections.ledger_tables import (
     pledges,
     summons,
 )
+from projections.pipeline import reads_follow, writes_follow
 from projections.rollups import Contribution, Deltas, contribution
 from projections.together import apply_pages
 from projections.view import Locked, SqlView, ViewTables
@@ -82,6 +83,8 @@ class Batch(Changes):
         reported = {str(e.originator_id) for e in events if isinstance(e, ev.CaseReported)}
         wanted = {str(e.originator_id) for e in events} - reported - self.rows.keys()
         table = tables[cases]
+        if wanted:
+            reads_follow(conn)
         for chunk in _chunks(sorted(wanted), 5000):
             for r in conn.execute(select(table).where(table.c.case_id.in_(chunk))):
                 row = self.rows[r.case_id] = dict(r._mapping)
@@ -226,9 +229,19 @@ def mark_counted(b: Batch, counted: dict[str, Contribution | None]) -> None:
 
 
 def write(conn: Connection, b: Batch, tables: ViewTables = LIVE) -> None:
-    """Store what the batch changed with a handful of bulk statements."""
+    """Store what the batch changed with a handful of bulk statements: what must be read
+    first (delays, the rollup keys of recounted cases), then only writes, which on
+    PostgreSQL go out together with the commit (projections/pipeline.py)."""
     case_rows, summons_rows, pledge_rows = tables[cases], tables[summons], tables[pledges]
     counted = {case_id: contribution(b.rows[case_id]) for case_id in b.dirty}
+    recounted = [  # withdrawn or marked duplicate: their summons and pledges stop counting
+        {"k_case": case_id, "counted": after is not None}
+        for case_id, after in counted.items()
+        if case_id in b.stored and (b.stored[case_id] is None) != (after is None)
+    ]
+    _fill_delays(conn, b, summons_rows)
+    unit_keys, funding_keys = _rollup_keys(conn, b, tables, [str(r["k_case"]) for r in recounted])
+    writes_follow(conn)
     dirty = sorted(b.dirty)
     new = [b.rows[k] for k in dirty if k not in b.stored]
     old = [b.rows[k] for k in dirty if k in b.stored]
@@ -236,36 +249,27 @@ def write(conn: Connection, b: Batch, tables: ViewTables = LIVE) -> None:
         conn.execute(case_rows.insert(), new)
     if old:
         conn.execute(
-            case_rows.update().where(case_rows.c.case_id == bindparam("k_case")),
+            _statements(tables, conn.dialect.name).update_cases,
             [
                 {"k_case": r["case_id"], **{k: r[k] for k in CASE_COLUMNS if k != "case_id"}}
                 for r in old
             ],
         )
     mark_counted(b, counted)
-    _fill_delays(conn, b, summons_rows)
     if b.new_summons:
         conn.execute(summons_rows.insert(), list(b.new_summons.values()))
     _update_summons(conn, b.summons_updates, summons_rows)
-    recounted = [  # withdrawn or marked duplicate: their summons and pledges stop counting
-        {"k_case": case_id, "counted": after is not None}
-        for case_id, after in counted.items()
-        if case_id in b.stored and (b.stored[case_id] is None) != (after is None)
-    ]
-    for table in (summons_rows, pledge_rows) if recounted else ():
-        conn.execute(
-            table.update()
-            .where(table.c.case_id == bindparam("k_case"))
-            .values(counted=bindparam("counted")),
-            recounted,
-        )
+    for statement in _statements(tables, conn.dialect.name).recount if recounted else ():
+        conn.execute(statement, recounted)
     if b.new_pledges:
         conn.execute(pledge_rows.insert(), b.new_pledges)
-    _refresh_rollups(conn, b, tables, [str(r["k_case"]) for r in recounted])
+    if unit_keys:  # after the summons they count
+        unit_rollup.refresh(conn, tables, unit_keys)
+    if funding_keys:
+        funding_rollup.refresh(conn, tables, funding_keys)
     if b.involved:
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         conn.execute(
-            insert(tables[case_units]).on_conflict_do_nothing(),
+            _statements(tables, conn.dialect.name).add_case_units,
             [{"case_id": c, "unit_id": u} for c, u in sorted(b.involved)],
         )
     deltas = Deltas()
@@ -277,9 +281,12 @@ def write(conn: Connection, b: Batch, tables: ViewTables = LIVE) -> None:
     b.written(counted)
 
 
-def _refresh_rollups(conn: Connection, b: Batch, tables: ViewTables, recounted: list[str]) -> None:
-    """Recount the unit and funding rollup rows that the batch's summons and pledges
-    touched (after they are written), and those of cases that stopped or started counting."""
+def _rollup_keys(
+    conn: Connection, b: Batch, tables: ViewTables, recounted: list[str]
+) -> tuple[set[unit_rollup.Key], set[funding_rollup.Key]]:
+    """The unit and funding rollup rows to recount: those the batch's summons and pledges
+    touch, and those of cases that stopped or started counting (read before the batch's
+    own summons and pledges are written: theirs are among the first already)."""
     unit_keys = {
         (r["unit_id"], r["reported_month"], r["street_id"]) for r in b.new_summons.values()
     }
@@ -288,12 +295,35 @@ def _refresh_rollups(conn: Connection, b: Batch, tables: ViewTables, recounted: 
         unit_keys.add((unit_id, row["reported_month"], row["street_id"]))
     funding_keys = {(r["reported_month"], r["street_id"], r["community_id"]) for r in b.new_pledges}
     if recounted:
+        reads_follow(conn)
         unit_keys |= unit_rollup.touched_by_cases(conn, tables, recounted)
         funding_keys |= funding_rollup.touched_by_cases(conn, tables, recounted)
-    if unit_keys:
-        unit_rollup.refresh(conn, tables, unit_keys)
-    if funding_keys:
-        funding_rollup.refresh(conn, tables, funding_keys)
+    return unit_keys, funding_keys
+
+
+@dataclass(frozen=True)
+class _Statements:
+    update_cases: Any
+    recount: tuple[Any, ...]
+    add_case_units: Any
+
+
+@lru_cache(maxsize=8)
+def _statements(tables: ViewTables, dialect: str) -> _Statements:
+    """The write statements for one set of tables, built once (building one costs about
+    as much as executing it, and the live projector writes a few rows at a time)."""
+    case_rows = tables[cases]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return _Statements(
+        update_cases=case_rows.update().where(case_rows.c.case_id == bindparam("k_case")),
+        recount=tuple(
+            table.update()
+            .where(table.c.case_id == bindparam("k_case"))
+            .values(counted=bindparam("counted"))
+            for table in (tables[summons], tables[pledges])
+        ),
+        add_case_units=insert(tables[case_units]).on_conflict_do_nothing(),
+    )
 
 
 def _fill_delays(conn: Connection, b: Batch, summons: Table) -> None:
@@ -302,6 +332,7 @@ def _fill_delays(conn: Connection, b: Batch, summons: Table) -> None:
     wanted = {k: v for k, v in b.summons_updates.items() if "reported_in_at" in v}
     if not wanted:
         return
+    reads_follow(conn)
     s = summons.c
     query = select(s.case_id, s.whistle_id, s.unit_id, s.blown_at).where(
         s.case_id.in_(sorted({k[0] for k in wanted}))
@@ -322,13 +353,18 @@ def _update_summons(
             {"k_case": case_id, "k_whistle": whistle_id, "k_unit": unit_id, **values}
         )
     for columns, params in groups.items():
-        conn.execute(
-            summons.update()
-            .where(
-                summons.c.case_id == bindparam("k_case"),
-                summons.c.whistle_id == bindparam("k_whistle"),
-                summons.c.unit_id == bindparam("k_unit"),
-            )
-            .values({c: bindparam(c) for c in columns}),
-            params,
+        conn.execute(_summons_update(summons, columns), params)
+
+
+@lru_cache(maxsize=64)
+def _summons_update(summons: Table, columns: tuple[str, ...]) -> Any:
+    """An update of these columns of one summons row (built once per set of columns)."""
+    return (
+        summons.update()
+        .where(
+            summons.c.case_id == bindparam("k_case"),
+            summons.c.whistle_id == bindparam("k_whistle"),
+            summons.c.unit_id == bindparam("k_unit"),
         )
+        .values({c: bindparam(c) for c in columns})
+    )

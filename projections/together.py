@@ -8,7 +8,8 @@ transaction or none of it (an event is never applied twice). A view that is ahea
 
 A view takes part through a ``PageApplier``: ``begin`` when the transaction holds its
 position, ``add`` for events after it (in log order; several pages may go into one
-transaction), ``finish`` to write what was added before the commit.
+transaction), ``finish`` to write what was added before the commit. What ``finish`` reads comes before
+what it writes (``projections/pipeline.py``: the writes are queued until the commit).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
 
+from projections.pipeline import queue_next, writes_follow
 from projections.view import Locked, SqlView
 
 Items = Sequence[tuple[Any, Tracking]]
@@ -77,7 +79,7 @@ def apply_pages(
         for view, _ in members:  # a row to lock, made before the transaction
             view.ensure_tracking_row(name)
         # The first view's ``locked`` opens the transaction; the others join it.
-        with members[order[0]][0].locked(name) as first:
+        with queue_next(), members[order[0]][0].locked(name) as first:
             held = {order[0]: first}
             for i in order[1:]:
                 held[i] = members[i][0].hold(first.conn, name)
@@ -100,6 +102,8 @@ def apply_pages(
                 page = next(queue, None)
             for i in order:
                 members[i][1].finish(held[i])
+            # The rows, every position and the COMMIT in one round trip (PostgreSQL).
+            writes_follow(first.conn)
             for i in order[1:]:  # the first view's moves as ``locked`` closes
                 members[i][0].settle(held[i])
         for i, n in added.items():  # committed

@@ -9,7 +9,7 @@ exactly once, across restarts and crashes.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cache, cached_property
 
@@ -21,8 +21,11 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
+    Update,
+    bindparam,
     func,
     select,
 )
@@ -30,6 +33,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import quoted_name
 
 from infrastructure.sql import AutocommitReads
+from projections.pipeline import (
+    NOT_QUEUED,
+    commit_in_one_trip,
+    fetch_queued,
+    reads_follow,
+    take_queue_wish,
+    writes_follow,
+)
 
 tracking_metadata = MetaData()
 tracking_table = Table(
@@ -177,37 +188,38 @@ class SqlView(TrackingRecorder):
     @contextmanager
     def locked(self, application_name: str) -> Iterator[Locked]:
         """A transaction holding this view's position row (other projectors wait): the
-        caller writes rows after ``position`` and says how far with ``advance``."""
+        caller writes rows after ``position`` and says how far with ``advance``.
+        Opened inside ``pipeline.queue_next()``: on PostgreSQL the BEGIN and the lock go
+        out in one round trip, and the writes with the COMMIT in another; the caller then
+        reads on the connection only after ``pipeline.reads_follow``."""
+        queued = take_queue_wish()
         self.ensure_tracking_row(application_name)
         with self.engine.begin() as conn:
-            tx = self.hold(conn, application_name)
-            yield tx
-            self.settle(tx)
+            with commit_in_one_trip(conn, queue_now=True) if queued else nullcontext():
+                tx = self.hold(conn, application_name)
+                yield tx
+                writes_follow(conn)
+                self.settle(tx)
 
     def hold(self, conn: Connection, application_name: str) -> Locked:
         """Lock this view's position row in ``conn``'s transaction (several views may
         share one: the projector applies a page to all of them at once). The position
         row must exist (``ensure_tracking_row``)."""
-        build = (
-            select(builds_table.c.build)
-            .where(builds_table.c.projection == self.projection_name)
-            .scalar_subquery()
-        )
-        query = select(tracking_table.c.notification_id, build).where(
-            tracking_table.c.projection == self.projection_name,
-            tracking_table.c.application_name == application_name,
-        )
-        if conn.dialect.name == "postgresql":  # SQLite: BEGIN IMMEDIATE locked the file
-            query = query.with_for_update(of=tracking_table)
-        row = conn.execute(query).one_or_none()  # one round trip: the live path pays it
+        query = _hold_query(self.projection_name, conn.dialect.name == "postgresql")
+        row = fetch_queued(conn, query, {"k_app": application_name})  # behind the BEGIN
+        if row is NOT_QUEUED:
+            row = conn.execute(query, {"k_app": application_name}).one_or_none()
         if row is None:
+            reads_follow(conn)
             return Locked(conn, application_name, 0, self._build(conn))
         return Locked(conn, application_name, int(row[0] or 0), int(row[1] or 0))
 
     def settle(self, tx: Locked) -> None:
-        """Move the position to where ``tx`` advanced it, in the same transaction."""
+        """Move the position to where ``tx`` advanced it, in the same transaction (once:
+        the position row then says so)."""
         if tx.advanced_to > tx.position:
             self._advance(tx.conn, Tracking(tx.application_name, tx.advanced_to))
+            tx.position = tx.advanced_to
 
     def ensure_tracking_row(self, application_name: str) -> None:
         """Create the position row (at 0) once, so there is always a row to lock:
@@ -317,10 +329,36 @@ class SqlView(TrackingRecorder):
 
     def _advance(self, conn: Connection, tracking: Tracking) -> None:
         conn.execute(
-            tracking_table.update()
-            .where(
-                tracking_table.c.projection == self.projection_name,
-                tracking_table.c.application_name == tracking.application_name,
-            )
-            .values(notification_id=tracking.notification_id)
+            _advance_statement(self.projection_name),
+            {"k_app": tracking.application_name, "k_position": tracking.notification_id},
         )
+
+
+# The live projector runs these once per page: built once (building a statement costs
+# about as much CPU as executing it).
+@cache
+def _hold_query(projection: str, lock: bool) -> Select[int, int]:
+    """The view's position and build; ``lock``: the position row locked (PostgreSQL;
+    SQLite's BEGIN IMMEDIATE locked the file)."""
+    build = (
+        select(builds_table.c.build)
+        .where(builds_table.c.projection == projection)
+        .scalar_subquery()
+    )
+    query = select(tracking_table.c.notification_id, build).where(
+        tracking_table.c.projection == projection,
+        tracking_table.c.application_name == bindparam("k_app"),
+    )
+    return query.with_for_update(of=tracking_table) if lock else query
+
+
+@cache
+def _advance_statement(projection: str) -> Update:
+    return (
+        tracking_table.update()
+        .where(
+            tracking_table.c.projection == projection,
+            tracking_table.c.application_name == bindparam("k_app"),
+        )
+        .values(notification_id=bindparam("k_position"))
+    )
