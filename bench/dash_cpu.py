@@ -31,8 +31,8 @@ from rich.console import Console
 
 from bench import db, district
 from bench.children import median, percentile
-from bench.cpu_split import TICK, _own_ports
 from bench.dashboards import DASHBOARD_PATHS
+from bench.proc_cpu import backend_seconds, own_ports
 
 
 def load(url: str, cases: int) -> str:
@@ -52,26 +52,6 @@ def load(url: str, cases: int) -> str:
         n = rebuild_views(c.projector, workers=1)
         h.log(f"rebuilt {n:,} events in {time.perf_counter() - t0:.1f}s")
     return schema
-
-
-def _backend_seconds(watch: psycopg.Connection[Any], ports: set[int]) -> float:
-    """CPU seconds of the PostgreSQL backends serving ``ports`` (read on one connection
-    kept open: a busy server may refuse a new one)."""
-    pids = [
-        r[0]
-        for r in watch.execute(
-            "SELECT pid FROM pg_stat_activity WHERE client_port = ANY(%s)", (list(ports),)
-        ).fetchall()
-    ]
-    ticks = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime + stime
-        except OSError:
-            pass
-    return ticks / TICK
 
 
 def timed(url: str, schema: str, reps: int, paths: list[str]) -> None:
@@ -96,15 +76,15 @@ def timed(url: str, schema: str, reps: int, paths: list[str]) -> None:
             for _ in range(5):  # warm-up: plans, caches, pool
                 r = http.get(path, headers=headers)
                 assert r.status_code == 200, (path, r.status_code, r.text[:300])
-            ports = _own_ports() - _ports_of(watch, own)
+            ports = own_ports() - _ports_of(watch, own)
             lat: list[float] = []
-            b0, c0 = _backend_seconds(watch, ports), time.process_time()
+            b0, c0 = backend_seconds(watch, ports), time.process_time()
             failed = 0
             for _ in range(reps):
                 t0 = time.perf_counter()
                 failed += http.get(path, headers=headers).status_code != 200
                 lat.append(time.perf_counter() - t0)
-            c1, b1 = time.process_time(), _backend_seconds(watch, ports)
+            c1, b1 = time.process_time(), backend_seconds(watch, ports)
             print(
                 f"{path:22} wall p50 {median(lat) * 1000:6.1f} p99 {percentile(lat, 0.99) * 1000:6.1f} ms"
                 f"  CPU/request: python {(c1 - c0) / reps * 1000:5.1f} ms,"

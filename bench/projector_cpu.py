@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import statistics
 import sys
@@ -29,53 +28,18 @@ from typing import Any
 
 import psycopg
 
-from bench import children, db, district
+from bench import children, db, district, proc_cpu
 from bench.histories.busy_district import LANES
 from bench.histories.loading import run_simulated
 from bench.histories.steps import SimClock
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _our_ports() -> set[int]:
-    """Local TCP ports of this process's sockets (its database connections among them)."""
-    inodes = set()
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    ports = set()
-    for name in ("tcp", "tcp6"):
-        for line in Path(f"/proc/self/net/{name}").read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[9] in inodes:
-                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return ports
+from bench.proc_cpu import cpu_of, own_ports
 
 
 def backend_pids(url: str) -> set[int]:
     """The server processes of this process's connections (the asking one left out)."""
-    ports = _our_ports()
+    ports = own_ports()
     with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE client_port = ANY(%s) AND pid <> pg_backend_pid()",
-            (list(ports),),
-        ).fetchall()
-    return {int(r[0]) for r in rows}
-
-
-def cpu_of(pids: set[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICK
+        return proc_cpu.backend_pids(conn, ports)
 
 
 def load(settings: Any, cases: int, threads: int = 32) -> None:

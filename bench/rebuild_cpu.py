@@ -24,8 +24,8 @@ from pathlib import Path
 import psycopg
 
 from bench import db, district
-
-TICK = os.sysconf("SC_CLK_TCK")
+from bench.proc_cpu import TICK
+from bench.proc_cpu import ticks as proc_ticks
 
 
 class Backends(threading.Thread):
@@ -47,7 +47,7 @@ class Backends(threading.Thread):
         with psycopg.connect(self.url, autocommit=True, application_name="rebuild_cpu") as conn:
             while not self.stop.is_set():
                 for (pid,) in conn.execute(sql, (self.app, self.app)).fetchall():
-                    ticks = _ticks(pid)
+                    ticks = proc_ticks(pid)
                     if ticks is not None:
                         self.first.setdefault(pid, ticks)
                         self.last[pid] = max(self.last.get(pid, 0), ticks)
@@ -55,15 +55,6 @@ class Backends(threading.Thread):
 
     def seconds(self) -> float:
         return sum(self.last[p] - self.first[p] for p in self.last) / TICK
-
-
-def _ticks(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return int(fields[11]) + int(fields[12])  # utime + stime
 
 
 def _own_cpu() -> float:
